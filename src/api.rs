@@ -1,0 +1,148 @@
+//! One function per operation, describing its request exactly as the official client sends it.
+//!
+//! Nothing here touches the network: a [`Call`] is data (method, URL, whether a JSON body
+//! follows, which token goes in the `user-token` header), so the wire format is unit-tested
+//! natively and the transport only has to carry it out.
+//!
+//! ```
+//! use backendless_wasm::api::{self, Method};
+//! let call = api::is_valid_user_token("http://h/APP/KEY", "TOK");
+//! assert_eq!(call.method, Method::Get);
+//! assert_eq!(call.url, "http://h/APP/KEY/users/isvalidusertoken/TOK");
+//! assert_eq!(call.token.as_deref(), Some("TOK"));
+//! ```
+
+/// HTTP methods the login protocol uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A described request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    pub url: String,
+    /// True when a JSON body follows (and so `Content-Type: application/json`).
+    pub json_body: bool,
+    /// Sent as the lowercase `user-token` header when present.
+    pub token: Option<String>,
+}
+
+fn call(method: Method, base: &str, path: &[&str], json_body: bool, token: Option<&str>) -> Call {
+    let mut url = String::with_capacity(base.len() + 48);
+    url.push_str(base);
+    for segment in path {
+        url.push('/');
+        url.push_str(segment);
+    }
+    Call { method, url, json_body, token: token.map(String::from) }
+}
+
+/// `POST users/login` with body `{"login":…,"password":…}`. The official client sends a
+/// known token along even here.
+pub fn login(base: &str, token: Option<&str>) -> Call {
+    call(Method::Post, base, &["users", "login"], true, token)
+}
+
+/// `GET users/isvalidusertoken/{token}`, with the same token in the header.
+pub fn is_valid_user_token(base: &str, token: &str) -> Call {
+    let encoded = encode_uri_component(token);
+    call(Method::Get, base, &["users", "isvalidusertoken", &encoded], false, Some(token))
+}
+
+/// `GET data/Users/{objectId}`: restores the user after a reload.
+pub fn find_user(base: &str, object_id: &str, token: Option<&str>) -> Call {
+    let encoded = encode_uri_component(object_id);
+    call(Method::Get, base, &["data", "Users", &encoded], false, token)
+}
+
+/// `GET users/logout`.
+pub fn logout(base: &str, token: Option<&str>) -> Call {
+    call(Method::Get, base, &["users", "logout"], false, token)
+}
+
+/// `POST users/register` with the user's properties as the body.
+pub fn register(base: &str, token: Option<&str>) -> Call {
+    call(Method::Post, base, &["users", "register"], true, token)
+}
+
+/// `POST users/register/guest`, no body at all (so no Content-Type either).
+pub fn login_as_guest(base: &str, token: Option<&str>) -> Call {
+    call(Method::Post, base, &["users", "register", "guest"], false, token)
+}
+
+/// `GET users/restorepassword/{identity}`.
+pub fn restore_password(base: &str, identity: &str, token: Option<&str>) -> Call {
+    let encoded = encode_uri_component(identity);
+    call(Method::Get, base, &["users", "restorepassword", &encoded], false, token)
+}
+
+/// JavaScript's `encodeURIComponent`: every byte of the UTF-8 form is percent-encoded except
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+pub fn encode_uri_component(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:8200/APP/KEY";
+
+    #[test]
+    fn every_operation_has_the_official_method_path_and_body() {
+        let cases = [
+            (login(BASE, None), Method::Post, "/users/login", true),
+            (is_valid_user_token(BASE, "T"), Method::Get, "/users/isvalidusertoken/T", false),
+            (find_user(BASE, "ID", Some("T")), Method::Get, "/data/Users/ID", false),
+            (logout(BASE, Some("T")), Method::Get, "/users/logout", false),
+            (register(BASE, None), Method::Post, "/users/register", true),
+            (login_as_guest(BASE, None), Method::Post, "/users/register/guest", false),
+            (restore_password(BASE, "a@b.c", None), Method::Get, "/users/restorepassword/a%40b.c", false),
+        ];
+        for (call, method, path, json_body) in cases {
+            assert_eq!(call.method, method, "{path}");
+            assert_eq!(call.url, format!("{BASE}{path}"));
+            assert_eq!(call.json_body, json_body, "{path}");
+        }
+    }
+
+    #[test]
+    fn known_token_travels_in_the_header() {
+        assert_eq!(login(BASE, Some("TOK")).token.as_deref(), Some("TOK"));
+        assert_eq!(login(BASE, None).token, None);
+        assert_eq!(is_valid_user_token(BASE, "TOK").token.as_deref(), Some("TOK"));
+    }
+
+    #[test]
+    fn path_segments_are_encoded_like_encode_uri_component() {
+        assert_eq!(encode_uri_component("AZaz09-_.!~*'()"), "AZaz09-_.!~*'()");
+        assert_eq!(encode_uri_component("a b/c?d#e%f&g=h+i"), "a%20b%2Fc%3Fd%23e%25f%26g%3Dh%2Bi");
+        assert_eq!(encode_uri_component("é✓"), "%C3%A9%E2%9C%93");
+        assert_eq!(encode_uri_component("😀"), "%F0%9F%98%80");
+        assert_eq!(encode_uri_component("../../etc"), "..%2F..%2Fetc");
+        assert_eq!(find_user(BASE, "../x", None).url, format!("{BASE}/data/Users/..%2Fx"));
+    }
+}

@@ -1,0 +1,200 @@
+//! `Backendless.LocalCache`: one localStorage item per app holding a JSON map, exactly as the
+//! official browser SDK stores it.
+//!
+//! - key `Backendless_{appId}` (custom-domain mode: `Backendless`);
+//! - value `JSON.stringify` of a map such as `{"stayLoggedIn":true,"user-token":"…","current-user-id":"…"}`;
+//! - a legacy item named `Backendless` is moved into `Backendless_{appId}` once, then removed;
+//! - corrupt JSON reads as `{}` (with one console warning), never a crash;
+//! - when localStorage is missing, throws (SecurityError) or is full (QuotaExceededError), the
+//!   map lives in memory for the rest of the page's life, with one console warning.
+//!
+//! The map is read from storage on every access, so a write by another tab is seen at once.
+
+use std::cell::{Cell, RefCell};
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::config::AppConfig;
+use crate::session::{StorageChange, StoredSession};
+
+/// Map key: `true` when the session is to survive a reload.
+pub const STAY_LOGGED_IN: &str = "stayLoggedIn";
+/// Map key: the session's user-token.
+pub const USER_TOKEN: &str = "user-token";
+/// Map key: the objectId of the logged-in user.
+pub const CURRENT_USER_ID: &str = "current-user-id";
+
+/// The cache map of one app.
+pub struct LocalCache {
+    key: String,
+    storage: Option<web_sys::Storage>,
+    /// The map's JSON text once storage has failed us (or never existed).
+    memory: RefCell<Option<String>>,
+    warned_corrupt: Cell<bool>,
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}
+
+/// `window.localStorage`, or `None` when there is none or touching it throws.
+pub fn browser_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+impl LocalCache {
+    /// Opens the map of `config`, migrating a legacy item if there is one.
+    pub fn open(config: &AppConfig) -> LocalCache {
+        let storage = browser_storage();
+        let cache = LocalCache {
+            key: config.storage_key(),
+            storage,
+            memory: RefCell::new(None),
+            warned_corrupt: Cell::new(false),
+        };
+        if cache.storage.is_none() {
+            warn("Backendless: localStorage is not available; the session is kept in memory only");
+        }
+        if let (Some(legacy), Some(storage)) = (config.legacy_storage_key(), &cache.storage) {
+            cache.migrate(storage, legacy);
+        }
+        cache
+    }
+
+    fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {
+        let Ok(Some(old)) = storage.get_item(legacy) else { return };
+        if matches!(storage.get_item(&self.key), Ok(Some(_))) {
+            return;
+        }
+        // Write the new item before removing the old one: an interrupted migration leaves
+        // the session in both places, never in neither.
+        if storage.set_item(&self.key, &old).is_ok() {
+            let _ = storage.remove_item(legacy);
+        }
+    }
+
+    /// The storage item's name.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn read_text(&self) -> Option<String> {
+        if let Some(text) = self.memory.borrow().as_ref() {
+            return Some(text.clone());
+        }
+        let storage = self.storage.as_ref()?;
+        match storage.get_item(&self.key) {
+            Ok(text) => text,
+            Err(_) => {
+                self.fall_back_to_memory(None);
+                None
+            }
+        }
+    }
+
+    fn fall_back_to_memory(&self, text: Option<String>) {
+        let mut memory = self.memory.borrow_mut();
+        if memory.is_none() {
+            warn("Backendless: localStorage failed; the session is kept in memory only");
+        }
+        *memory = Some(text.unwrap_or_else(|| String::from("{}")));
+    }
+
+    fn write_text(&self, text: String) {
+        if self.memory.borrow().is_some() || self.storage.is_none() {
+            *self.memory.borrow_mut() = Some(text);
+            return;
+        }
+        if let Some(storage) = &self.storage {
+            if storage.set_item(&self.key, &text).is_err() {
+                self.fall_back_to_memory(Some(text));
+            }
+        }
+    }
+
+    /// Parses a stored map text; anything but a JSON object reads as `{}`.
+    fn parse(&self, text: Option<String>) -> Object {
+        let Some(text) = text else { return Object::new() };
+        match JSON::parse(&text) {
+            Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => value.unchecked_into(),
+            _ => {
+                if !self.warned_corrupt.replace(true) {
+                    warn("Backendless: the stored cache is not a JSON object; reading it as {}");
+                }
+                Object::new()
+            }
+        }
+    }
+
+    /// The whole map (a fresh object each time).
+    pub fn read_map(&self) -> Object {
+        self.parse(self.read_text())
+    }
+
+    fn write_map(&self, map: &Object) -> Result<(), JsValue> {
+        let text = JSON::stringify(map)?;
+        self.write_text(String::from(text));
+        Ok(())
+    }
+
+    /// `LocalCache.get(key)`: the stored value, or `undefined`.
+    pub fn get(&self, key: &str) -> JsValue {
+        Reflect::get(&self.read_map(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `LocalCache.set(key, value)`. Fails (nothing written) when the value cannot be turned
+    /// into JSON (a BigInt, a cycle).
+    pub fn set(&self, key: &str, value: &JsValue) -> Result<(), JsValue> {
+        let map = self.read_map();
+        Reflect::set(&map, &JsValue::from_str(key), value)?;
+        self.write_map(&map)
+    }
+
+    /// `LocalCache.remove(key)`.
+    pub fn remove(&self, key: &str) {
+        let map = self.read_map();
+        if Reflect::delete_property(&map, &JsValue::from_str(key)).is_ok() {
+            let _ = self.write_map(&map);
+        }
+    }
+
+    /// The session part of the map.
+    pub fn stored_session(&self) -> StoredSession {
+        session_of(&self.read_map())
+    }
+
+    /// Session part of a map text written by another tab (`None`: the item was removed).
+    pub fn session_from_text(&self, text: Option<String>) -> StoredSession {
+        session_of(&self.parse(text))
+    }
+
+    /// Carries out a session transition's storage change.
+    pub fn apply(&self, change: &StorageChange) {
+        let map = self.read_map();
+        let set = |name: &str, value: JsValue| {
+            let _ = Reflect::set(&map, &JsValue::from_str(name), &value);
+        };
+        match change {
+            StorageChange::Keep => return,
+            StorageChange::Write(session) => {
+                set(STAY_LOGGED_IN, JsValue::TRUE);
+                set(USER_TOKEN, session.token.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                set(CURRENT_USER_ID, session.user_id.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+            }
+            StorageChange::Clear => {
+                for name in [STAY_LOGGED_IN, USER_TOKEN, CURRENT_USER_ID] {
+                    let _ = Reflect::delete_property(&map, &JsValue::from_str(name));
+                }
+            }
+        }
+        let _ = self.write_map(&map);
+    }
+}
+
+fn session_of(map: &Object) -> StoredSession {
+    let string = |name: &str| {
+        Reflect::get(map, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+    };
+    StoredSession { token: string(USER_TOKEN), user_id: string(CURRENT_USER_ID) }
+}

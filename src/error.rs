@@ -1,0 +1,180 @@
+//! Every way a call can fail, as one type.
+//!
+//! A [`BackendlessError`] becomes a real JavaScript `Error` at the JS boundary, carrying
+//! `message`, `code` (the Backendless error code, when the server sent one or an argument check
+//! produced one), `status` (the HTTP status, when there was a response) and `statusCode` (the
+//! same code again, because the documentation's samples read `err.statusCode`).
+//!
+//! ```
+//! use backendless_wasm::error::{BackendlessError, ErrorKind};
+//! let err = BackendlessError::server(401, Some(3003), "Invalid login or password".into());
+//! assert_eq!(err.kind, ErrorKind::Server);
+//! assert!(!err.ends_session());
+//! ```
+
+use std::borrow::Cow;
+
+/// What went wrong, in the categories a caller reacts to differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server answered with a non-2xx status.
+    Server,
+    /// No answer: the server is unreachable, CORS refused, the connection dropped.
+    Network,
+    /// The call took longer than its timeout and was abandoned.
+    Timeout,
+    /// The caller's AbortSignal fired.
+    Aborted,
+    /// A bad argument, caught before any request was sent.
+    Argument,
+    /// A 2xx answer whose body is not what the protocol promises.
+    InvalidResponse,
+    /// The SDK was used before `initApp`.
+    NotInitialized,
+}
+
+impl ErrorKind {
+    /// The JavaScript `name` of the error, so callers can tell kinds apart without parsing
+    /// messages. Timeout and abort use the DOM's own names.
+    pub fn js_name(self) -> &'static str {
+        match self {
+            ErrorKind::Server => "BackendlessError",
+            ErrorKind::Network => "NetworkError",
+            ErrorKind::Timeout => "TimeoutError",
+            ErrorKind::Aborted => "AbortError",
+            ErrorKind::Argument => "TypeError",
+            ErrorKind::InvalidResponse => "InvalidResponseError",
+            ErrorKind::NotInitialized => "NotInitializedError",
+        }
+    }
+}
+
+/// Codes the server uses to say the user-token is no longer a session.
+/// 3064: not existing user token; 3090: user disabled; 3091: the official client treats it like
+/// 3064 on logout; 3023: general logout error (the session is gone either way).
+const SESSION_ENDING_CODES: [u32; 4] = [3064, 3090, 3091, 3023];
+
+/// Codes produced locally by argument checks, with the server's wording.
+pub mod codes {
+    /// Either login or password is an empty string value.
+    pub const EMPTY_LOGIN_OR_PASSWORD: u32 = 3006;
+    /// A required parameter (login or password) is null.
+    pub const MISSING_PARAMETER: u32 = 3038;
+    /// Not existing user token: the session is dead on the server.
+    pub const STALE_TOKEN: u32 = 3064;
+}
+
+/// An error from any SDK call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendlessError {
+    pub kind: ErrorKind,
+    /// Backendless error code, e.g. 3003.
+    pub code: Option<u32>,
+    /// HTTP status of the answer, when there was one.
+    pub status: Option<u16>,
+    pub message: Cow<'static, str>,
+}
+
+impl BackendlessError {
+    fn new(kind: ErrorKind, message: &'static str) -> Self {
+        BackendlessError { kind, code: None, status: None, message: Cow::Borrowed(message) }
+    }
+
+    /// A bad argument (no code).
+    pub fn argument(message: &'static str) -> Self {
+        Self::new(ErrorKind::Argument, message)
+    }
+
+    /// A bad argument the server would reject with `code`; caught locally, so no request.
+    pub fn argument_with_code(code: u32, message: &'static str) -> Self {
+        BackendlessError { code: Some(code), ..Self::argument(message) }
+    }
+
+    pub fn network() -> Self {
+        Self::new(ErrorKind::Network, "Network error: the server could not be reached")
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(ErrorKind::Timeout, "The request timed out")
+    }
+
+    pub fn aborted() -> Self {
+        Self::new(ErrorKind::Aborted, "The request was aborted")
+    }
+
+    pub fn not_initialized() -> Self {
+        Self::new(
+            ErrorKind::NotInitialized,
+            "Backendless is not initialized: call Backendless.initApp(appId, apiKey) first",
+        )
+    }
+
+    /// A 2xx answer that does not have the promised shape.
+    pub fn invalid_response(status: u16, message: &'static str) -> Self {
+        BackendlessError { status: Some(status), ..Self::new(ErrorKind::InvalidResponse, message) }
+    }
+
+    /// A non-2xx answer. Without a code or message in the body (an HTML error page, say), the
+    /// message says so and `code` stays empty.
+    pub fn server(status: u16, code: Option<u32>, message: Option<String>) -> Self {
+        let message = match message {
+            Some(text) if !text.is_empty() => Cow::Owned(text),
+            _ => Cow::Borrowed("The server answered with an error status and no Backendless error body"),
+        };
+        BackendlessError { kind: ErrorKind::Server, code, status: Some(status), message }
+    }
+
+    /// True when the server told us the session is over, so the local copy must go too.
+    /// Network failures, timeouts and aborts never end a session.
+    pub fn ends_session(&self) -> bool {
+        self.kind == ErrorKind::Server && self.code.is_some_and(|code| SESSION_ENDING_CODES.contains(&code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_keep_code_status_and_message() {
+        let err = BackendlessError::server(401, Some(3003), Some("Invalid login or password".into()));
+        assert_eq!((err.code, err.status), (Some(3003), Some(401)));
+        assert_eq!(err.message, "Invalid login or password");
+        assert_eq!(err.kind.js_name(), "BackendlessError");
+    }
+
+    #[test]
+    fn server_error_without_body_gets_a_generic_message() {
+        let err = BackendlessError::server(502, None, None);
+        assert_eq!(err.code, None);
+        assert_eq!(err.status, Some(502));
+        assert!(err.message.contains("no Backendless error body"));
+        assert!(!BackendlessError::server(500, None, Some(String::new())).message.is_empty());
+    }
+
+    #[test]
+    fn only_server_confirmed_dead_tokens_end_the_session() {
+        for code in [3064, 3090, 3091, 3023] {
+            assert!(BackendlessError::server(401, Some(code), None).ends_session(), "{code}");
+        }
+        for code in [3003, 3006, 3036, 2002] {
+            assert!(!BackendlessError::server(401, Some(code), None).ends_session(), "{code}");
+        }
+        assert!(!BackendlessError::network().ends_session());
+        assert!(!BackendlessError::timeout().ends_session());
+        assert!(!BackendlessError::aborted().ends_session());
+        // A locally produced code never ends a session: the server did not say so.
+        assert!(!BackendlessError::argument_with_code(3064, "x").ends_session());
+    }
+
+    #[test]
+    fn kinds_have_distinct_js_names() {
+        use ErrorKind::*;
+        let kinds = [Server, Network, Timeout, Aborted, Argument, InvalidResponse, NotInitialized];
+        for (i, a) in kinds.iter().enumerate() {
+            for b in &kinds[i + 1..] {
+                assert_ne!(a.js_name(), b.js_name());
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! `Backendless.initApp` and `Backendless.serverURL`.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{error_to_js, replace_app, transition, App, SERVER_URL};
+use crate::cache::{browser_storage, LocalCache};
+use crate::config::{normalize_server_url, AppConfig};
+use crate::error::BackendlessError;
+use crate::session::{Event, Session};
+
+/// `Backendless.initApp(appId, apiKey)`, `initApp("https://xxxx.backendless.app")`,
+/// `initApp({ domain })` or `initApp({ appId, apiKey })`.
+///
+/// Starts a fresh in-memory state (as a page load does) and picks up the stored session.
+/// Throws a `TypeError` for anything else.
+#[wasm_bindgen(js_name = initApp)]
+pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
+    let config = parse_init_args(&app, &api_key).map_err(error_to_js)?;
+    let cache = LocalCache::open(&config);
+    let stored = cache.stored_session();
+    let listener = StorageListener::subscribe(cache.key());
+    let mut session = Session::default();
+    session.apply(Event::Loaded(stored));
+    replace_app(App { config, cache, session, restoring: None, _storage_listener: listener });
+    Ok(())
+}
+
+fn property(object: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).ok()?.as_string()
+}
+
+fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, BackendlessError> {
+    if let Some(text) = app.as_string() {
+        if AppConfig::looks_like_domain(&text) {
+            return AppConfig::with_domain(&text);
+        }
+        return match api_key.as_string() {
+            Some(key) => AppConfig::with_keys(&text, &key),
+            None => Err(BackendlessError::argument("initApp: the API key must be a string")),
+        };
+    }
+    if app.is_object() {
+        if let Some(domain) = property(app, "domain") {
+            return AppConfig::with_domain(&domain);
+        }
+        if let (Some(id), Some(key)) = (property(app, "appId"), property(app, "apiKey")) {
+            return AppConfig::with_keys(&id, &key);
+        }
+    }
+    Err(BackendlessError::argument(
+        "initApp: expected (appId, apiKey), a custom domain URL, or { domain } / { appId, apiKey }",
+    ))
+}
+
+/// `Backendless.serverURL` (read).
+#[wasm_bindgen(js_name = getServerURL)]
+pub fn server_url() -> String {
+    SERVER_URL.with(|url| url.borrow().clone())
+}
+
+/// `Backendless.serverURL = url`: an absolute http(s) URL; takes effect for the next call.
+#[wasm_bindgen(js_name = setServerURL)]
+pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
+    let text = url.as_string().ok_or_else(|| {
+        error_to_js(BackendlessError::argument("serverURL must be an absolute URL starting with http:// or https://"))
+    })?;
+    let normalized = normalize_server_url(&text).map_err(error_to_js)?;
+    SERVER_URL.with(|slot| *slot.borrow_mut() = normalized);
+    Ok(())
+}
+
+/// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
+/// listening when dropped (when `initApp` replaces the app).
+pub(crate) struct StorageListener {
+    window: web_sys::Window,
+    callback: Closure<dyn FnMut(web_sys::StorageEvent)>,
+}
+
+impl StorageListener {
+    fn subscribe(key: &str) -> Option<StorageListener> {
+        let window = web_sys::window()?;
+        let key = String::from(key);
+        let callback = Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
+            // `key` is null when another tab cleared the whole storage.
+            let relevant = event.key().map_or(true, |changed| changed == key);
+            let is_local = match (event.storage_area(), browser_storage()) {
+                (Some(area), Some(local)) => JsValue::from(area) == JsValue::from(local),
+                _ => false,
+            };
+            if relevant && is_local {
+                let stored = super::with_app(|app| app.cache.session_from_text(event.new_value()));
+                if let Ok(stored) = stored {
+                    let _ = transition(None, Event::StorageChanged(stored));
+                }
+            }
+        });
+        window.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref()).ok()?;
+        Some(StorageListener { window, callback })
+    }
+}
+
+impl Drop for StorageListener {
+    fn drop(&mut self) {
+        let _ = self.window.remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+    }
+}

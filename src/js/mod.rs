@@ -1,0 +1,175 @@
+//! The JavaScript-facing layer: argument decoding, Promise wrapping and the page-wide state.
+//! Nothing here decides anything; the rules live in [`crate::session`], [`crate::api`] and
+//! [`crate::config`].
+//!
+//! The raw exports have flat names (`initApp`, `login`, `cacheGet`, …); the npm entry module
+//! assembles them into `Backendless`, `Backendless.UserService` and `Backendless.LocalCache`.
+
+pub mod backendless;
+pub mod local_cache;
+pub mod user_service;
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::cache::LocalCache;
+use crate::config::{AppConfig, DEFAULT_SERVER_URL};
+use crate::error::BackendlessError;
+use crate::session::{Effects, Event, Session};
+use crate::transport::CallOptions;
+
+/// The app set up by `initApp`.
+pub(crate) struct App {
+    pub config: AppConfig,
+    pub cache: LocalCache,
+    pub session: Session<JsValue>,
+    /// The restore request in flight, shared by concurrent `getCurrentUser` calls.
+    pub restoring: Option<(u32, Promise)>,
+    /// Follows other tabs' writes to the cache map; unsubscribes when the app is replaced.
+    pub _storage_listener: Option<backendless::StorageListener>,
+}
+
+impl App {
+    pub fn base_url(&self) -> String {
+        SERVER_URL.with(|url| self.config.base_url(&url.borrow()))
+    }
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+    static SERVER_URL: RefCell<String> = RefCell::new(String::from(DEFAULT_SERVER_URL));
+    /// Bumped by `initApp` and by every call that changes who is logged in, so an answer that
+    /// arrives after a newer such call (or a re-init) does not overwrite its result.
+    static GENERATION: Cell<u32> = const { Cell::new(0) };
+    static LISTENERS: RefCell<Vec<(u32, Function)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// Runs `f` on the app, or fails with "not initialized". The borrow never outlives `f`, so
+/// nothing called from JavaScript (listeners included) can find the state borrowed.
+pub(crate) fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Result<R, BackendlessError> {
+    APP.with(|app| app.borrow_mut().as_mut().map(f)).ok_or_else(BackendlessError::not_initialized)
+}
+
+pub(crate) fn replace_app(app: App) {
+    next_generation();
+    // Drop the old app (and its storage listener) outside the borrow.
+    let old = APP.with(|slot| slot.borrow_mut().replace(app));
+    drop(old);
+}
+
+pub(crate) fn generation() -> u32 {
+    GENERATION.with(Cell::get)
+}
+
+pub(crate) fn next_generation() -> u32 {
+    GENERATION.with(|g| {
+        g.set(g.get().wrapping_add(1));
+        g.get()
+    })
+}
+
+pub(crate) fn next_id() -> u32 {
+    NEXT_ID.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    })
+}
+
+/// Applies a session event if no newer session change happened since `started`; then writes
+/// storage, and tells the listeners (after the state borrow is released).
+pub(crate) fn transition(started: Option<u32>, event: Event<JsValue>) -> Result<Effects, BackendlessError> {
+    if started.is_some_and(|g| g != generation()) {
+        return Ok(Effects { storage: crate::session::StorageChange::Keep, notify: false, restore: false });
+    }
+    let (effects, user) = with_app(|app| {
+        let effects = app.session.apply(event);
+        app.cache.apply(&effects.storage);
+        (effects, app.session.user.clone())
+    })?;
+    if effects.notify {
+        notify(&user.unwrap_or(JsValue::NULL));
+    }
+    if effects.restore {
+        let _ = user_service::start_restore(false, CallOptions::default());
+    }
+    Ok(effects)
+}
+
+pub(crate) fn add_listener(callback: Function) -> u32 {
+    let id = next_id();
+    LISTENERS.with(|l| l.borrow_mut().push((id, callback)));
+    id
+}
+
+pub(crate) fn remove_listener(id: u32) {
+    LISTENERS.with(|l| l.borrow_mut().retain(|(other, _)| *other != id));
+}
+
+fn notify(user: &JsValue) {
+    let listeners: Vec<Function> = LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+    for listener in listeners {
+        // A throwing listener must not stop the others, nor the SDK.
+        if let Err(error) = listener.call1(&JsValue::NULL, user) {
+            web_sys::console::error_2(&JsValue::from_str("Backendless: a session listener threw"), &error);
+        }
+    }
+}
+
+pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, BackendlessError>>>>;
+
+/// Turns an SDK future into a Promise rejecting with a JS `Error`. One non-generic function
+/// for every export keeps the wasm small.
+#[inline(never)]
+pub(crate) fn promise(future: CallFuture) -> Promise {
+    future_to_promise(async move { future.await.map_err(error_to_js) })
+}
+
+/// A real `Error` carrying `code`, `status` and `statusCode` (null when unknown) and a `name`
+/// telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).
+pub fn error_to_js(error: BackendlessError) -> JsValue {
+    let js = js_sys::Error::new(&error.message);
+    js.set_name(error.kind.js_name());
+    let number = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
+    let code = number(error.code.map(f64::from));
+    let _ = Reflect::set(&js, &JsValue::from_str("code"), &code);
+    let _ = Reflect::set(&js, &JsValue::from_str("statusCode"), &code);
+    let _ = Reflect::set(&js, &JsValue::from_str("status"), &number(error.status.map(f64::from)));
+    js.into()
+}
+
+/// Decodes the optional trailing `{ timeout, signal }` argument.
+pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, BackendlessError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(CallOptions::default());
+    }
+    if !value.is_object() {
+        return Err(BackendlessError::argument("options must be an object like { timeout, signal }"));
+    }
+    let get = |name: &str| Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let timeout = get("timeout");
+    let timeout_ms = if timeout.is_undefined() {
+        None
+    } else {
+        match timeout.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => Some(ms.min(f64::from(i32::MAX)) as u32),
+            _ => return Err(BackendlessError::argument("options.timeout must be a number of milliseconds >= 0")),
+        }
+    };
+    let signal = get("signal");
+    let signal = if signal.is_undefined() || signal.is_null() {
+        None
+    } else {
+        Some(
+            signal
+                .dyn_into::<web_sys::AbortSignal>()
+                .map_err(|_| BackendlessError::argument("options.signal must be an AbortSignal"))?,
+        )
+    };
+    Ok(CallOptions { timeout_ms, signal })
+}

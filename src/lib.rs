@@ -1,0 +1,35 @@
+//! # backendless-wasm
+//!
+//! The Backendless user-login client for web pages, in Rust compiled to WebAssembly.
+//! It speaks the Backendless REST protocol and keeps the browser session in exactly the
+//! localStorage layout of the official JavaScript SDK, so a page can switch between the two
+//! without logging its users out.
+//!
+//! The crate is split in two:
+//! - a plain-Rust core that decides everything and is tested natively with `cargo test`:
+//!   [`config`] (app id / domain → base URL, storage key), [`api`] (one request description per
+//!   operation), [`error`] (error kinds and server-code mapping), [`session`] (the session
+//!   transition table);
+//! - a thin browser layer: [`transport`] (fetch), [`cache`] (the `Backendless_{appId}` map in
+//!   localStorage), [`user`] (reading the JS user object) and [`js`] (the `#[wasm_bindgen]`
+//!   surface: `initApp`, `UserService`, `LocalCache`).
+//!
+//! From JavaScript:
+//! ```js
+//! import Backendless from "backendless-wasm";
+//! Backendless.serverURL = "http://127.0.0.1:8200";
+//! Backendless.initApp("APP_ID", "API_KEY");
+//! const user = await Backendless.UserService.login("alice@yourmail.com", "wonderland", true);
+//! ```
+//!
+//! Size matters here (the shipped wasm is budgeted in kilobytes), so the browser layer keeps JSON
+//! on the JavaScript side and uses static error messages instead of `format!`.
+
+pub mod api;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod js;
+pub mod session;
+pub mod transport;
+pub mod user;

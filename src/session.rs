@@ -1,0 +1,293 @@
+//! The session rules, as one transition function.
+//!
+//! Every change of session state goes through [`Session::apply`], which takes an [`Event`] and
+//! returns the [`Effects`] the browser layer must carry out (write the cache map, notify the
+//! session listeners). The function is the spec of the table in DESIGN.md:
+//!
+//! | event | memory | storage map |
+//! |---|---|---|
+//! | login ok, stay = true | user + token | `stayLoggedIn`, `user-token`, `current-user-id` |
+//! | login ok, stay = false | user + token | session keys removed (`{}`) |
+//! | login failed | unchanged (no event) | unchanged |
+//! | logout, server-confirmed dead token, `isValidLogin` → false | cleared | session keys removed |
+//! | network error / timeout / abort | unchanged (no event) | unchanged |
+//! | restore after reload | user from the server | unchanged |
+//! | another tab changed the map | follows the map | already written |
+//!
+//! The user type is generic so the rules are tested natively with plain strings; the browser
+//! layer uses the JS user object.
+//!
+//! ```
+//! use backendless_wasm::session::{Event, Session, StorageChange};
+//! let mut session: Session<&str> = Session::default();
+//! let effects = session.apply(Event::LoggedIn { user: "alice", user_id: "ID".into(), token: "T".into(), stay: true });
+//! assert!(effects.notify);
+//! assert!(matches!(effects.storage, StorageChange::Write(_)));
+//! assert_eq!(session.token.as_deref(), Some("T"));
+//! ```
+
+/// The session part of the cache map, as another tab or a page reload sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredSession {
+    pub token: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl StoredSession {
+    /// A stored session is usable only with both its token and its user id.
+    pub fn is_complete(&self) -> bool {
+        self.token.is_some() && self.user_id.is_some()
+    }
+}
+
+/// The in-memory session of this page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session<U> {
+    /// The user object, once known (after login, or restored from the server).
+    pub user: Option<U>,
+    pub token: Option<String>,
+    pub user_id: Option<String>,
+    /// True when this session is also in storage (`stayLoggedIn`), so other tabs share it.
+    pub persisted: bool,
+}
+
+impl<U> Default for Session<U> {
+    fn default() -> Self {
+        Session { user: None, token: None, user_id: None, persisted: false }
+    }
+}
+
+/// Something that happened to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<U> {
+    /// login, loginAsGuest or setCurrentUser succeeded.
+    LoggedIn { user: U, user_id: String, token: String, stay: bool },
+    /// The user of the stored session came back from `data/Users/{id}`.
+    Restored { user: U },
+    /// The session is over: logout (whatever the server said), a server-confirmed dead token,
+    /// or `isValidLogin` answered false.
+    Ended,
+    /// A page load found this stored session (no request yet).
+    Loaded(StoredSession),
+    /// Another tab wrote this stored session.
+    StorageChanged(StoredSession),
+}
+
+/// What to do to the cache map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageChange {
+    Keep,
+    /// Write `stayLoggedIn: true`, `user-token` and `current-user-id`.
+    Write(StoredSession),
+    /// Remove the session keys (the map becomes `{}` unless it holds other keys).
+    Clear,
+}
+
+/// The effects of one transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effects {
+    pub storage: StorageChange,
+    /// Fire the session listeners (with the current user, or null).
+    pub notify: bool,
+    /// The stored session changed under us and its user must be fetched (`data/Users/{id}`).
+    pub restore: bool,
+}
+
+impl Effects {
+    const NONE: Effects = Effects { storage: StorageChange::Keep, notify: false, restore: false };
+}
+
+impl<U> Session<U> {
+    /// True when a token is known, in memory or from storage.
+    pub fn is_active(&self) -> bool {
+        self.token.is_some()
+    }
+
+    fn clear(&mut self) -> bool {
+        let was_active = self.is_active() || self.user.is_some();
+        *self = Session::default();
+        was_active
+    }
+
+    /// Applies one event and says what the browser layer must do about it.
+    pub fn apply(&mut self, event: Event<U>) -> Effects {
+        match event {
+            Event::LoggedIn { user, user_id, token, stay } => {
+                let storage = if stay {
+                    StorageChange::Write(StoredSession { token: Some(token.clone()), user_id: Some(user_id.clone()) })
+                } else {
+                    StorageChange::Clear
+                };
+                *self = Session { user: Some(user), token: Some(token), user_id: Some(user_id), persisted: stay };
+                Effects { storage, notify: true, restore: false }
+            }
+            Event::Restored { user } => {
+                if !self.is_active() {
+                    // The session ended while the restore was in flight: its answer is stale.
+                    return Effects::NONE;
+                }
+                self.user = Some(user);
+                Effects { notify: true, ..Effects::NONE }
+            }
+            Event::Ended => {
+                let was_active = self.clear();
+                Effects { storage: StorageChange::Clear, notify: was_active, restore: false }
+            }
+            Event::Loaded(stored) => {
+                if self.is_active() || !stored.is_complete() {
+                    return Effects::NONE;
+                }
+                self.token = stored.token;
+                self.user_id = stored.user_id;
+                self.persisted = true;
+                Effects::NONE
+            }
+            Event::StorageChanged(stored) => self.follow_other_tab(stored),
+        }
+    }
+
+    /// Another tab wrote the map. A session that lives only in this tab's memory is not
+    /// shared, so only a persisted session (or none) follows the other tab.
+    fn follow_other_tab(&mut self, stored: StoredSession) -> Effects {
+        let ours_is_shared = self.persisted || !self.is_active();
+        if !ours_is_shared {
+            return Effects::NONE;
+        }
+        if !stored.is_complete() {
+            let was_active = self.clear();
+            return Effects { notify: was_active, ..Effects::NONE };
+        }
+        if stored.token == self.token && stored.user_id == self.user_id {
+            return Effects::NONE;
+        }
+        // Another user (or a new session of the same user) logged in elsewhere: adopt the
+        // stored session and fetch its user; listeners hear of it once the user is known.
+        let had_user = self.user.is_some();
+        *self = Session { user: None, token: stored.token, user_id: stored.user_id, persisted: true };
+        Effects { notify: had_user, restore: true, ..Effects::NONE }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(token: &str, id: &str) -> StoredSession {
+        StoredSession { token: Some(token.into()), user_id: Some(id.into()) }
+    }
+
+    fn login(session: &mut Session<&'static str>, user: &'static str, stay: bool) -> Effects {
+        session.apply(Event::LoggedIn { user, user_id: format!("{user}-id"), token: format!("{user}-token"), stay })
+    }
+
+    #[test]
+    fn login_with_stay_writes_the_session() {
+        let mut s = Session::default();
+        let e = login(&mut s, "alice", true);
+        assert_eq!(e.storage, StorageChange::Write(stored("alice-token", "alice-id")));
+        assert!(e.notify && !e.restore);
+        assert_eq!((s.user, s.token.as_deref(), s.persisted), (Some("alice"), Some("alice-token"), true));
+    }
+
+    #[test]
+    fn login_without_stay_wipes_any_stored_session() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        let e = login(&mut s, "bob", false);
+        assert_eq!(e.storage, StorageChange::Clear);
+        assert!(e.notify);
+        assert_eq!((s.user, s.persisted), (Some("bob"), false));
+    }
+
+    #[test]
+    fn end_clears_memory_and_storage_and_notifies_once() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        let e = s.apply(Event::Ended);
+        assert_eq!(e.storage, StorageChange::Clear);
+        assert!(e.notify);
+        assert_eq!(s, Session::default());
+        // Nothing observable changes the second time, so nobody is told again.
+        let again = s.apply(Event::Ended);
+        assert!(!again.notify);
+        assert_eq!(again.storage, StorageChange::Clear);
+    }
+
+    #[test]
+    fn load_then_restore_fills_in_the_user() {
+        let mut s: Session<&str> = Session::default();
+        assert_eq!(s.apply(Event::Loaded(stored("T", "ID"))), Effects::NONE);
+        assert_eq!((s.token.as_deref(), s.user_id.as_deref(), s.user, s.persisted), (Some("T"), Some("ID"), None, true));
+        let e = s.apply(Event::Restored { user: "alice" });
+        assert!(e.notify);
+        assert_eq!(e.storage, StorageChange::Keep);
+        assert_eq!(s.user, Some("alice"));
+    }
+
+    #[test]
+    fn incomplete_stored_sessions_are_ignored() {
+        let mut s: Session<&str> = Session::default();
+        s.apply(Event::Loaded(StoredSession { token: Some("T".into()), user_id: None }));
+        assert!(!s.is_active());
+        s.apply(Event::Loaded(StoredSession { token: None, user_id: Some("ID".into()) }));
+        assert!(!s.is_active());
+    }
+
+    #[test]
+    fn load_does_not_override_a_live_session() {
+        let mut s = Session::default();
+        login(&mut s, "alice", false);
+        s.apply(Event::Loaded(stored("T", "ID")));
+        assert_eq!(s.token.as_deref(), Some("alice-token"));
+    }
+
+    #[test]
+    fn a_restore_that_lands_after_logout_is_dropped() {
+        let mut s: Session<&str> = Session::default();
+        s.apply(Event::Loaded(stored("T", "ID")));
+        s.apply(Event::Ended);
+        let e = s.apply(Event::Restored { user: "alice" });
+        assert_eq!(e, Effects::NONE);
+        assert_eq!(s.user, None);
+    }
+
+    #[test]
+    fn other_tab_logout_ends_a_shared_session() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        let e = s.apply(Event::StorageChanged(StoredSession::default()));
+        assert!(e.notify && !e.restore);
+        assert_eq!(e.storage, StorageChange::Keep);
+        assert!(!s.is_active());
+    }
+
+    #[test]
+    fn other_tab_cannot_touch_a_memory_only_session() {
+        let mut s = Session::default();
+        login(&mut s, "alice", false);
+        assert_eq!(s.apply(Event::StorageChanged(StoredSession::default())), Effects::NONE);
+        assert_eq!(s.apply(Event::StorageChanged(stored("X", "Y"))), Effects::NONE);
+        assert_eq!(s.user, Some("alice"));
+    }
+
+    #[test]
+    fn other_tab_login_is_adopted_and_restored() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        let e = s.apply(Event::StorageChanged(stored("bob-token", "bob-id")));
+        assert!(e.restore && e.notify);
+        assert_eq!((s.user, s.token.as_deref(), s.persisted), (None, Some("bob-token"), true));
+        // From logged out, adopting needs a restore but nothing observable changed yet.
+        let mut fresh: Session<&str> = Session::default();
+        let e = fresh.apply(Event::StorageChanged(stored("T", "ID")));
+        assert!(e.restore && !e.notify);
+    }
+
+    #[test]
+    fn other_tab_writing_our_own_session_changes_nothing() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        assert_eq!(s.apply(Event::StorageChanged(stored("alice-token", "alice-id"))), Effects::NONE);
+        assert_eq!(s.user, Some("alice"));
+    }
+}

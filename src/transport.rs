@@ -1,0 +1,160 @@
+//! Carries out a described [`Call`] with `fetch` (through gloo-net) and turns the answer into
+//! a JS value or a [`BackendlessError`].
+//!
+//! Every call runs under its own `AbortController`, fired by the call's timeout or by the
+//! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
+//! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::JSON;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit};
+
+use crate::api::Call;
+use crate::error::BackendlessError;
+
+/// Default time a call may take, request and body included.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// Per-call options (`{ timeout, signal }` from JavaScript).
+#[derive(Clone, Default)]
+pub struct CallOptions {
+    /// Milliseconds; `None` uses [`DEFAULT_TIMEOUT_MS`], `Some(0)` means no timeout.
+    pub timeout_ms: Option<u32>,
+    pub signal: Option<AbortSignal>,
+}
+
+/// Why our controller fired.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cancel {
+    None,
+    Timeout,
+    Aborted,
+}
+
+/// Arms the timeout and the caller's signal; disarms both when dropped.
+struct Guard {
+    controller: AbortController,
+    cancel: Rc<Cell<Cancel>>,
+    timer: Option<i32>,
+    _on_timeout: Option<Closure<dyn FnMut()>>,
+    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+}
+
+impl Guard {
+    fn arm(options: &CallOptions) -> Result<Guard, BackendlessError> {
+        let controller = AbortController::new().map_err(|_| BackendlessError::network())?;
+        let cancel = Rc::new(Cell::new(Cancel::None));
+        let mut guard = Guard { controller, cancel, timer: None, _on_timeout: None, caller: None };
+        if let Some(signal) = &options.signal {
+            if signal.aborted() {
+                return Err(BackendlessError::aborted());
+            }
+            let (controller, cancel) = (guard.controller.clone(), guard.cancel.clone());
+            let on_abort = Closure::<dyn FnMut()>::new(move || {
+                cancel.set(Cancel::Aborted);
+                controller.abort();
+            });
+            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            guard.caller = Some((signal.clone(), on_abort));
+        }
+        let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if timeout > 0 {
+            let (controller, cancel) = (guard.controller.clone(), guard.cancel.clone());
+            let on_timeout = Closure::<dyn FnMut()>::new(move || {
+                if cancel.get() == Cancel::None {
+                    cancel.set(Cancel::Timeout);
+                }
+                controller.abort();
+            });
+            let timeout = i32::try_from(timeout).unwrap_or(i32::MAX);
+            let timer = web_sys::window().and_then(|window| {
+                window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.as_ref().unchecked_ref(), timeout)
+                    .ok()
+            });
+            guard.timer = timer;
+            guard._on_timeout = Some(on_timeout);
+        }
+        Ok(guard)
+    }
+
+    /// The error for a failed fetch or body read: ours if we cancelled, else the network's.
+    fn failure(&self) -> BackendlessError {
+        match self.cancel.get() {
+            Cancel::Timeout => BackendlessError::timeout(),
+            Cancel::Aborted => BackendlessError::aborted(),
+            Cancel::None => BackendlessError::network(),
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let (Some(timer), Some(window)) = (self.timer, web_sys::window()) {
+            window.clear_timeout_with_handle(timer);
+        }
+        if let Some((signal, on_abort)) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Sends `call` with an optional JSON body text. Resolves with the parsed JSON answer
+/// (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx answer.
+pub async fn send(call: &Call, body: Option<&str>, options: &CallOptions) -> Result<JsValue, BackendlessError> {
+    let guard = Guard::arm(options)?;
+    let request = build_request(call, body, &guard.controller.signal())?;
+    let response = gloo_net::http::Request::from(request).send().await.map_err(|_| guard.failure())?;
+    let status = response.status();
+    let text = response.text().await.map_err(|_| guard.failure())?;
+    drop(guard);
+    answer(status, &text)
+}
+
+fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Result<web_sys::Request, BackendlessError> {
+    let bad_url = || BackendlessError::argument("The request URL is not valid: check serverURL and initApp");
+    let headers = Headers::new().map_err(|_| bad_url())?;
+    if call.json_body {
+        headers.append("Content-Type", "application/json").map_err(|_| bad_url())?;
+    }
+    if let Some(token) = &call.token {
+        // A token with characters a header cannot carry is not a token we issued.
+        headers
+            .append("user-token", token)
+            .map_err(|_| BackendlessError::argument("The stored user-token is not a valid header value"))?;
+    }
+    let init = RequestInit::new();
+    init.set_method(call.method.as_str());
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
+    if let (true, Some(body)) = (call.json_body, body) {
+        init.set_body(&JsValue::from_str(body));
+    }
+    web_sys::Request::new_with_str_and_init(&call.url, &init).map_err(|_| bad_url())
+}
+
+/// Maps status and body text to the call's result.
+fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
+    let parsed = if text.trim().is_empty() { Ok(JsValue::NULL) } else { JSON::parse(text) };
+    if (200..300).contains(&status) {
+        return parsed.map_err(|_| BackendlessError::invalid_response(status, "The server's answer is not valid JSON"));
+    }
+    let body = parsed.unwrap_or(JsValue::NULL);
+    // The official client also accepts the error under `errorData`.
+    let nested = js_sys::Reflect::get(&body, &JsValue::from_str("errorData")).ok().filter(JsValue::is_object);
+    let source = nested.as_ref().unwrap_or(&body);
+    let field = |name: &str| {
+        if source.is_object() {
+            js_sys::Reflect::get(source, &JsValue::from_str(name)).ok()
+        } else {
+            None
+        }
+    };
+    let code = field("code").and_then(|v| v.as_f64()).filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c < 4e9).map(|c| c as u32);
+    let message = field("message").and_then(|v| v.as_string());
+    Err(BackendlessError::server(status, code, message))
+}

@@ -1,0 +1,34 @@
+//! The user object: a plain JS object that keeps every property the server sent (custom
+//! columns included). The SDK only reads `objectId` and `user-token` from it.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::cache::USER_TOKEN;
+
+fn string_property(user: &JsValue, name: &str) -> Option<String> {
+    if !user.is_object() {
+        return None;
+    }
+    Reflect::get(user, &JsValue::from_str(name)).ok()?.as_string().filter(|s| !s.is_empty())
+}
+
+/// True for a JS object that is not an array (what a user must be).
+pub fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !js_sys::Array::is_array(value)
+}
+
+/// The user's `objectId`, when it is a non-empty string.
+pub fn object_id(user: &JsValue) -> Option<String> {
+    string_property(user, "objectId")
+}
+
+/// The `user-token` property of a logged-in user.
+pub fn token(user: &JsValue) -> Option<String> {
+    string_property(user, USER_TOKEN)
+}
+
+/// Puts the session token on a user restored from `data/Users/{id}` (which answers without it).
+pub fn set_token(user: &JsValue, token: &str) {
+    let _ = Reflect::set(user, &JsValue::from_str(USER_TOKEN), &JsValue::from_str(token));
+}
