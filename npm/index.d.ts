@@ -1,0 +1,124 @@
+// Type declarations of backendless-wasm's entry module.
+
+/** A Backendless user: every property the server sent, custom columns included. */
+export interface User {
+  objectId: string;
+  ownerId?: string | null;
+  email?: string;
+  name?: string | null;
+  userStatus?: "ENABLED" | "DISABLED" | "EMAIL_CONFIRMATION_PENDING" | "GUEST" | string;
+  created?: number | null;
+  updated?: number | null;
+  lastLogin?: number | null;
+  accountType?: string;
+  socialAccount?: string;
+  oAuthIdentities?: unknown;
+  blUserLocale?: string;
+  ___class?: "Users" | string;
+  /** Present on the logged-in user. */
+  "user-token"?: string;
+  [property: string]: unknown;
+}
+
+/** The properties of a user to register: the identity (usually `email`), `password`, any others. */
+export interface NewUser {
+  password: string;
+  [property: string]: unknown;
+}
+
+/** What every rejection is: a real `Error` with the Backendless code and the HTTP status. */
+export interface BackendlessError extends Error {
+  name:
+    | "BackendlessError"
+    | "NetworkError"
+    | "TimeoutError"
+    | "AbortError"
+    | "TypeError"
+    | "InvalidResponseError"
+    | "NotInitializedError";
+  /** The Backendless error code, e.g. 3003; null when there is none (network errors). */
+  code: number | null;
+  /** The same code, as the documentation's samples read it. */
+  statusCode: number | null;
+  /** The HTTP status of the answer; null when there was no answer. */
+  status: number | null;
+}
+
+/** Per-call options, accepted as the last argument of every asynchronous call. */
+export interface CallOptions {
+  /** Milliseconds before the call gives up with a TimeoutError; default 30000, 0 = never. */
+  timeout?: number;
+  /** Aborts the call (it rejects with an AbortError and changes nothing). */
+  signal?: AbortSignal;
+}
+
+/** Callback style of the docs: pass as the last argument instead of using the Promise. */
+export class Async<T = unknown> {
+  constructor(
+    responder?: (result: T) => void,
+    faultHandler?: (error: BackendlessError) => void,
+    context?: unknown,
+  );
+  success(result: T): void;
+  fault(error: BackendlessError): void;
+}
+
+export type SessionListener = (user: User | null) => void;
+
+export interface UserServiceApi {
+  login(login: string, password: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  login(login: string, password: string, stayLoggedIn: boolean | undefined, callbacks: Async<User>): void;
+  login(login: string, password: string, callbacks: Async<User>): void;
+  loginAsGuest(stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginAsGuest(stayLoggedIn: boolean | undefined, callbacks: Async<User>): void;
+  register(user: NewUser, options?: CallOptions): Promise<User>;
+  register(user: NewUser, callbacks: Async<User>): void;
+  logout(options?: CallOptions): Promise<void>;
+  logout(callbacks: Async<void>): void;
+  restorePassword(identity: string, options?: CallOptions): Promise<void>;
+  restorePassword(identity: string, callbacks: Async<void>): void;
+  isValidLogin(options?: CallOptions): Promise<boolean>;
+  isValidLogin(callbacks: Async<boolean>): void;
+  /** Blocking: synchronous XMLHttpRequest. Discouraged (it freezes the page), but works. */
+  isValidLoginSync(): boolean;
+  getCurrentUser(reload?: boolean, options?: CallOptions): Promise<User | null>;
+  getCurrentUser(callbacks: Async<User | null>): void;
+  getCurrentUser(reload: boolean, callbacks: Async<User | null>): void;
+  getCurrentUserToken(): string | null;
+  loggedInUser(): string | null;
+  setCurrentUser(user: User, stayLoggedIn?: boolean): User;
+  /** Runs `listener` on login, logout, restore, invalidation and other tabs' changes. */
+  addSessionListener(listener: SessionListener): () => void;
+}
+
+export interface LocalCacheApi {
+  get(key: "user-token" | "current-user-id"): string | undefined;
+  get(key: "stayLoggedIn"): boolean | undefined;
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  remove(key: string): void;
+}
+
+export declare const UserService: UserServiceApi;
+export declare const LocalCache: LocalCacheApi;
+
+/** initApp(appId, apiKey), initApp("https://xxxx.backendless.app"), initApp({ domain }) or initApp({ appId, apiKey }). */
+export declare function initApp(appId: string, apiKey: string): BackendlessApi;
+export declare function initApp(domain: string): BackendlessApi;
+export declare function initApp(config: { domain: string } | { appId: string; apiKey: string }): BackendlessApi;
+
+/** Points the SDK at a local backendless-emulator (default http://127.0.0.1:8200, its default app id and key). */
+export declare function connectEmulator(url?: string, appId?: string, apiKey?: string): BackendlessApi;
+
+export interface BackendlessApi {
+  initApp: typeof initApp;
+  connectEmulator: typeof connectEmulator;
+  UserService: UserServiceApi;
+  LocalCache: LocalCacheApi;
+  Async: typeof Async;
+  /** Where requests go in the (appId, apiKey) form; default https://api.backendless.com. */
+  serverURL: string;
+}
+
+declare const Backendless: BackendlessApi;
+export default Backendless;

@@ -1,0 +1,89 @@
+// backendless-wasm: the entry module. It instantiates the WebAssembly module itself (top-level
+// await, so no init() call is needed) and assembles the documented API from the raw exports:
+//
+//   import Backendless from "backendless-wasm";
+//   Backendless.initApp(APP_ID, API_KEY);
+//   const user = await Backendless.UserService.login(login, password, true);
+import init, * as wasm from "./backendless_wasm.js";
+
+await init({ module_or_path: new URL("./backendless_wasm_bg.wasm", import.meta.url) });
+
+/**
+ * Callback style of the Backendless docs: pass `new Backendless.Async(onSuccess, onFault)` as
+ * the last argument of any UserService call instead of using the returned Promise.
+ */
+export class Async {
+  constructor(responder, faultHandler, context) {
+    this.responder = responder;
+    this.faultHandler = faultHandler;
+    this.context = context;
+  }
+  success(result) {
+    if (typeof this.responder === "function") this.responder.call(this.context, result);
+  }
+  fault(error) {
+    if (typeof this.faultHandler === "function") this.faultHandler.call(this.context, error);
+  }
+}
+
+// A trailing Backendless.Async turns the Promise into callbacks (and the call returns undefined).
+function callbacks(call) {
+  return (...args) => {
+    const last = args[args.length - 1];
+    if (!(last instanceof Async)) return call(...args);
+    args.pop();
+    call(...args).then((result) => last.success(result), (error) => last.fault(error));
+    return undefined;
+  };
+}
+
+export const UserService = Object.freeze({
+  login: callbacks(wasm.login),
+  loginAsGuest: callbacks(wasm.loginAsGuest),
+  register: callbacks(wasm.register),
+  logout: callbacks(wasm.logout),
+  restorePassword: callbacks(wasm.restorePassword),
+  isValidLogin: callbacks(wasm.isValidLogin),
+  getCurrentUser: callbacks(wasm.getCurrentUser),
+  getCurrentUserToken: wasm.getCurrentUserToken,
+  loggedInUser: wasm.loggedInUser,
+  setCurrentUser: wasm.setCurrentUser,
+  addSessionListener: wasm.addSessionListener,
+});
+
+export const LocalCache = Object.freeze({
+  get: wasm.cacheGet,
+  set: wasm.cacheSet,
+  remove: wasm.cacheRemove,
+});
+
+/** `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`. */
+export function initApp(appIdOrDomain, apiKey) {
+  wasm.initApp(appIdOrDomain, apiKey);
+  return Backendless;
+}
+
+/**
+ * Points the SDK at a local backendless-emulator (default http://127.0.0.1:8200) and
+ * initialises the app with the emulator's defaults unless ids are given.
+ */
+export function connectEmulator(url = "http://127.0.0.1:8200", appId = "LOCAL-APP-ID", apiKey = "LOCAL-API-KEY") {
+  wasm.setServerURL(url);
+  return initApp(appId, apiKey);
+}
+
+const Backendless = {
+  initApp,
+  connectEmulator,
+  UserService,
+  LocalCache,
+  Async,
+  get serverURL() {
+    return wasm.getServerURL();
+  },
+  set serverURL(url) {
+    wasm.setServerURL(url);
+  },
+};
+
+export default Backendless;

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm run build`: the release npm package in pkg/ (wasm-pack layout), wasm-opt'ed, with the
+# entry module that instantiates the wasm itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/bootstrap.sh" >&2; exit 1; }
+
+wasm-pack --quiet build --release --target web --mode no-install --out-dir pkg --out-name backendless_wasm --no-pack
+wasm-opt -Oz pkg/backendless_wasm_bg.wasm -o pkg/backendless_wasm_bg.wasm
+node scripts/package.mjs

@@ -1,0 +1,56 @@
+// A small static server for the demo: www/ at /, the built package at /pkg/, and
+// /emulator.json telling the page where the local server is. No dependencies.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const port = Number(process.env.DEMO_PORT ?? 8080);
+const emulator = {
+  url: process.env.EMULATOR_URL ?? "http://127.0.0.1:8200",
+  appId: process.env.EMULATOR_APP_ID ?? "LOCAL-APP-ID",
+  apiKey: process.env.EMULATOR_API_KEY ?? "LOCAL-API-KEY",
+};
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+function resolvePath(urlPath) {
+  const path = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, "");
+  if (path.startsWith("/pkg/")) return join(root, path);
+  return join(root, "www", path.endsWith("/") ? path + "index.html" : path);
+}
+
+const server = createServer(async (request, response) => {
+  const url = new URL(request.url, "http://localhost");
+  if (url.pathname === "/emulator.json") {
+    response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+    response.end(JSON.stringify(emulator));
+    return;
+  }
+  const file = resolvePath(url.pathname);
+  if (!file.startsWith(join(root, "www")) && !file.startsWith(join(root, "pkg"))) {
+    response.writeHead(403).end();
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    response.end(body);
+  } catch {
+    response.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  }
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`demo on http://127.0.0.1:${server.address().port}/`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));

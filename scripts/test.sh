@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite. Installs what it needs, runs the native tests, then the browser
+# tests in headless Chromium and Firefox against the real local server (started here, stopped
+# by its PID), then the release-package checks.
+#
+# BROWSERS="chromium" (or "firefox") runs one engine only, for speed while developing; CI runs both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+browsers=${BROWSERS:-chromium firefox}
+BOOTSTRAP_BROWSERS="$browsers" scripts/bootstrap.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+passed=0; failed=0
+step() {
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!!! FAILED: $name"; fi
+}
+
+step "native: SDK core" cargo test --quiet -p backendless-wasm --lib
+step "native: local server" cargo test --quiet -p backendless-emulator --profile server
+
+build_emulator
+trap stop_emulator EXIT
+start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY
+export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90}
+echo "local server: $EMULATOR_URL (pid $EMULATOR_PID)"
+
+if [[ $browsers == *chromium* ]]; then
+  step "browser: headless Chromium" wasm-pack --quiet test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install
+fi
+if [[ $browsers == *firefox* ]]; then
+  # Keeps Firefox from reaching for its remote-settings host on a closed network.
+  export MOZ_REMOTE_SETTINGS_DEVTOOLS=1
+  step "browser: headless Firefox" wasm-pack --quiet test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install
+fi
+stop_emulator
+
+step "release build" scripts/build.sh
+for check in tests/node/*.test.mjs; do
+  [ -e "$check" ] || continue
+  step "node: $check" node --test "$check"
+done
+
+echo
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]

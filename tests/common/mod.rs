@@ -1,0 +1,131 @@
+//! Shared helpers for the browser tests: the local server's address, its control endpoints
+//! (reset, request log), and small wrappers around the SDK's exports.
+//!
+//! The test script starts the real `backendless-emulator` and passes its URL in
+//! `BACKENDLESS_EMULATOR_URL` at build time.
+#![allow(dead_code)]
+
+use gloo_net::http::Request;
+use js_sys::{Promise, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub const APP_ID: &str = match option_env!("BACKENDLESS_TEST_APP_ID") {
+    Some(id) => id,
+    None => "TEST-APP",
+};
+pub const API_KEY: &str = match option_env!("BACKENDLESS_TEST_API_KEY") {
+    Some(key) => key,
+    None => "TEST-KEY",
+};
+pub const SERVER: &str = match option_env!("BACKENDLESS_EMULATOR_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8200",
+};
+
+pub fn storage_key() -> String {
+    format!("Backendless_{APP_ID}")
+}
+
+pub fn base_path() -> String {
+    format!("/{APP_ID}/{API_KEY}")
+}
+
+pub fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// The raw text of this app's cache item.
+pub fn stored_item() -> Option<String> {
+    local_storage().get_item(&storage_key()).unwrap()
+}
+
+/// A fresh page: empty localStorage, the SDK pointed at the local server, `initApp` done.
+pub fn fresh_page() {
+    local_storage().clear().unwrap();
+    reload();
+}
+
+/// What a page reload does to the SDK: in-memory state gone, storage kept.
+pub fn reload() {
+    backendless_wasm::js::backendless::set_server_url(SERVER.into()).unwrap();
+    backendless_wasm::js::backendless::init_app(APP_ID.into(), API_KEY.into()).unwrap();
+}
+
+pub async fn resolve(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
+}
+
+pub fn unique_email() -> String {
+    let n = (js_sys::Math::random() * 1e12) as u64;
+    format!("user{n}@example.com")
+}
+
+pub fn get(value: &JsValue, name: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(name)).unwrap()
+}
+
+pub fn get_string(value: &JsValue, name: &str) -> Option<String> {
+    get(value, name).as_string()
+}
+
+pub fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+pub fn stringify(value: &JsValue) -> String {
+    JSON::stringify(value).unwrap().as_string().unwrap()
+}
+
+/// Registers a user straight on the server (not through the SDK) and returns its objectId.
+pub async fn register_user(email: &str, password: &str) -> String {
+    let body = format!(r#"{{"email":{},"password":{}}}"#, stringify(&email.into()), stringify(&password.into()));
+    let response = Request::post(&format!("{SERVER}{}/users/register", base_path()))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "register {email}");
+    let user = json(&response.text().await.unwrap());
+    get_string(&user, "objectId").unwrap()
+}
+
+/// Forgets every request the server logged so far.
+pub async fn clear_requests() {
+    let response = Request::delete(&format!("{SERVER}/__emulator/requests")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// The requests the server received since the last `clear_requests`, oldest first.
+pub async fn requests() -> Vec<JsValue> {
+    let response = Request::get(&format!("{SERVER}/__emulator/requests")).send().await.unwrap();
+    let list = json(&response.text().await.unwrap());
+    list.dyn_into::<js_sys::Array>().unwrap().iter().collect()
+}
+
+/// Asserts the request log holds exactly one request, with this method and path, and returns it.
+pub async fn single_request(method: &str, path: &str) -> JsValue {
+    let log = requests().await;
+    assert_eq!(log.len(), 1, "expected exactly one request, got {}", stringify(&js_sys::Array::from_iter(log.iter())));
+    let request = log[0].clone();
+    assert_eq!(get_string(&request, "method").as_deref(), Some(method));
+    assert_eq!(get_string(&request, "path").as_deref(), Some(path));
+    request
+}
+
+pub fn header(request: &JsValue, name: &str) -> Option<String> {
+    get_string(&get(request, "headers"), name)
+}
+
+/// Asserts a rejection is a real `Error` with these code and status, and returns it.
+pub fn assert_error(error: &JsValue, code: Option<u32>, status: Option<u16>) -> JsValue {
+    assert!(error.is_instance_of::<js_sys::Error>(), "not an Error: {error:?}");
+    let number = |name: &str| get(error, name).as_f64();
+    assert_eq!(number("code"), code.map(f64::from), "code of {error:?}");
+    assert_eq!(number("statusCode"), code.map(f64::from), "statusCode of {error:?}");
+    assert_eq!(number("status"), status.map(f64::from), "status of {error:?}");
+    assert!(get_string(error, "message").is_some_and(|m| !m.is_empty()));
+    error.clone()
+}

@@ -1,0 +1,151 @@
+//! Walking skeleton, in a real browser against the real local server: login, the stored
+//! session's exact layout, isValidLogin, restore after reload, and a wrong password.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use backendless_wasm::js::{local_cache, user_service};
+use common::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PASSWORD: &str = "wonderland";
+
+async fn login(email: &str, stay: bool) -> JsValue {
+    resolve(user_service::login(email.into(), PASSWORD.into(), stay.into(), JsValue::UNDEFINED)).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
+    fresh_page();
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    clear_requests().await;
+
+    let user = login(&email, true).await;
+
+    let token = get_string(&user, "user-token").expect("user-token on the user");
+    assert_eq!(get_string(&user, "objectId").as_deref(), Some(id.as_str()));
+    assert_eq!(get_string(&user, "email").as_deref(), Some(email.as_str()));
+    assert!(get(&user, "password").is_undefined(), "password must never come back");
+    assert_eq!(
+        stored_item().as_deref(),
+        Some(format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#).as_str())
+    );
+    let request = single_request("POST", &format!("{}/users/login", base_path())).await;
+    assert_eq!(header(&request, "content-type").as_deref(), Some("application/json"));
+    assert_eq!(header(&request, "user-token"), None, "no token was known before this login");
+    assert_eq!(stringify(&get(&request, "body")), format!(r#"{{"login":"{email}","password":"[redacted]"}}"#));
+}
+
+#[wasm_bindgen_test]
+async fn login_without_stay_logged_in_wipes_the_stored_session() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    login(&email, true).await;
+    assert!(stored_item().is_some_and(|item| item.contains("user-token")));
+
+    let user = login(&email, false).await;
+
+    assert_eq!(stored_item().as_deref(), Some("{}"));
+    // The session still lives in memory.
+    let token = get_string(&user, "user-token").unwrap();
+    assert_eq!(user_service::get_current_user_token().unwrap().as_string(), Some(token));
+}
+
+#[wasm_bindgen_test]
+async fn local_cache_reads_the_session_the_docs_promise() {
+    fresh_page();
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    let user = login(&email, true).await;
+
+    assert_eq!(local_cache::get("user-token".into()).unwrap().as_string(), get_string(&user, "user-token"));
+    assert_eq!(local_cache::get("current-user-id".into()).unwrap().as_string(), Some(id));
+    assert_eq!(local_cache::get("stayLoggedIn".into()).unwrap().as_bool(), Some(true));
+    assert!(local_cache::get("no-such-key".into()).unwrap().is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn is_valid_login_is_true_after_login_and_asks_with_the_token() {
+    fresh_page();
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    login(&email, true).await;
+    clear_requests().await;
+
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+
+    assert_eq!(valid, JsValue::TRUE);
+    let request = single_request("GET", &format!("{}/users/isvalidusertoken/[redacted]", base_path())).await;
+    assert_eq!(get_string(&request, "pathTokenUserId"), Some(id.clone()));
+    assert_eq!(get_string(&request, "tokenUserId"), Some(id), "the user-token header carries the session's token");
+    assert_eq!(header(&request, "content-type"), None, "no body, so no Content-Type");
+}
+
+#[wasm_bindgen_test]
+async fn is_valid_login_without_a_token_is_false_and_sends_nothing() {
+    fresh_page();
+    clear_requests().await;
+
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+
+    assert_eq!(valid, JsValue::FALSE);
+    assert!(requests().await.is_empty(), "no request may be sent without a token");
+}
+
+#[wasm_bindgen_test]
+async fn get_current_user_after_reload_restores_the_user_from_the_server() {
+    fresh_page();
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    let logged_in = login(&email, true).await;
+    let token = get_string(&logged_in, "user-token").unwrap();
+
+    reload();
+    clear_requests().await;
+    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+
+    assert_eq!(get_string(&user, "objectId"), Some(id.clone()));
+    assert_eq!(get_string(&user, "email"), Some(email));
+    assert_eq!(get_string(&user, "user-token"), Some(token), "the restored user carries the session token");
+    assert!(get(&user, "password").is_undefined());
+    let request = single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
+    assert_eq!(get_string(&request, "tokenUserId"), Some(id));
+
+    // Now in memory: a second call sends nothing.
+    clear_requests().await;
+    let again = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(again, user);
+    assert!(requests().await.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn get_current_user_without_a_session_is_null() {
+    fresh_page();
+    clear_requests().await;
+    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    assert!(user.is_null());
+    assert!(requests().await.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn wrong_password_rejects_with_3003_and_changes_nothing() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    login(&email, true).await;
+    let before = stored_item();
+
+    let error = resolve(user_service::login(email.as_str().into(), "not-the-password".into(), true.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+
+    assert_error(&error, Some(3003), Some(401));
+    assert_eq!(stored_item(), before, "a failed login leaves the stored session alone");
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(valid, JsValue::TRUE, "and the session it had");
+}
