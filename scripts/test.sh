@@ -37,13 +37,15 @@ if [[ $browsers == *firefox* ]]; then
   export MOZ_REMOTE_SETTINGS_DEVTOOLS=1
   step "browser: headless Firefox" wasm-pack --quiet test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install
 fi
-stop_emulator
 
+# Node-driven suites (end-to-end in Chromium via playwright-core, package checks) use the release
+# build and the same running server.
 step "release build" scripts/build.sh
 for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
-  step "node: $check" node --test "$check"
+  step "node: $check" node --test --test-concurrency=1 "$check"
 done
+stop_emulator
 
 echo
 echo "suites: $passed passed, $failed failed"

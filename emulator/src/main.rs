@@ -1,1 +1,97 @@
-fn main() {}
+//! `backendless-emulator` entry point: configuration, startup line, serving, graceful shutdown.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use backendless_emulator::config::{Cli, Config};
+use backendless_emulator::{build_state, routes, StartError};
+use clap::Parser;
+
+/// How often batched session last-use times are written to the database.
+const SESSION_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+fn main() -> ExitCode {
+    let config = match Config::resolve(Cli::parse()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("backendless-emulator: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(config.log_level)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("backendless-emulator: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "backendless-emulator stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), StartError> {
+    let state = build_state(&config).await?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
+    let address = listener.local_addr()?;
+
+    let flusher_state = state.clone();
+    let flusher = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SESSION_FLUSH_INTERVAL);
+        loop {
+            ticks.tick().await;
+            flusher_state.auth.flush_session_activity().await;
+        }
+    });
+
+    tracing::info!(db = %config.db, app_id = %config.app_id, "backendless-emulator ready");
+    // The one stdout line scripts wait for.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{address}")?;
+    stdout.flush()?;
+    drop(stdout);
+
+    axum::serve(listener, routes::router(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    flusher.abort();
+    state.auth.flush_session_activity().await;
+    tracing::info!("backendless-emulator stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down");
+}
