@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         .with_max_level(config.log_level)
         .with_target(false)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("backendless-emulator: cannot start the runtime: {error}");
@@ -64,7 +67,9 @@ async fn serve(config: Config) -> Result<(), StartError> {
     stdout.flush()?;
     drop(stdout);
 
-    axum::serve(listener, routes::router(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, routes::router(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     flusher.abort();
     state.auth.flush_session_activity().await;
     tracing::info!("backendless-emulator stopped");
@@ -76,7 +81,9 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        let mut terminate = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
             Ok(signal) => signal,
             Err(error) => {
                 tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");

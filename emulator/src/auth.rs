@@ -1,0 +1,614 @@
+//! The login domain: registration, password checks, lockout, sessions and their policy.
+//!
+//! Handlers call this; this calls the store on blocking threads and never sees HTTP beyond the error type.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+
+use crate::config::{Policy, SeedUser};
+use crate::error::ApiError;
+use crate::ids::{new_uuid, random_bytes, token_digest};
+use crate::sessions::SessionCache;
+use crate::store::{SessionRecord, Store, StoreError};
+use crate::user::{UserRecord, UserStatus, SERVER_OWNED_PROPERTIES};
+
+/// Argon2id memory cost in KiB: 19 MiB, the OWASP minimum recommendation for argon2id.
+pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+/// Argon2id passes over memory (OWASP: t=2 with 19 MiB).
+pub const ARGON2_ITERATIONS: u32 = 2;
+/// Argon2id lanes: 1, so one login uses one core and the semaphore below decides how many run at once.
+pub const ARGON2_LANES: u32 = 1;
+
+/// Current time in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        ApiError::internal()
+    }
+}
+
+/// Password hashing, bounded to one hash per core at a time so that a login burst queues instead of
+/// thrashing memory (each hash takes 19 MiB).
+struct Passwords {
+    hasher: Argon2<'static>,
+    permits: Semaphore,
+    /// Hash of a random password, verified against when the user is unknown so timing does not tell.
+    dummy_hash: String,
+}
+
+fn argon2id() -> Result<Argon2<'static>, ApiError> {
+    let params =
+        Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).map_err(|error| {
+            tracing::error!(%error, "bad argon2 parameters");
+            ApiError::internal()
+        })?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_with(hasher: &Argon2<'static>, password: &str) -> Result<String, ApiError> {
+    let salt_bytes = random_bytes::<16>().map_err(|error| {
+        tracing::error!(%error, "no salt");
+        ApiError::internal()
+    })?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|error| {
+        tracing::error!(%error, "salt encoding");
+        ApiError::internal()
+    })?;
+    hasher
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| {
+            tracing::error!(%error, "hashing failed");
+            ApiError::internal()
+        })
+}
+
+impl Passwords {
+    fn new() -> Result<Self, ApiError> {
+        let hasher = argon2id()?;
+        let dummy_password = new_uuid().map_err(|_| ApiError::internal())?;
+        let dummy_hash = hash_with(&hasher, &dummy_password)?;
+        let cores = std::thread::available_parallelism().map_or(1, |count| count.get());
+        Ok(Self {
+            hasher,
+            permits: Semaphore::new(cores),
+            dummy_hash,
+        })
+    }
+
+    async fn hash(&self, password: String) -> Result<String, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal())?;
+        let hasher = self.hasher.clone();
+        tokio::task::spawn_blocking(move || hash_with(&hasher, &password))
+            .await
+            .map_err(|_| ApiError::internal())?
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash, spends the same time and says no.
+    async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal())?;
+        let hasher = self.hasher.clone();
+        let has_hash = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
+            Ok(parsed) => hasher.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(error) => {
+                tracing::error!(%error, "stored password hash is malformed");
+                false
+            }
+        })
+        .await
+        .map_err(|_| ApiError::internal())?;
+        Ok(has_hash && matches)
+    }
+}
+
+/// A login that passed its password check but that the session policy refuses.
+enum SessionRefusal {
+    Policy(ApiError),
+    Store(StoreError),
+}
+
+/// The login service.
+pub struct Auth {
+    store: Arc<Store>,
+    sessions: Arc<SessionCache>,
+    policy: RwLock<Policy>,
+    startup_policy: Policy,
+    seed_users: Vec<SeedUser>,
+    passwords: Passwords,
+    /// Serialises "count live sessions, then add one" so two parallel logins cannot both pass a limit.
+    session_gate: Arc<Mutex<()>>,
+}
+
+/// A fresh token with its stored digest.
+fn new_token() -> Result<(String, crate::ids::TokenDigest), ApiError> {
+    let token = new_uuid().map_err(|error| {
+        tracing::error!(%error, "no token");
+        ApiError::internal()
+    })?;
+    let digest = token_digest(&token);
+    Ok((token, digest))
+}
+
+fn with_token(user: &UserRecord, token: &str) -> Value {
+    let mut object = user.to_wire();
+    object.insert("user-token".into(), Value::from(token));
+    Value::Object(object)
+}
+
+impl Auth {
+    /// Opens the service over `store`, loading its open sessions.
+    pub async fn new(
+        store: Arc<Store>,
+        policy: Policy,
+        seed_users: Vec<SeedUser>,
+    ) -> Result<Self, ApiError> {
+        let passwords = tokio::task::spawn_blocking(Passwords::new)
+            .await
+            .map_err(|_| ApiError::internal())??;
+        let auth = Self {
+            store,
+            sessions: Arc::new(SessionCache::default()),
+            policy: RwLock::new(policy.clone()),
+            startup_policy: policy,
+            seed_users,
+            passwords,
+            session_gate: Arc::new(Mutex::new(())),
+        };
+        let open = auth.blocking(|store| store.open_sessions()).await?;
+        auth.sessions.load(open);
+        auth.create_seed_users().await?;
+        Ok(auth)
+    }
+
+    /// Runs a store operation on a blocking thread.
+    async fn blocking<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.policy
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Applies a partial policy (camelCase keys as in [`Policy`]); unknown keys or wrong types are refused.
+    pub fn update_policy(&self, patch: Value) -> Result<Policy, ApiError> {
+        let Value::Object(patch) = patch else {
+            return Err(ApiError::unparsable_body(
+                "the policy patch must be a JSON object",
+            ));
+        };
+        let mut guard = self
+            .policy
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut merged = match serde_json::to_value(&*guard) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(ApiError::internal()),
+        };
+        merged.extend(patch);
+        let updated: Policy = serde_json::from_value(Value::Object(merged))
+            .map_err(|error| ApiError::unparsable_body(&error.to_string()))?;
+        *guard = updated.clone();
+        Ok(updated)
+    }
+
+    fn timeout_ms(policy: &Policy) -> i64 {
+        i64::try_from(policy.session_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
+    async fn create_seed_users(&self) -> Result<(), ApiError> {
+        for seed in &self.seed_users {
+            let login = seed.login.clone();
+            if self
+                .blocking(move |store| store.identity_exists(&login))
+                .await?
+            {
+                continue;
+            }
+            let hash = self.passwords.hash(seed.password.clone()).await?;
+            let now = now_ms();
+            let user = UserRecord {
+                object_id: new_uuid().map_err(|_| ApiError::internal())?,
+                email: Some(seed.login.clone()),
+                password_hash: Some(hash),
+                status: UserStatus::Enabled,
+                created: now,
+                updated: now,
+                last_login: None,
+                locked_until: None,
+                properties: Map::new(),
+            };
+            let object_id = user.object_id.clone();
+            match self.blocking(move |store| store.insert_user(&user)).await {
+                Ok(()) => tracing::info!(user = %object_id, "seed user created"),
+                Err(StoreError::IdentityTaken) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST users/register`: creates an ENABLED user from any JSON object with `email` and `password`.
+    pub async fn register(&self, body: Value) -> Result<Value, ApiError> {
+        let Value::Object(mut properties) = body else {
+            return Err(ApiError::unparsable_body("the user must be a JSON object"));
+        };
+        let password = match properties.remove("password") {
+            Some(Value::String(password)) if !password.is_empty() => password,
+            _ => return Err(ApiError::missing_password()),
+        };
+        let email = match properties.remove("email") {
+            Some(Value::String(email)) if !email.trim().is_empty() => email,
+            _ => return Err(ApiError::missing_identity()),
+        };
+        let limit = self.policy().max_property_length;
+        let too_long = |value: &str| value.chars().count() > limit;
+        if too_long(&email) {
+            return Err(ApiError::value_too_long("email", limit));
+        }
+        if too_long(&password) {
+            return Err(ApiError::value_too_long("password", limit));
+        }
+        for (name, value) in &properties {
+            if let Value::String(text) = value {
+                if too_long(text) {
+                    return Err(ApiError::value_too_long(name, limit));
+                }
+            }
+        }
+        for name in SERVER_OWNED_PROPERTIES {
+            properties.remove(*name);
+        }
+        // Cheap check first so a duplicate does not cost a hash; the unique index settles races.
+        let probe = email.clone();
+        if self
+            .blocking(move |store| store.identity_exists(&probe))
+            .await?
+        {
+            return Err(ApiError::user_exists(&email));
+        }
+        let hash = self.passwords.hash(password).await?;
+        let now = now_ms();
+        let user = UserRecord {
+            object_id: new_uuid().map_err(|_| ApiError::internal())?,
+            email: Some(email.clone()),
+            password_hash: Some(hash),
+            status: UserStatus::Enabled,
+            created: now,
+            updated: now,
+            last_login: None,
+            locked_until: None,
+            properties,
+        };
+        let stored = user.clone();
+        match self.blocking(move |store| store.insert_user(&stored)).await {
+            Ok(()) => {}
+            Err(StoreError::IdentityTaken) => return Err(ApiError::user_exists(&email)),
+            Err(error) => return Err(error.into()),
+        }
+        tracing::info!(user = %user.object_id, "user registered");
+        Ok(Value::Object(user.to_wire()))
+    }
+
+    /// `POST users/register/guest`: a GUEST user with a session.
+    pub async fn register_guest(&self) -> Result<Value, ApiError> {
+        let now = now_ms();
+        let (token, digest) = new_token()?;
+        let user = UserRecord {
+            object_id: new_uuid().map_err(|_| ApiError::internal())?,
+            email: None,
+            password_hash: None,
+            status: UserStatus::Guest,
+            created: now,
+            updated: now,
+            last_login: Some(now),
+            locked_until: None,
+            properties: Map::new(),
+        };
+        let session = SessionRecord {
+            token_digest: digest,
+            user_id: user.object_id.clone(),
+            last_activity: now,
+        };
+        let (stored_user, stored_session) = (user.clone(), session.clone());
+        self.blocking(move |store| store.insert_user_with_session(&stored_user, &stored_session))
+            .await?;
+        self.sessions.insert(&session);
+        tracing::info!(user = %user.object_id, "guest registered");
+        Ok(with_token(&user, &token))
+    }
+
+    /// `POST users/login`.
+    pub async fn login(
+        &self,
+        login: Option<Value>,
+        password: Option<Value>,
+    ) -> Result<Value, ApiError> {
+        let policy = self.policy();
+        if policy.login_settings_missing {
+            return Err(ApiError::missing_login_settings());
+        }
+        if policy.logins_disabled {
+            return Err(ApiError::logins_disabled_for_app());
+        }
+        let (login, password) = match (login, password) {
+            (None | Some(Value::Null), _) | (_, None | Some(Value::Null)) => {
+                return Err(ApiError::missing_parameter())
+            }
+            (Some(Value::String(login)), Some(Value::String(password))) => (login, password),
+            _ => {
+                return Err(ApiError::unparsable_body(
+                    "login and password must be strings",
+                ))
+            }
+        };
+        if login.is_empty() || password.is_empty() {
+            return Err(ApiError::empty_credentials());
+        }
+        let identity = login.clone();
+        let Some(user) = self
+            .blocking(move |store| store.user_by_identity(&identity))
+            .await?
+        else {
+            // Same work as for a known user, same answer.
+            self.passwords.verify(password, None).await?;
+            tracing::info!("failed login: invalid login or password");
+            return Err(ApiError::invalid_credentials());
+        };
+        let now = now_ms();
+        if user.locked_until.is_some_and(|until| until > now) {
+            tracing::info!(user = %user.object_id, "login refused: account locked");
+            return Err(ApiError::account_locked());
+        }
+        if !self
+            .passwords
+            .verify(password, user.password_hash.clone())
+            .await?
+        {
+            self.record_failure(&user.object_id, &policy).await?;
+            return Err(ApiError::invalid_credentials());
+        }
+        match user.status {
+            UserStatus::Enabled => {}
+            UserStatus::Disabled => return Err(ApiError::login_disabled_for_user()),
+            UserStatus::EmailConfirmationPending => return Err(ApiError::email_not_confirmed()),
+            UserStatus::Guest => return Err(ApiError::invalid_credentials()),
+        }
+        let (token, digest) = new_token()?;
+        let user_id = user.object_id.clone();
+        let store = self.store.clone();
+        let sessions = self.sessions.clone();
+        let gate = self.session_gate.clone();
+        let timeout_ms = Self::timeout_ms(&policy);
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let now = now_ms();
+            let live = sessions.live_count(&user_id, now, timeout_ms);
+            if !policy.allow_multiple_logins && live > 0 {
+                return Err(SessionRefusal::Policy(ApiError::multiple_logins_disabled()));
+            }
+            if policy.max_concurrent_logins > 0 && live >= policy.max_concurrent_logins as usize {
+                return Err(SessionRefusal::Policy(ApiError::login_limit_reached()));
+            }
+            let session = SessionRecord {
+                token_digest: digest,
+                user_id,
+                last_activity: now,
+            };
+            match store.record_login(&session) {
+                Ok(Some(user)) => {
+                    sessions.insert(&session);
+                    Ok(user)
+                }
+                // The user vanished (reset) between the check and now.
+                Ok(None) => Err(SessionRefusal::Policy(ApiError::invalid_credentials())),
+                Err(error) => Err(SessionRefusal::Store(error)),
+            }
+        })
+        .await
+        .map_err(|_| ApiError::internal())?;
+        match outcome {
+            Ok(user) => {
+                tracing::info!(user = %user.object_id, "logged in");
+                Ok(with_token(&user, &token))
+            }
+            Err(SessionRefusal::Policy(error)) => {
+                tracing::info!(user = %user.object_id, code = error.code, "login refused by session policy");
+                Err(error)
+            }
+            Err(SessionRefusal::Store(error)) => Err(error.into()),
+        }
+    }
+
+    async fn record_failure(&self, user_id: &str, policy: &Policy) -> Result<(), ApiError> {
+        tracing::info!(user = %user_id, "failed login: invalid login or password");
+        if policy.lockout_threshold == 0 {
+            return Ok(());
+        }
+        let now = now_ms();
+        let window_ms =
+            i64::try_from(policy.lockout_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let lock_ms =
+            i64::try_from(policy.lockout_duration_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let (id, threshold) = (user_id.to_string(), policy.lockout_threshold);
+        let locked = self
+            .blocking(move |store| {
+                store.record_failed_login(
+                    &id,
+                    now,
+                    now.saturating_sub(window_ms),
+                    threshold,
+                    now.saturating_add(lock_ms),
+                )
+            })
+            .await?;
+        if locked {
+            tracing::info!(user = %user_id, "account locked after too many failed logins");
+        }
+        Ok(())
+    }
+
+    /// The user id behind a live token, recording the use; `None` for unknown, ended or expired tokens.
+    pub fn session_user(&self, token: &str) -> Option<Arc<str>> {
+        if token.is_empty() {
+            return None;
+        }
+        let timeout_ms = Self::timeout_ms(&self.policy());
+        self.sessions
+            .use_live(&token_digest(token), now_ms(), timeout_ms)
+    }
+
+    /// `GET users/isvalidusertoken/{token}`.
+    pub fn is_valid_token(&self, token: &str) -> bool {
+        self.session_user(token).is_some()
+    }
+
+    /// Whose token this is (or was), for the request log; does not count as a use.
+    pub fn token_owner(&self, token: &str) -> Option<Arc<str>> {
+        self.sessions.owner(&token_digest(token))
+    }
+
+    /// `GET users/logout`: ends the session of `token` (no token: nothing to end). Stale token → 3064.
+    pub async fn logout(&self, token: Option<&str>) -> Result<(), ApiError> {
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return Ok(());
+        };
+        let Some(user_id) = self.session_user(token) else {
+            return Err(ApiError::stale_token(token));
+        };
+        let digest = token_digest(token);
+        self.blocking(move |store| store.end_session(&digest))
+            .await?;
+        self.sessions.end(&digest);
+        tracing::info!(user = %user_id, "logged out");
+        Ok(())
+    }
+
+    /// `GET data/Users/{objectId}`; a token, when given, must be live (else 3064).
+    pub async fn read_user(&self, object_id: &str, token: Option<&str>) -> Result<Value, ApiError> {
+        if let Some(token) = token.filter(|token| !token.is_empty()) {
+            if self.session_user(token).is_none() {
+                return Err(ApiError::stale_token(token));
+            }
+        }
+        let id = object_id.to_string();
+        match self.blocking(move |store| store.user_by_id(&id)).await? {
+            Some(user) => Ok(Value::Object(user.to_wire())),
+            None => Err(ApiError::object_not_found(object_id)),
+        }
+    }
+
+    /// `GET users/restorepassword/{identity}`: no mail is sent; the log says one would be.
+    pub async fn restore_password(&self, identity: &str) -> Result<(), ApiError> {
+        let probe = identity.to_string();
+        match self
+            .blocking(move |store| store.user_by_identity(&probe))
+            .await?
+        {
+            Some(user) => {
+                tracing::info!(user = %user.object_id, "password reset requested: a reset mail would be sent now (the local server sends none)");
+                Ok(())
+            }
+            None => Err(ApiError::unknown_identity()),
+        }
+    }
+
+    /// Control: sets a user's status; DISABLED also ends the user's sessions.
+    pub async fn set_user_status(
+        &self,
+        object_id: &str,
+        status: &Value,
+    ) -> Result<Value, ApiError> {
+        let Some(status) = status.as_str().and_then(UserStatus::parse) else {
+            return Err(ApiError::unparsable_body(
+                "userStatus must be one of ENABLED, DISABLED, EMAIL_CONFIRMATION_PENDING, GUEST",
+            ));
+        };
+        let end_sessions = status == UserStatus::Disabled;
+        let id = object_id.to_string();
+        let updated = self
+            .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
+            .await?;
+        let Some(user) = updated else {
+            return Err(ApiError::object_not_found(object_id));
+        };
+        if end_sessions {
+            self.sessions.end_user(object_id);
+        }
+        tracing::info!(user = %object_id, status = status.as_str(), "user status set");
+        Ok(Value::Object(user.to_wire()))
+    }
+
+    /// Control: ends every session.
+    pub async fn expire_all_sessions(&self) -> Result<(), ApiError> {
+        self.blocking(|store| store.end_all_sessions()).await?;
+        self.sessions.end_all();
+        tracing::info!("all sessions expired");
+        Ok(())
+    }
+
+    /// Control: deletes all data, restores the start policy and re-creates the seed users.
+    pub async fn reset(&self) -> Result<(), ApiError> {
+        self.blocking(|store| store.delete_everything()).await?;
+        self.sessions.clear();
+        *self
+            .policy
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = self.startup_policy.clone();
+        self.create_seed_users().await?;
+        tracing::info!("reset: all users and sessions deleted");
+        Ok(())
+    }
+
+    /// Writes batched session last-use times to the database and forgets sessions dead for a day.
+    pub async fn flush_session_activity(&self) {
+        let touches = self.sessions.take_touches();
+        if !touches.is_empty() {
+            if let Err(error) = self
+                .blocking(move |store| store.touch_sessions(&touches))
+                .await
+            {
+                tracing::warn!(%error, "could not persist session activity");
+            }
+        }
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        let timeout_ms = Self::timeout_ms(&self.policy());
+        let stale_after = if timeout_ms > 0 {
+            timeout_ms.saturating_add(DAY_MS)
+        } else {
+            i64::MAX
+        };
+        self.sessions.prune(now_ms().saturating_sub(stale_after));
+    }
+}

@@ -1,0 +1,69 @@
+//! Identifiers and secrets in the Backendless form: upper-case UUIDs drawn from the OS CSPRNG.
+
+use blake2::{Blake2s256, Digest};
+
+/// The stored form of a user-token: a BLAKE2s-256 digest, so the database file never holds a usable token.
+pub type TokenDigest = [u8; 32];
+
+/// The OS random source failed; nothing sensible can be issued without it.
+#[derive(Debug, thiserror::Error)]
+#[error("the OS random number generator failed: {0}")]
+pub struct RandomnessError(String);
+
+/// A fresh random version-4 UUID in upper case, e.g. `2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C`.
+pub fn new_uuid() -> Result<String, RandomnessError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let mut text = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push_str(&format!("{byte:02X}"));
+    }
+    Ok(text)
+}
+
+/// Fresh random bytes, e.g. for a password salt.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomnessError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
+    Ok(bytes)
+}
+
+/// The digest under which a token is stored and looked up.
+pub fn token_digest(token: &str) -> TokenDigest {
+    Blake2s256::digest(token.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_is_upper_case_v4_and_unique() {
+        let first = new_uuid().unwrap();
+        let second = new_uuid().unwrap();
+        assert_ne!(first, second);
+        assert_eq!(first.len(), 36);
+        assert_eq!(first, first.to_uppercase());
+        let groups: Vec<&str> = first.split('-').collect();
+        assert_eq!(
+            groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+            vec![8, 4, 4, 4, 12]
+        );
+        assert!(groups[2].starts_with('4'));
+        assert!(matches!(
+            groups[3].chars().next(),
+            Some('8' | '9' | 'A' | 'B')
+        ));
+    }
+
+    #[test]
+    fn digest_depends_on_token() {
+        assert_ne!(token_digest("A"), token_digest("B"));
+        assert_eq!(token_digest("A"), token_digest("A"));
+    }
+}

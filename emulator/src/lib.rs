@@ -1,0 +1,68 @@
+//! `backendless-emulator`: a local, Backendless-compatible user-login server for development and tests.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`config`] | flags, TOML file, policy defaults |
+//! | [`routes`] | HTTP handlers (users, data, control) and CORS |
+//! | [`auth`] | password hashing, tokens, lockout and session policy |
+//! | [`sessions`] | the in-memory session view that makes token checks cheap |
+//! | [`store`] | SQLite: users, sessions, failed logins |
+//! | [`user`] | the user record and its wire form |
+//! | [`request_log`] | the redacted recent-request log |
+//! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
+//! | [`error`] | `ApiError` and its JSON form |
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod request_log;
+pub mod routes;
+pub mod sessions;
+pub mod store;
+pub mod user;
+
+use std::sync::Arc;
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::request_log::RequestLog;
+use crate::routes::AppState;
+use crate::store::Store;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The database could not be opened.
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    /// Seeding or loading failed.
+    #[error("startup: {0}")]
+    Startup(#[from] error::ApiError),
+    /// The socket could not be bound.
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the store and builds the shared state for [`routes::router`].
+pub async fn build_state(config: &Config) -> Result<Arc<AppState>, StartError> {
+    let path = config.db.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&path))
+        .await
+        .map_err(|error| store::StoreError::Task(error.to_string()))??;
+    let auth = Auth::new(
+        Arc::new(store),
+        config.policy.clone(),
+        config.seed_users.clone(),
+    )
+    .await?;
+    Ok(Arc::new(AppState {
+        auth,
+        request_log: RequestLog::new(config.request_log_size),
+        app_id: config.app_id.clone(),
+        api_key: config.api_key.clone(),
+    }))
+}

@@ -1,0 +1,291 @@
+//! HTTP front door: one handler that applies CORS, reads the body, records the request, resolves the URL
+//! form (`/{appId}/{apiKey}/<op>` or `/api/<op>`) and dispatches to the operation.
+
+pub mod control;
+pub mod data;
+pub mod users;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::request_log::{is_secret_header, logged_body, LoggedRequest, RequestLog, REDACTED};
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Headers allowed by a preflight that does not list the ones it wants.
+const DEFAULT_ALLOWED_HEADERS: &str = "content-type, user-token, application-type, api-version";
+
+/// Everything a handler needs.
+pub struct AppState {
+    /// The login service.
+    pub auth: Auth,
+    /// The recent-request log.
+    pub request_log: RequestLog,
+    /// The accepted application id.
+    pub app_id: String,
+    /// The accepted API key.
+    pub api_key: String,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// A 200 JSON response.
+pub fn json_response(value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "response serialisation failed");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+/// Parses a request body as JSON; an empty body is `null`.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|error| ApiError::unparsable_body(&error.to_string()))
+}
+
+/// Decodes `%XX` escapes of one path segment (as `encodeURIComponent` makes them); `+` stays `+`.
+pub fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte == b'%' && index + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).ok();
+            if let Some(value) = hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+                decoded.push(value);
+                index += 3;
+                continue;
+            }
+        }
+        decoded.push(byte);
+        index += 1;
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// The `user-token` header, if any.
+pub fn user_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("user-token")
+        .and_then(|value| value.to_str().ok())
+}
+
+async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut response = if parts.method == Method::OPTIONS {
+        preflight(&parts.headers)
+    } else {
+        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => {
+                route(
+                    &state,
+                    &parts.method,
+                    parts.uri.path(),
+                    &parts.headers,
+                    bytes,
+                )
+                .await
+            }
+            Err(_) => ApiError::body_too_large(MAX_BODY_BYTES).into_response(),
+        }
+    };
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// Answers a CORS preflight for any path.
+fn preflight(headers: &HeaderMap) -> Response {
+    let requested = headers
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .filter(|value| !value.is_empty())
+        .cloned()
+        .unwrap_or(HeaderValue::from_static(DEFAULT_ALLOWED_HEADERS));
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+            ),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, requested),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+async fn route(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if let ["__emulator", rest @ ..] = segments.as_slice() {
+        return match control::handle(state, method, rest, &body).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+    }
+    let (prefix_len, app_matches) = match segments.as_slice() {
+        ["api", ..] => (1, true),
+        [app_id, api_key, _, ..] => (
+            2,
+            percent_decode(app_id) == state.app_id && percent_decode(api_key) == state.api_key,
+        ),
+        _ => (0, true),
+    };
+    let operation = &segments[prefix_len..];
+    let path_token = match operation {
+        ["users", "isvalidusertoken", token] => Some(percent_decode(token)),
+        _ => None,
+    };
+    record(
+        state,
+        method,
+        &segments,
+        path_token.as_deref(),
+        headers,
+        &body,
+    );
+
+    let result = if !app_matches {
+        Err(ApiError::wrong_app_info())
+    } else if prefix_len == 0 {
+        Err(ApiError::unknown_endpoint(method.as_str(), path))
+    } else {
+        dispatch(state, method, operation, path_token, headers, &body).await
+    };
+    let response = result.unwrap_or_else(IntoResponse::into_response);
+    tracing::debug!(method = %method, op = %operation.first().copied().unwrap_or(""), status = response.status().as_u16(), "request");
+    response
+}
+
+async fn dispatch(
+    state: &AppState,
+    method: &Method,
+    operation: &[&str],
+    path_token: Option<String>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let token = user_token(headers);
+    match (method, operation) {
+        (&Method::POST, ["users", "register"]) => users::register(state, body).await,
+        (&Method::POST, ["users", "register", "guest"]) => users::register_guest(state).await,
+        (&Method::POST, ["users", "login"]) => users::login(state, body).await,
+        (&Method::GET, ["users", "isvalidusertoken", _]) => Ok(users::is_valid_user_token(
+            state,
+            path_token.as_deref().unwrap_or(""),
+        )),
+        (&Method::GET, ["users", "logout"]) => users::logout(state, token).await,
+        (&Method::GET, ["users", "restorepassword", identity]) => {
+            users::restore_password(state, &percent_decode(identity)).await
+        }
+        (&Method::GET, ["info"]) => Ok(users::app_info(state, headers)),
+        (&Method::GET, ["data", table, object_id]) if table.eq_ignore_ascii_case("Users") => {
+            data::user(state, &percent_decode(object_id), token).await
+        }
+        _ => Err(ApiError::unknown_endpoint(
+            method.as_str(),
+            &format!("/{}", operation.join("/")),
+        )),
+    }
+}
+
+/// Adds the request to the log, with secrets redacted.
+fn record(
+    state: &AppState,
+    method: &Method,
+    segments: &[&str],
+    path_token: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) {
+    let auth: &Auth = &state.auth;
+    let mut logged_headers = BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        let text = if is_secret_header(name) {
+            REDACTED.to_string()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        logged_headers
+            .entry(name.to_string())
+            .and_modify(|existing: &mut String| {
+                existing.push_str(", ");
+                existing.push_str(&text);
+            })
+            .or_insert(text);
+    }
+    let path = if path_token.is_some() {
+        let kept = &segments[..segments.len() - 1];
+        format!("/{}/{REDACTED}", kept.join("/"))
+    } else {
+        format!("/{}", segments.join("/"))
+    };
+    let token_user_id = user_token(headers)
+        .filter(|token| !token.is_empty())
+        .and_then(|token| auth.token_owner(token));
+    let path_token_user_id = path_token
+        .filter(|token| !token.is_empty())
+        .and_then(|token| auth.token_owner(token));
+    state.request_log.push(LoggedRequest {
+        method: method.as_str().to_string(),
+        path,
+        headers: logged_headers,
+        body: logged_body(body),
+        token_user_id: token_user_id.map(|id| id.to_string()),
+        path_token_user_id: path_token_user_id.map(|id| id.to_string()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_handles_escapes_and_garbage() {
+        assert_eq!(percent_decode("a%40b.c"), "a@b.c");
+        assert_eq!(percent_decode("a%2Bb"), "a+b");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}

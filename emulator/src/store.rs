@@ -1,0 +1,454 @@
+//! SQLite persistence: users, sessions and failed login attempts.
+//!
+//! One connection behind a mutex does all the work, so writers never race each other into
+//! "database is locked"; WAL with `synchronous=FULL` makes every committed write survive a crash.
+//! Every multi-step change runs in one transaction. Callers run these methods on a blocking thread.
+
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde_json::{Map, Value};
+
+use crate::ids::TokenDigest;
+use crate::user::{identity_key, UserRecord, UserStatus};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Insert of a user whose identity is taken.
+    #[error("a user with this identity already exists")]
+    IdentityTaken,
+    /// A row that cannot be understood.
+    #[error("corrupt row in the database: {0}")]
+    Corrupt(String),
+    /// SQLite said no.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The blocking task running the operation died.
+    #[error("store task failed: {0}")]
+    Task(String),
+}
+
+/// A session row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Digest of the user-token.
+    pub token_digest: TokenDigest,
+    /// Owner's objectId.
+    pub user_id: String,
+    /// Last use, epoch ms.
+    pub last_activity: i64,
+}
+
+/// The database.
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (
+    object_id     TEXT PRIMARY KEY,
+    email         TEXT,
+    identity_key  TEXT UNIQUE,
+    password_hash TEXT,
+    user_status   TEXT NOT NULL,
+    created       INTEGER NOT NULL,
+    updated       INTEGER NOT NULL,
+    last_login    INTEGER,
+    locked_until  INTEGER,
+    properties    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_digest  BLOB PRIMARY KEY,
+    user_id       TEXT NOT NULL REFERENCES users(object_id) ON DELETE CASCADE,
+    created       INTEGER NOT NULL,
+    last_activity INTEGER NOT NULL,
+    ended         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS failed_logins (
+    user_id TEXT NOT NULL REFERENCES users(object_id) ON DELETE CASCADE,
+    at      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_logins_by_user ON failed_logins(user_id);
+";
+
+const USER_COLUMNS: &str =
+    "object_id, email, password_hash, user_status, created, updated, last_login, locked_until, properties";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
+    let object_id: String = row.get(0)?;
+    let status_text: String = row.get(3)?;
+    let properties_text: String = row.get(8)?;
+    let Some(status) = UserStatus::parse(&status_text) else {
+        return Ok(Err(StoreError::Corrupt(format!(
+            "user {object_id} has status '{status_text}'"
+        ))));
+    };
+    let properties = match serde_json::from_str::<Map<String, Value>>(&properties_text) {
+        Ok(properties) => properties,
+        Err(error) => {
+            return Ok(Err(StoreError::Corrupt(format!(
+                "user {object_id} properties: {error}"
+            ))))
+        }
+    };
+    Ok(Ok(UserRecord {
+        object_id,
+        email: row.get(1)?,
+        password_hash: row.get(2)?,
+        status,
+        created: row.get(4)?,
+        updated: row.get(5)?,
+        last_login: row.get(6)?,
+        locked_until: row.get(7)?,
+        properties,
+    }))
+}
+
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+fn insert_user_row(connection: &Connection, user: &UserRecord) -> Result<(), StoreError> {
+    let properties = Value::Object(user.properties.clone()).to_string();
+    let result = connection.execute(
+        "INSERT INTO users (object_id, email, identity_key, password_hash, user_status, created, updated,
+                            last_login, locked_until, properties)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            user.object_id,
+            user.email,
+            user.email.as_deref().map(identity_key),
+            user.password_hash,
+            user.status.as_str(),
+            user.created,
+            user.updated,
+            user.last_login,
+            user.locked_until,
+            properties,
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn user_where(
+    connection: &Connection,
+    condition: &str,
+    value: &str,
+) -> Result<Option<UserRecord>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition} = ?1");
+    let mut statement = connection.prepare_cached(&sql)?;
+    match statement.query_row([value], user_from_row).optional()? {
+        Some(user) => user.map(Some),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
+    pub fn open(path: &str) -> Result<Self, StoreError> {
+        let connection = Connection::open(path)?;
+        // WAL: readers and the writer do not block each other; FULL: a commit is on disk before it returns.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        // Another process (a person with the sqlite3 shell) may hold a lock for a moment: wait, don't fail.
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock rolled back its transaction (Transaction rolls back on drop),
+        // so the connection is still consistent: keep using it.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The user with this objectId.
+    pub fn user_by_id(&self, object_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        user_where(&self.lock(), "object_id", object_id)
+    }
+
+    /// The user with this identity, compared without case.
+    pub fn user_by_identity(&self, identity: &str) -> Result<Option<UserRecord>, StoreError> {
+        user_where(&self.lock(), "identity_key", &identity_key(identity))
+    }
+
+    /// Whether some user has this identity (compared without case).
+    pub fn identity_exists(&self, identity: &str) -> Result<bool, StoreError> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare_cached("SELECT 1 FROM users WHERE identity_key = ?1")?;
+        Ok(statement.exists([identity_key(identity)])?)
+    }
+
+    /// Adds a user; `IdentityTaken` if the identity exists.
+    pub fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        insert_user_row(&self.lock(), user)
+    }
+
+    /// Adds a user and a session for it, both or neither (guest registration).
+    pub fn insert_user_with_session(
+        &self,
+        user: &UserRecord,
+        session: &SessionRecord,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        insert_user_row(&transaction, user)?;
+        transaction.execute(
+            "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
+            params![session.token_digest.as_slice(), session.user_id, session.last_activity],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// A successful login: new session, `lastLogin` set, failed attempts and lock cleared. Returns the updated user.
+    pub fn record_login(&self, session: &SessionRecord) -> Result<Option<UserRecord>, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = transaction.execute(
+            "UPDATE users SET last_login = ?2, locked_until = NULL WHERE object_id = ?1",
+            params![session.user_id, session.last_activity],
+        )?;
+        if changed == 0 {
+            return Ok(None); // deleted meanwhile (a reset); nothing written
+        }
+        transaction.execute(
+            "DELETE FROM failed_logins WHERE user_id = ?1",
+            [&session.user_id],
+        )?;
+        transaction.execute(
+            "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
+            params![session.token_digest.as_slice(), session.user_id, session.last_activity],
+        )?;
+        let user = user_where(&transaction, "object_id", &session.user_id)?;
+        transaction.commit()?;
+        Ok(user)
+    }
+
+    /// Records a failed login and, once `threshold` failures fall within the window, locks the account until
+    /// `lock_until` (clearing the count). Returns whether this failure locked the account.
+    pub fn record_failed_login(
+        &self,
+        user_id: &str,
+        now: i64,
+        window_start: i64,
+        threshold: u32,
+        lock_until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "DELETE FROM failed_logins WHERE user_id = ?1 AND at < ?2",
+            params![user_id, window_start],
+        )?;
+        let inserted = transaction.execute(
+            "INSERT INTO failed_logins (user_id, at) SELECT object_id, ?2 FROM users WHERE object_id = ?1",
+            params![user_id, now],
+        )?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        let failures: i64 = transaction.query_row(
+            "SELECT COUNT(*) FROM failed_logins WHERE user_id = ?1",
+            [user_id],
+            |row| row.get(0),
+        )?;
+        let locks = threshold > 0 && failures >= i64::from(threshold);
+        if locks {
+            transaction.execute(
+                "UPDATE users SET locked_until = ?2 WHERE object_id = ?1",
+                params![user_id, lock_until],
+            )?;
+            transaction.execute("DELETE FROM failed_logins WHERE user_id = ?1", [user_id])?;
+        }
+        transaction.commit()?;
+        Ok(locks)
+    }
+
+    /// Sets a user's status (and `updated`), ending the user's sessions too when `end_sessions`.
+    pub fn set_user_status(
+        &self,
+        user_id: &str,
+        status: UserStatus,
+        now: i64,
+        end_sessions: bool,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = transaction.execute(
+            "UPDATE users SET user_status = ?2, updated = ?3 WHERE object_id = ?1",
+            params![user_id, status.as_str(), now],
+        )?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        if end_sessions {
+            transaction.execute(
+                "UPDATE sessions SET ended = 1 WHERE user_id = ?1",
+                [user_id],
+            )?;
+        }
+        let user = user_where(&transaction, "object_id", user_id)?;
+        transaction.commit()?;
+        Ok(user)
+    }
+
+    /// Ends one session.
+    pub fn end_session(&self, token_digest: &TokenDigest) -> Result<(), StoreError> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare_cached("UPDATE sessions SET ended = 1 WHERE token_digest = ?1")?;
+        statement.execute([token_digest.as_slice()])?;
+        Ok(())
+    }
+
+    /// Ends every session.
+    pub fn end_all_sessions(&self) -> Result<(), StoreError> {
+        self.lock()
+            .execute("UPDATE sessions SET ended = 1 WHERE ended = 0", [])?;
+        Ok(())
+    }
+
+    /// Writes the last-use times of sessions in one transaction.
+    pub fn touch_sessions(&self, touches: &[(TokenDigest, i64)]) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut statement = transaction.prepare_cached(
+                "UPDATE sessions SET last_activity = MAX(last_activity, ?2) WHERE token_digest = ?1",
+            )?;
+            for (digest, last_activity) in touches {
+                statement.execute(params![digest.as_slice(), last_activity])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Sessions not ended (they may have timed out: the caller judges that).
+    pub fn open_sessions(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare("SELECT token_digest, user_id, last_activity FROM sessions WHERE ended = 0")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, Vec<u8>>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut sessions = Vec::new();
+        for row in rows {
+            let (digest, user_id, last_activity) = row?;
+            let token_digest: TokenDigest = digest.try_into().map_err(|_| {
+                StoreError::Corrupt(format!("session of user {user_id} has a malformed digest"))
+            })?;
+            sessions.push(SessionRecord {
+                token_digest,
+                user_id,
+                last_activity,
+            });
+        }
+        Ok(sessions)
+    }
+
+    /// Deletes all users, sessions and failed attempts.
+    pub fn delete_everything(&self) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction
+            .execute_batch("DELETE FROM failed_logins; DELETE FROM sessions; DELETE FROM users;")?;
+        transaction.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, email: &str) -> UserRecord {
+        UserRecord {
+            object_id: id.into(),
+            email: Some(email.into()),
+            password_hash: Some("h".into()),
+            status: UserStatus::Enabled,
+            created: 1,
+            updated: 1,
+            last_login: None,
+            locked_until: None,
+            properties: Map::new(),
+        }
+    }
+
+    #[test]
+    fn identity_is_unique_without_case() {
+        let store = Store::open(":memory:").unwrap();
+        store.insert_user(&user("A", "Alice@X.org")).unwrap();
+        assert!(matches!(
+            store.insert_user(&user("B", "alice@x.ORG")),
+            Err(StoreError::IdentityTaken)
+        ));
+        assert_eq!(
+            store
+                .user_by_identity("ALICE@x.org")
+                .unwrap()
+                .unwrap()
+                .object_id,
+            "A"
+        );
+        assert!(store.identity_exists("alice@x.org").unwrap());
+    }
+
+    #[test]
+    fn lockout_counts_within_window_and_login_resets() {
+        let store = Store::open(":memory:").unwrap();
+        store.insert_user(&user("A", "a@x")).unwrap();
+        assert!(!store.record_failed_login("A", 100, 0, 3, 1000).unwrap());
+        assert!(!store.record_failed_login("A", 200, 0, 3, 1000).unwrap());
+        // The first failure fell out of the window: still two.
+        assert!(!store.record_failed_login("A", 300, 150, 3, 1000).unwrap());
+        assert!(store.record_failed_login("A", 400, 150, 3, 1000).unwrap());
+        assert_eq!(
+            store.user_by_id("A").unwrap().unwrap().locked_until,
+            Some(1000)
+        );
+        let session = SessionRecord {
+            token_digest: [7; 32],
+            user_id: "A".into(),
+            last_activity: 2000,
+        };
+        let after = store.record_login(&session).unwrap().unwrap();
+        assert_eq!(after.locked_until, None);
+        assert_eq!(after.last_login, Some(2000));
+        assert_eq!(store.open_sessions().unwrap(), vec![session]);
+    }
+
+    #[test]
+    fn corrupt_properties_are_an_error_not_a_panic() {
+        let store = Store::open(":memory:").unwrap();
+        store.insert_user(&user("A", "a@x")).unwrap();
+        store
+            .lock()
+            .execute("UPDATE users SET properties = 'nope'", [])
+            .unwrap();
+        assert!(matches!(store.user_by_id("A"), Err(StoreError::Corrupt(_))));
+    }
+}

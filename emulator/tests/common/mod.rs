@@ -1,0 +1,247 @@
+//! Test support: starts the real `backendless-emulator` binary on an ephemeral port and talks plain HTTP/1.1
+//! to it over std TCP (no client library, so the tests see exactly what is on the wire).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Path prefix of the `/{appId}/{apiKey}` URL form with the default credentials.
+pub const APP: &str = "/LOCAL-APP-ID/LOCAL-API-KEY";
+
+/// A running server, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    /// Starts the binary with an in-memory database and `extra` flags.
+    pub fn start(extra: &[&str]) -> Server {
+        let mut args = vec!["--port", "0", "--db", ":memory:", "--log-level", "warn"];
+        args.extend_from_slice(extra);
+        Server::start_with_args(&args)
+    }
+
+    /// Starts the binary with exactly these flags; waits for the listening line.
+    pub fn start_with_args(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn backendless-emulator");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read listening line");
+        let port = line
+            .trim()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .expect("port");
+        Server { child, port }
+    }
+
+    /// One request on a fresh connection.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        send(self.port, method, path, headers, body)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn get_with_token(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, &[("user-token", token)], None)
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Reply {
+        self.request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(body),
+        )
+    }
+
+    /// Registers `email`/`password`, asserting success; returns the user object.
+    pub fn register(&self, email: &str, password: &str) -> Value {
+        let reply = self.post(
+            &format!("{APP}/users/register"),
+            &serde_json::json!({ "email": email, "password": password }).to_string(),
+        );
+        assert_eq!(reply.status, 200, "register {email}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Logs in, asserting success; returns the user object with its token.
+    pub fn login(&self, login: &str, password: &str) -> Value {
+        let reply = self.login_reply(login, password);
+        assert_eq!(reply.status, 200, "login {login}: {}", reply.body);
+        reply.json()
+    }
+
+    pub fn login_reply(&self, login: &str, password: &str) -> Reply {
+        self.post(
+            &format!("{APP}/users/login"),
+            &serde_json::json!({ "login": login, "password": password }).to_string(),
+        )
+    }
+
+    pub fn is_valid(&self, token: &str) -> bool {
+        let reply = self.get(&format!("{APP}/users/isvalidusertoken/{token}"));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        match reply.json() {
+            Value::Bool(valid) => valid,
+            other => panic!("isvalidusertoken answered {other}"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {:?}", self.body))
+    }
+
+    /// Asserts a Backendless error: status, code, JSON content type, CORS header.
+    pub fn assert_error(&self, status: u16, code: u64) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.json()["code"], code, "body: {}", self.body);
+        assert!(self.json()["message"]
+            .as_str()
+            .is_some_and(|message| !message.is_empty()));
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(self.header("access-control-allow-origin"), Some("*"));
+    }
+}
+
+/// Sends one HTTP/1.1 request with `Connection: close` and reads the whole answer.
+pub fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    if let Some(body) = body {
+        request.push_str(body);
+    }
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    parse_reply(&raw)
+}
+
+fn parse_reply(raw: &[u8]) -> Reply {
+    let split = raw
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().expect("status line");
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .expect("status")
+        .parse()
+        .expect("status code");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(body).expect("utf-8 body"),
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(line_end) = data.windows(2).position(|window| window == b"\r\n") else {
+            break;
+        };
+        let size_text = String::from_utf8_lossy(&data[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+    out
+}
+
+/// True if `text` looks like `2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C`.
+pub fn is_upper_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.iter().map(|group| group.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && groups.iter().all(|group| {
+            group
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+        })
+}
