@@ -14,7 +14,6 @@ pub const SERVER_OWNED_PROPERTIES: &[&str] = &[
     "accountType",
     "socialAccount",
     "oAuthIdentities",
-    "blUserLocale",
     "___class",
     "user-token",
 ];
@@ -104,7 +103,10 @@ impl UserRecord {
         object.insert("accountType".into(), Value::from("BACKENDLESS_ACCOUNT"));
         object.insert("socialAccount".into(), Value::from("BACKENDLESS"));
         object.insert("oAuthIdentities".into(), Value::Null);
-        object.insert("blUserLocale".into(), Value::from("en"));
+        // The official client sends its locale on register; keep it, else "en" as the hosted service does.
+        if !matches!(object.get("blUserLocale"), Some(Value::String(_))) {
+            object.insert("blUserLocale".into(), Value::from("en"));
+        }
         object.insert("___class".into(), Value::from("Users"));
         object
     }
