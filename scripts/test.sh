@@ -19,7 +19,7 @@ step() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!!! FAILED: $name"; fi
 }
 
-step "native: SDK core" cargo test --quiet -p backendless-wasm --lib
+step "native: SDK core" cargo test --quiet -p backendless-wasm
 step "native: local server" cargo test --quiet -p backendless-emulator --profile server
 
 build_emulator
@@ -30,12 +30,12 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90}
 echo "local server: $EMULATOR_URL (pid $EMULATOR_PID)"
 
 if [[ $browsers == *chromium* ]]; then
-  step "browser: headless Chromium" wasm-pack --quiet test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install
+  step "browser: headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test '*'
 fi
 if [[ $browsers == *firefox* ]]; then
   # Keeps Firefox from reaching for its remote-settings host on a closed network.
   export MOZ_REMOTE_SETTINGS_DEVTOOLS=1
-  step "browser: headless Firefox" wasm-pack --quiet test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install
+  step "browser: headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install -- --test '*'
 fi
 
 # Node-driven suites (end-to-end in Chromium via playwright-core, package checks) use the release

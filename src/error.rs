@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use backendless_wasm::error::{BackendlessError, ErrorKind};
-//! let err = BackendlessError::server(401, Some(3003), "Invalid login or password".into());
+//! let err = BackendlessError::server(401, Some(3003), Some("Invalid login or password".into()));
 //! assert_eq!(err.kind, ErrorKind::Server);
 //! assert!(!err.ends_session());
 //! ```
