@@ -154,7 +154,7 @@ impl Reply {
     }
 }
 
-/// Sends one HTTP/1.1 request with `Connection: close` and reads the whole answer.
+/// Sends one HTTP/1.1 request with `Connection: close` and reads the whole answer; panics on I/O errors.
 pub fn send(
     port: u16,
     method: &str,
@@ -162,10 +162,20 @@ pub fn send(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Reply {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    try_send(port, method, path, headers, body)
+        .unwrap_or_else(|error| panic!("{method} {path}: {error}"))
+}
+
+/// Like [`send`], but a connection failure is an `Err` (for tests that kill the server).
+pub fn try_send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (name, value) in headers {
@@ -178,10 +188,21 @@ pub fn send(
     if let Some(body) = body {
         request.push_str(body);
     }
-    stream.write_all(request.as_bytes()).expect("write");
+    stream.write_all(request.as_bytes())?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
-    parse_reply(&raw)
+    stream.read_to_end(&mut raw)?;
+    if raw.windows(4).all(|window| window != b"\r\n\r\n") {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed before a full answer",
+        ));
+    }
+    let reply = parse_reply(&raw);
+    let declared = reply.header("content-length").and_then(|length| length.parse::<usize>().ok());
+    if declared.is_some_and(|length| reply.body.len() < length) {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "body cut short"));
+    }
+    Ok(reply)
 }
 
 fn parse_reply(raw: &[u8]) -> Reply {
