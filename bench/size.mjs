@@ -1,0 +1,65 @@
+// Shipped-size measurement, shared by the benchmark (bench/run.mjs) and the size regression
+// check (tests/node/size.test.mjs) so both count bytes the same way: each file compressed on
+// its own (as a server sends it), gzip at level 9 and brotli at quality 11, with node's zlib.
+import { readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** The files the budget counts: the release wasm and its wasm-bindgen JS glue. */
+export const BUDGET_FILES = ["pkg/backendless_wasm_bg.wasm", "pkg/backendless_wasm.js"];
+/** Everything a page downloads to use our SDK: the budgeted files plus the entry module. */
+export const SHIPPED_FILES = [...BUDGET_FILES, "pkg/index.js"];
+/** The official client's browser bundle, measured the same way. */
+export const OFFICIAL_FILE = "node_modules/backendless/dist/backendless.min.js";
+/** The goal of issue 6: wasm + glue at most 20 KB gzip (1 KB = 1,000 B here). */
+export const GOAL_GZIP_BYTES = 20_000;
+
+export function gzipBytes(buffer) {
+  return gzipSync(buffer, { level: 9 }).length;
+}
+
+export function brotliBytes(buffer) {
+  return brotliCompressSync(buffer, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: buffer.length,
+    },
+  }).length;
+}
+
+/** { file, raw, gzip, brotli } of one file, path relative to the repository root. */
+export function measure(file) {
+  const buffer = readFileSync(join(ROOT, file));
+  return { file, raw: buffer.length, gzip: gzipBytes(buffer), brotli: brotliBytes(buffer) };
+}
+
+/** Sum of several measurements, under a label. */
+export function total(label, rows) {
+  return rows.reduce((sum, row) => ({
+    file: label,
+    raw: sum.raw + row.raw,
+    gzip: sum.gzip + row.gzip,
+    brotli: sum.brotli + row.brotli,
+  }), { file: label, raw: 0, gzip: 0, brotli: 0 });
+}
+
+/** The regression ceiling, from its one place: size-budget.json at the repository root. */
+export function readBudget() {
+  const budget = JSON.parse(readFileSync(join(ROOT, "size-budget.json"), "utf8"));
+  if (!Number.isInteger(budget.gzipBytes) || budget.gzipBytes <= 0) {
+    throw new Error("size-budget.json: gzipBytes must be a positive integer");
+  }
+  return budget;
+}
+
+/** All size figures of the benchmark. */
+export function measureAll() {
+  const files = SHIPPED_FILES.map(measure);
+  const budgeted = total("wasm + glue", files.filter((row) => BUDGET_FILES.includes(row.file)));
+  const shipped = total("wasm + glue + entry", files);
+  const official = measure(OFFICIAL_FILE);
+  return { files, budgeted, shipped, official };
+}
