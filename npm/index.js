@@ -45,6 +45,7 @@ export const UserService = Object.freeze({
   restorePassword: callbacks(wasm.restorePassword),
   isValidLogin: callbacks(wasm.isValidLogin),
   getCurrentUser: callbacks(wasm.getCurrentUser),
+  isValidLoginSync: wasm.isValidLoginSync,
   getCurrentUserToken: wasm.getCurrentUserToken,
   loggedInUser: wasm.loggedInUser,
   setCurrentUser: wasm.setCurrentUser,

@@ -137,6 +137,27 @@ fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Resul
     web_sys::Request::new_with_str_and_init(&call.url, &init).map_err(|_| bad_url())
 }
 
+/// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
+/// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
+pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| BackendlessError::network())?;
+    xhr.open_with_async(call.method.as_str(), &call.url, false)
+        .map_err(|_| BackendlessError::argument("The request URL is not valid: check serverURL and initApp"))?;
+    if let Some(token) = &call.token {
+        xhr.set_request_header("user-token", token)
+            .map_err(|_| BackendlessError::argument("The stored user-token is not a valid header value"))?;
+    }
+    // Engines differ here (Chrome throws a NetworkError DOMException, Firefox may answer with
+    // status 0): both mean there was no answer.
+    xhr.send().map_err(|_| BackendlessError::network())?;
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Err(BackendlessError::network());
+    }
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    answer(status, &text)
+}
+
 /// Maps status and body text to the call's result.
 fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
     let parsed = if text.trim().is_empty() { Ok(JsValue::NULL) } else { JSON::parse(text) };

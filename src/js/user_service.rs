@@ -150,22 +150,36 @@ pub fn is_valid_login(options: JsValue) -> Promise {
         let (base, token) = base_and_token()?;
         let Some(token) = token else { return Ok(JsValue::FALSE) };
         let started = generation();
-        match transport::send(&api::is_valid_user_token(&base, &token), None, &options).await {
-            Ok(answer) => match answer.as_bool() {
-                Some(true) => Ok(JsValue::TRUE),
-                Some(false) => {
-                    transition(Some(started), Event::Ended)?;
-                    Ok(JsValue::FALSE)
-                }
-                None => Err(BackendlessError::invalid_response(200, "isvalidusertoken did not answer true or false")),
-            },
-            Err(error) if error.ends_session() => {
-                transition(Some(started), Event::Ended)?;
-                Ok(JsValue::FALSE)
-            }
-            Err(error) => Err(error),
-        }
+        let answer = transport::send(&api::is_valid_user_token(&base, &token), None, &options).await;
+        validity(started, answer).map(JsValue::from_bool)
     }))
+}
+
+/// `UserService.isValidLoginSync()`: the blocking form of [`is_valid_login`], over a
+/// synchronous XMLHttpRequest. It freezes the page until the server answers, so prefer
+/// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
+#[wasm_bindgen(js_name = isValidLoginSync)]
+pub fn is_valid_login_sync() -> Result<bool, JsValue> {
+    let (base, token) = base_and_token().map_err(super::error_to_js)?;
+    let Some(token) = token else { return Ok(false) };
+    let started = generation();
+    validity(started, transport::send_sync(&api::is_valid_user_token(&base, &token))).map_err(super::error_to_js)
+}
+
+/// The session rule shared by both forms of isValidLogin: a server-confirmed `false` (or a
+/// dead-token error) ends the session; anything else leaves it as it is.
+fn validity(started: u32, answer: Result<JsValue, BackendlessError>) -> Result<bool, BackendlessError> {
+    let valid = match answer {
+        Ok(answer) => answer
+            .as_bool()
+            .ok_or_else(|| BackendlessError::invalid_response(200, "isvalidusertoken did not answer true or false"))?,
+        Err(error) if error.ends_session() => false,
+        Err(error) => return Err(error),
+    };
+    if !valid {
+        transition(Some(started), Event::Ended)?;
+    }
+    Ok(valid)
 }
 
 /// `UserService.getCurrentUser(reload?)`: the user in memory, else the stored session's user

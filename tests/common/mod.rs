@@ -61,7 +61,11 @@ pub fn unique_email() -> String {
     format!("user{n}@example.com")
 }
 
+/// A property of an object; `undefined` for null, undefined and other non-objects.
 pub fn get(value: &JsValue, name: &str) -> JsValue {
+    if !value.is_object() {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(value, &JsValue::from_str(name)).unwrap()
 }
 
@@ -128,4 +132,73 @@ pub fn assert_error(error: &JsValue, code: Option<u32>, status: Option<u16>) -> 
     assert_eq!(number("status"), status.map(f64::from), "status of {error:?}");
     assert!(get_string(error, "message").is_some_and(|m| !m.is_empty()));
     error.clone()
+}
+
+pub const PASSWORD: &str = "wonderland";
+
+/// Registers a fresh user and logs it in through the SDK; returns (email, objectId, user).
+pub async fn logged_in_user(stay: bool) -> (String, String, JsValue) {
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    let user = resolve(backendless_wasm::js::user_service::login(
+        email.as_str().into(),
+        PASSWORD.into(),
+        stay.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    (email, id, user)
+}
+
+/// Ends every session on the server (as an expiry or an admin would).
+pub async fn expire_all_sessions() {
+    let response = Request::post(&format!("{SERVER}/__emulator/sessions/expire")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+pub fn current_token() -> Option<String> {
+    backendless_wasm::js::user_service::get_current_user_token().unwrap().as_string()
+}
+
+/// A port nothing listens on: connections are refused at once.
+pub const DEAD_SERVER: &str = "http://127.0.0.1:9";
+
+/// Records what session listeners receive.
+pub struct ListenerLog {
+    pub calls: std::rc::Rc<std::cell::RefCell<Vec<JsValue>>>,
+    pub unsubscribe: js_sys::Function,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
+}
+
+impl ListenerLog {
+    pub fn subscribe() -> ListenerLog {
+        let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = calls.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |user: JsValue| sink.borrow_mut().push(user));
+        let unsubscribe = backendless_wasm::js::user_service::add_session_listener(callback.as_ref().clone())
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        ListenerLog { calls, unsubscribe, _callback: callback }
+    }
+
+    /// The objectIds (or "null") the listener was called with, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.calls.borrow().iter().map(|user| get_string(user, "objectId").unwrap_or_else(|| "null".into())).collect()
+    }
+}
+
+impl Drop for ListenerLog {
+    fn drop(&mut self) {
+        let _ = self.unsubscribe.call0(&JsValue::NULL);
+    }
+}
+
+/// Lets pending promise callbacks and event handlers run.
+pub async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
 }
