@@ -1,0 +1,214 @@
+//! `Backendless.LocalCache` and the stored map in a real browser: custom-domain mode, the
+//! legacy item's migration, corrupt contents, keys of the page's own, and a localStorage that
+//! is blocked (SecurityError) or full (QuotaExceededError).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use backendless_wasm::js::{backendless, local_cache, user_service};
+use common::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = "
+let saved = null;
+export function block_local_storage() {
+  saved = Object.getOwnPropertyDescriptor(window, 'localStorage');
+  Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('blocked', 'SecurityError'); } });
+}
+export function unblock_local_storage() { if (saved) Object.defineProperty(window, 'localStorage', saved); saved = null; }
+const original = { setItem: Storage.prototype.setItem, getItem: Storage.prototype.getItem };
+export function make_storage_full() { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; }
+export function make_reads_throw() { Storage.prototype.getItem = function () { throw new DOMException('denied', 'SecurityError'); }; }
+export function restore_storage() { Storage.prototype.setItem = original.setItem; Storage.prototype.getItem = original.getItem; }
+export function big_int() { return 10n; }
+")]
+extern "C" {
+    fn block_local_storage();
+    fn unblock_local_storage();
+    fn make_storage_full();
+    fn make_reads_throw();
+    fn restore_storage();
+    fn big_int() -> JsValue;
+}
+
+fn session_map(user: &JsValue) -> String {
+    let token = get_string(user, "user-token").unwrap();
+    let id = get_string(user, "objectId").unwrap();
+    format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
+}
+
+async fn login(email: &str, stay: bool) -> Result<JsValue, JsValue> {
+    resolve(user_service::login(email.into(), PASSWORD.into(), stay.into(), JsValue::UNDEFINED)).await
+}
+
+async fn current_user() -> Result<JsValue, JsValue> {
+    resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await
+}
+
+#[wasm_bindgen_test]
+async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
+    local_storage().clear().unwrap();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    backendless::init_app(SERVER.into(), JsValue::UNDEFINED).unwrap();
+    clear_requests().await;
+
+    let user = login(&email, true).await.unwrap();
+
+    single_request("POST", "/api/users/login").await;
+    assert_eq!(local_storage().get_item("Backendless").unwrap(), Some(session_map(&user)));
+    assert_eq!(stored_item(), None, "nothing under Backendless_{{appId}} in domain mode");
+
+    backendless::init_app(json(&format!(r#"{{"domain":"{SERVER}"}}"#)), JsValue::UNDEFINED).unwrap();
+    let restored = current_user().await.unwrap();
+    assert_eq!(get_string(&restored, "objectId"), get_string(&user, "objectId"));
+}
+
+#[wasm_bindgen_test]
+async fn a_legacy_item_is_migrated_once_then_removed() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let map = session_map(&user);
+    local_storage().clear().unwrap();
+    local_storage().set_item("Backendless", &map).unwrap();
+
+    reload();
+
+    assert_eq!(local_storage().get_item("Backendless").unwrap(), None);
+    assert_eq!(stored_item(), Some(map.clone()));
+    let restored = current_user().await.unwrap();
+    assert_eq!(get_string(&restored, "objectId"), Some(id));
+
+    // A newer item is never overwritten by a legacy one.
+    local_storage().set_item("Backendless", "{\"user-token\":\"OLD\"}").unwrap();
+    reload();
+    assert_eq!(stored_item(), Some(map));
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_or_non_object_contents_read_as_empty() {
+    for corrupt in ["{not json", "[1,2]", "5", "\"text\"", "null", ""] {
+        local_storage().clear().unwrap();
+        local_storage().set_item(&storage_key(), corrupt).unwrap();
+        reload();
+        clear_requests().await;
+
+        assert!(local_cache::get("user-token".into()).unwrap().is_undefined(), "{corrupt:?}");
+        assert!(current_user().await.unwrap().is_null(), "{corrupt:?}");
+        assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::FALSE);
+        assert!(requests().await.is_empty(), "{corrupt:?}: no session, no request");
+    }
+    // A login overwrites the corrupt item with a proper map.
+    let (_, _, user) = logged_in_user(true).await;
+    assert_eq!(stored_item(), Some(session_map(&user)));
+}
+
+#[wasm_bindgen_test]
+async fn stored_values_of_the_wrong_type_are_not_a_session() {
+    fresh_page();
+    local_storage().set_item(&storage_key(), r#"{"stayLoggedIn":true,"user-token":{"a":1},"current-user-id":42}"#).unwrap();
+    reload();
+    clear_requests().await;
+    assert!(current_user().await.unwrap().is_null());
+    assert_eq!(current_token(), None);
+    assert!(requests().await.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_pages_own_keys_survive_session_changes() {
+    fresh_page();
+    local_cache::set("theme".into(), "dark".into()).unwrap();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+
+    let user = login(&email, true).await.unwrap();
+    let token = get_string(&user, "user-token").unwrap();
+    let id = get_string(&user, "objectId").unwrap();
+    assert_eq!(
+        stored_item(),
+        Some(format!(r#"{{"theme":"dark","stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#))
+    );
+    login(&email, false).await.unwrap();
+    assert_eq!(stored_item().as_deref(), Some(r#"{"theme":"dark"}"#));
+    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(stored_item().as_deref(), Some(r#"{"theme":"dark"}"#));
+}
+
+#[wasm_bindgen_test]
+fn set_get_remove_round_trip_any_json_value() {
+    fresh_page();
+    let value = json(r#"{"nested":[1,"two",{"three":3}],"ok":true}"#);
+    local_cache::set("prefs".into(), value.clone()).unwrap();
+    assert_eq!(stringify(&local_cache::get("prefs".into()).unwrap()), stringify(&value));
+    local_cache::remove("prefs".into()).unwrap();
+    assert!(local_cache::get("prefs".into()).unwrap().is_undefined());
+    assert_eq!(stored_item().as_deref(), Some("{}"));
+
+    let error = local_cache::set("n".into(), big_int()).unwrap_err();
+    assert_eq!(get_string(&error, "name").as_deref(), Some("TypeError"), "a BigInt cannot be stored as JSON");
+    assert_eq!(stored_item().as_deref(), Some("{}"), "a failed set writes nothing");
+    for bad_key in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from(1), json("{}")] {
+        assert!(local_cache::get(bad_key.clone()).is_err());
+        assert!(local_cache::set(bad_key.clone(), "v".into()).is_err());
+        assert!(local_cache::remove(bad_key).is_err());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn blocked_local_storage_falls_back_to_memory() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    block_local_storage();
+    reload();
+
+    let result = login(&email, true).await;
+    let cached = local_cache::get("user-token".into());
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
+    unblock_local_storage();
+
+    let user = result.expect("login works without localStorage");
+    assert_eq!(cached.unwrap().as_string(), get_string(&user, "user-token"), "the map lives in memory");
+    assert_eq!(valid.unwrap(), JsValue::TRUE);
+    assert_eq!(stored_item(), None, "nothing reached the real storage");
+}
+
+#[wasm_bindgen_test]
+async fn full_local_storage_falls_back_to_memory() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    make_storage_full();
+
+    let result = login(&email, true).await;
+    let cached = local_cache::get("current-user-id".into());
+    let set = local_cache::set("theme".into(), "dark".into());
+    let theme = local_cache::get("theme".into());
+    restore_storage();
+
+    let user = result.expect("login works with a full localStorage");
+    assert_eq!(cached.unwrap().as_string(), get_string(&user, "objectId"));
+    assert!(set.is_ok());
+    assert_eq!(theme.unwrap().as_string().as_deref(), Some("dark"));
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+}
+
+#[wasm_bindgen_test]
+async fn throwing_reads_fall_back_to_memory() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    make_reads_throw();
+
+    let before = local_cache::get("user-token".into());
+    let result = login(&email, true).await;
+    let after = local_cache::get("user-token".into());
+    restore_storage();
+
+    assert!(before.unwrap().is_undefined());
+    let user = result.expect("login works when reads throw");
+    assert_eq!(after.unwrap().as_string(), get_string(&user, "user-token"));
+}
