@@ -5,24 +5,15 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use serde_json::{Map, Value};
-use tokio::sync::Semaphore;
 
 use crate::config::{Policy, SeedUser};
 use crate::error::ApiError;
-use crate::ids::{new_uuid, random_bytes, token_digest};
+use crate::ids::{new_uuid, token_digest};
+use crate::password::{PasswordError, Passwords};
 use crate::sessions::SessionCache;
 use crate::store::{SessionRecord, Store, StoreError};
 use crate::user::{UserRecord, UserStatus, SERVER_OWNED_PROPERTIES};
-
-/// Argon2id memory cost in KiB: 19 MiB, the OWASP minimum recommendation for argon2id.
-pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
-/// Argon2id passes over memory (OWASP: t=2 with 19 MiB).
-pub const ARGON2_ITERATIONS: u32 = 2;
-/// Argon2id lanes: 1, so one login uses one core and the semaphore below decides how many run at once.
-pub const ARGON2_LANES: u32 = 1;
 
 /// Current time in epoch milliseconds.
 pub fn now_ms() -> i64 {
@@ -38,87 +29,10 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Password hashing, bounded to one hash per core at a time so that a login burst queues instead of
-/// thrashing memory (each hash takes 19 MiB).
-struct Passwords {
-    hasher: Argon2<'static>,
-    permits: Semaphore,
-    /// Hash of a random password, verified against when the user is unknown so timing does not tell.
-    dummy_hash: String,
-}
-
-fn argon2id() -> Result<Argon2<'static>, ApiError> {
-    let params =
-        Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None).map_err(|error| {
-            tracing::error!(%error, "bad argon2 parameters");
-            ApiError::internal()
-        })?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-fn hash_with(hasher: &Argon2<'static>, password: &str) -> Result<String, ApiError> {
-    let salt_bytes = random_bytes::<16>().map_err(|error| {
-        tracing::error!(%error, "no salt");
+impl From<PasswordError> for ApiError {
+    fn from(error: PasswordError) -> Self {
+        tracing::error!(%error, "password hashing failure");
         ApiError::internal()
-    })?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|error| {
-        tracing::error!(%error, "salt encoding");
-        ApiError::internal()
-    })?;
-    hasher
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| {
-            tracing::error!(%error, "hashing failed");
-            ApiError::internal()
-        })
-}
-
-impl Passwords {
-    fn new() -> Result<Self, ApiError> {
-        let hasher = argon2id()?;
-        let dummy_password = new_uuid().map_err(|_| ApiError::internal())?;
-        let dummy_hash = hash_with(&hasher, &dummy_password)?;
-        let cores = std::thread::available_parallelism().map_or(1, |count| count.get());
-        Ok(Self {
-            hasher,
-            permits: Semaphore::new(cores),
-            dummy_hash,
-        })
-    }
-
-    async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal())?;
-        let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || hash_with(&hasher, &password))
-            .await
-            .map_err(|_| ApiError::internal())?
-    }
-
-    /// Whether `password` matches `stored`; with no stored hash, spends the same time and says no.
-    async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal())?;
-        let hasher = self.hasher.clone();
-        let has_hash = stored.is_some();
-        let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        let matches = tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
-            Ok(parsed) => hasher.verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(error) => {
-                tracing::error!(%error, "stored password hash is malformed");
-                false
-            }
-        })
-        .await
-        .map_err(|_| ApiError::internal())?;
-        Ok(has_hash && matches)
     }
 }
 

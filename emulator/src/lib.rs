@@ -4,7 +4,8 @@
 //! |---|---|
 //! | [`config`] | flags, TOML file, policy defaults |
 //! | [`routes`] | HTTP handlers (users, data, control) and CORS |
-//! | [`auth`] | password hashing, tokens, lockout and session policy |
+//! | [`auth`] | registration, login, tokens, lockout and session policy |
+//! | [`password`] | argon2id hashing and verification |
 //! | [`sessions`] | the in-memory session view that makes token checks cheap |
 //! | [`store`] | SQLite: users, sessions, failed logins |
 //! | [`user`] | the user record and its wire form |
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod password;
 pub mod request_log;
 pub mod routes;
 pub mod sessions;

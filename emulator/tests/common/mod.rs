@@ -198,9 +198,14 @@ pub fn try_send(
         ));
     }
     let reply = parse_reply(&raw);
-    let declared = reply.header("content-length").and_then(|length| length.parse::<usize>().ok());
+    let declared = reply
+        .header("content-length")
+        .and_then(|length| length.parse::<usize>().ok());
     if declared.is_some_and(|length| reply.body.len() < length) {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "body cut short"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "body cut short",
+        ));
     }
     Ok(reply)
 }
