@@ -148,7 +148,7 @@ pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, BackendlessEr
     if value.is_undefined() || value.is_null() {
         return Ok(CallOptions::default());
     }
-    if !value.is_object() {
+    if !crate::user::is_plain_object(value) {
         return Err(BackendlessError::argument("options must be an object like { timeout, signal }"));
     }
     let get = |name: &str| Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);

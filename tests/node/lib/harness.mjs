@@ -52,7 +52,9 @@ export function spawnUntilLine(command, args, { pattern, timeoutMs = 20_000, ...
   let output = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      stopProcess(child);
+      // A detached child leads its own process group: stop all of it.
+      if (options.detached) killGroup(child, "SIGKILL");
+      else stopProcess(child);
       reject(new Error(`${command} ${args.join(" ")}: no line matching ${pattern} within ${timeoutMs} ms. Output:\n${output}`));
     }, timeoutMs);
     const onData = (chunk) => {
@@ -70,6 +72,15 @@ export function spawnUntilLine(command, args, { pattern, timeoutMs = 20_000, ...
       reject(new Error(`${command} exited (${code ?? signal}) before printing ${pattern}. Output:\n${output}`));
     });
   });
+}
+
+/** Sends `signal` to the process group a detached child leads. */
+export function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** Stops a child by its PID: SIGTERM, then SIGKILL if it lingers. Resolves once it has exited. */
