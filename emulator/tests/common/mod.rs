@@ -238,16 +238,13 @@ fn parse_reply(raw: &[u8]) -> Reply {
     Reply {
         status,
         headers,
-        body: String::from_utf8(body).expect("utf-8 body"),
+        body: String::from_utf8_lossy(&body).into_owned(),
     }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(line_end) = data.windows(2).position(|window| window == b"\r\n") else {
-            break;
-        };
+    while let Some(line_end) = data.windows(2).position(|window| window == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..line_end]);
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
             .expect("chunk size");
