@@ -30,9 +30,12 @@ export function brotliBytes(buffer) {
   }).length;
 }
 
-/** { file, raw, gzip, brotli } of one file, path relative to the repository root. */
-export function measure(file) {
-  const buffer = readFileSync(join(ROOT, file));
+/**
+ * { file, raw, gzip, brotli } of one file, path relative to the repository root. `from` reads the
+ * bytes from another copy of the same layout (the benchmark's snapshot of the build).
+ */
+export function measure(file, from = ROOT) {
+  const buffer = readFileSync(join(from, file));
   return { file, raw: buffer.length, gzip: gzipBytes(buffer), brotli: brotliBytes(buffer) };
 }
 
@@ -55,11 +58,11 @@ export function readBudget() {
   return budget;
 }
 
-/** All size figures of the benchmark. */
-export function measureAll() {
-  const files = SHIPPED_FILES.map(measure);
+/** All size figures of the benchmark; `from` as in measure(). */
+export function measureAll(from = ROOT) {
+  const files = SHIPPED_FILES.map((file) => measure(file, from));
   const budgeted = total("wasm + glue", files.filter((row) => BUDGET_FILES.includes(row.file)));
   const shipped = total("wasm + glue + entry", files);
-  const official = measure(OFFICIAL_FILE);
+  const official = measure(OFFICIAL_FILE, from);
   return { files, budgeted, shipped, official };
 }

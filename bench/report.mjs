@@ -1,0 +1,171 @@
+// Writes BENCHMARKS.md from bench/BENCHMARKS.template.md, the figures of bench/run.mjs
+// (target/bench/results.json) and the local server's load benchmark output, keeping the
+// "Local server" section of the existing BENCHMARKS.md (the emulator's maintainer writes it)
+// exactly as it is. Run by scripts/bench.sh.
+//
+// Environment (set by scripts/bench.sh): BENCH_RESULTS, BENCH_SERVER_LOAD_FILE,
+// BENCH_SERVER_LOAD_CMD, BENCH_LOAD_START, BENCH_LOAD_END.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { ROOT } from "./size.mjs";
+
+const env = process.env;
+const results = JSON.parse(readFileSync(env.BENCH_RESULTS ?? join(ROOT, "target/bench/results.json"), "utf8"));
+const target = join(ROOT, "BENCHMARKS.md");
+const BEGIN = "<!-- local-server:begin";
+const END = "<!-- local-server:end -->";
+
+const fmt = (value, digits = 2) => value.toFixed(digits);
+const bytes = (value) => value.toLocaleString("en-US");
+const md = (header, rows, align) =>
+  [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (align?.[i] === "l" ? "---" : "---:")).join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+const LABEL = { ours: "backendless-wasm (ours)", official: "official `backendless`", fetch: "bare fetch / bare JS" };
+
+// ---- the Local server section, kept as it is -----------------------------------------------------
+function localServerSection() {
+  const fallback = [
+    `${BEGIN} — written by the emulator's maintainer; npm run bench keeps everything up to the end marker as it is -->`,
+    "(The local server's own description of its load benchmark goes here.)",
+    END,
+  ].join("\n");
+  if (!existsSync(target)) return fallback;
+  const current = readFileSync(target, "utf8");
+  const begin = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  if (begin >= 0 && end > begin) return current.slice(begin, end + END.length);
+  // A hand-written "## … Local server …" heading without markers: keep its body up to the next
+  // "## " heading, inside markers from now on.
+  const heading = /^## .*Local server.*$/im.exec(current);
+  if (!heading) return fallback;
+  const bodyStart = heading.index + heading[0].length;
+  const next = current.slice(bodyStart).search(/^## /m);
+  const body = current.slice(bodyStart, next < 0 ? undefined : bodyStart + next).trim();
+  return `${BEGIN} — written by the emulator's maintainer; npm run bench keeps everything up to the end marker as it is -->\n${body}\n${END}`;
+}
+
+// ---- machine --------------------------------------------------------------------------------------
+function machine() {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const models = [...cpuinfo.matchAll(/^model name\s*:\s*(.*)$/gm)].map((m) => m[1].trim());
+  const cores = (cpuinfo.match(/^processor\s*:/gm) ?? []).length;
+  const memKb = Number(/^MemTotal:\s*(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
+  const git = (...args) => { try { return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim(); } catch { return ""; } };
+  const dirty = git("status", "--porcelain", "--", "src", "npm", "Cargo.toml", "Cargo.lock", "scripts/build.sh", "scripts/package.mjs");
+  let os = "";
+  try { os = /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? ""; } catch {}
+  return {
+    cpu: models[0] ?? "unknown",
+    cores: String(cores),
+    memory: `${fmt(memKb / 1024 / 1024, 1)} GiB`,
+    os: `${os}, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}`,
+    commit: git("rev-parse", "--short", "HEAD") || "unknown",
+    dirty: dirty ? " plus uncommitted changes to the SDK in the working tree" : "",
+  };
+}
+
+// ---- sections -------------------------------------------------------------------------------------
+const { size, summary, settings } = results;
+
+function sizeTable() {
+  const row = (r, label = `\`${r.file}\``) => [label, bytes(r.raw), bytes(r.gzip), bytes(r.brotli)];
+  return md(["file", "raw", "gzip -9", "brotli"], [
+    ...size.files.map((r) => row(r)),
+    row(size.budgeted, "**ours: wasm + glue** (budgeted)"),
+    row(size.shipped, "**ours: all a page loads** (wasm + glue + entry)"),
+    row(size.official, "**official**: `backendless.min.js`"),
+  ], ["l"]);
+}
+
+function budgetLine() {
+  const gz = size.budgeted.gzip;
+  const over = gz - size.goalGzipBytes;
+  return `${bytes(gz)} B gzip — ${over > 0 ? `**over by ${bytes(over)} B**` : `under by ${bytes(-over)} B`}. ` +
+    `Everything a page loads for our SDK is ${fmt((100 * size.shipped.gzip) / size.official.gzip, 0)}% of the ` +
+    `official bundle's gzip size (${fmt((100 * size.shipped.brotli) / size.official.brotli, 0)}% brotli).`;
+}
+
+function latencyTables() {
+  const parts = [];
+  for (const [operation, l] of Object.entries(summary.latency)) {
+    parts.push(`**${operation === "login" ? "`login(email, password, true)`" : "`isValidLogin()`"}**\n`);
+    parts.push(md(["client", "median", "p95", "mean"], ["ours", "official", "fetch"].map((name) =>
+      [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3)]), ["l"]));
+    const r = l.ratios;
+    parts.push("");
+    parts.push(md(["ratio", "median", "p95"], [
+      ["ours / bare fetch", `${fmt(r.oursOverFetchMedian)}×`, `${fmt(r.oursOverFetchP95)}×`],
+      ["ours / official", `${fmt(r.oursOverOfficialMedian)}×`, `${fmt(r.oursOverOfficialP95)}×`],
+      ["official / bare fetch", `${fmt(r.officialOverFetchMedian)}×`, ""],
+    ], ["l"]));
+    parts.push("");
+  }
+  return parts.join("\n").trim();
+}
+
+function requestsTable() {
+  const rows = [];
+  for (const [name, requests] of Object.entries(results.requests)) {
+    for (const r of requests) rows.push([LABEL[name], `\`${r.request}\``, r.headers ? `\`${r.headers}\`` : "", r.body ? `\`${r.body}\`` : ""]);
+  }
+  return md(["client", "request", "headers", "body"], rows, ["l", "l", "l", "l"]);
+}
+
+function startupTable() {
+  const s = summary.startup;
+  return md(["client", "ready median", "ready p95", "getCurrentUser() median", "getCurrentUser() p95"],
+    ["ours", "official"].map((name) => [LABEL[name], fmt(s[name].readyMedian, 1), fmt(s[name].readyP95, 1),
+      fmt(s[name].currentUserMedian, 1), fmt(s[name].currentUserP95, 1)]), ["l"]) +
+    `\n\nours / official: ${fmt(s.ours.currentUserMedian / s.official.currentUserMedian)}× (median to a resolved getCurrentUser()).`;
+}
+
+function hotTable() {
+  return md(["client", "`await getCurrentUser()` (user in memory)", "`LocalCache.get(\"user-token\")`"],
+    ["ours", "official", "fetch"].map((name) =>
+      [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)]), ["l"]);
+}
+
+function serverLoad() {
+  const file = env.BENCH_SERVER_LOAD_FILE;
+  const text = file && existsSync(file) ? readFileSync(file, "utf8").trim() : "";
+  return text || "Not run in this run (see the bench output).";
+}
+
+// ---- assemble -------------------------------------------------------------------------------------
+const m = machine();
+const officialVersion = JSON.parse(readFileSync(join(ROOT, "node_modules/backendless/package.json"), "utf8")).version;
+const values = {
+  date: results.date.replace("T", " ").replace(/\.\d+Z$/, " UTC"),
+  seconds: fmt(results.seconds, 0),
+  ...m,
+  loadStart: env.BENCH_LOAD_START ?? "?",
+  loadEnd: env.BENCH_LOAD_END ?? "?",
+  browser: results.browser,
+  node: process.version,
+  officialVersion,
+  sizeTable: sizeTable(),
+  budgetLine: budgetLine(),
+  ceiling: bytes(size.budgetGzipBytes),
+  calls: String(settings.CALLS),
+  warmup: String(settings.WARMUP),
+  rounds: String(settings.ROUNDS),
+  resolution: settings.crossOriginIsolated ? "5 µs resolution: the pages are cross-origin isolated" : "100 µs resolution: the pages were NOT cross-origin isolated",
+  latencyTables: latencyTables(),
+  requestsTable: requestsTable(),
+  loads: String(settings.STARTUP_LOADS),
+  startupTable: startupTable(),
+  hotBatches: String(settings.HOT_BATCHES),
+  hotCalls: bytes(settings.HOT_CALLS),
+  hotTable: hotTable(),
+  localServer: localServerSection(),
+  serverLoad: serverLoad(),
+  serverLoadCommand: env.BENCH_SERVER_LOAD_CMD ?? "not run",
+};
+let out = readFileSync(join(ROOT, "bench/BENCHMARKS.template.md"), "utf8");
+out = out.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
+  if (!(key in values)) throw new Error(`template: no value for ${whole}`);
+  return values[key];
+});
+writeFileSync(target, out);
+console.error(`[bench] wrote ${target}`);

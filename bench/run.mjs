@@ -1,0 +1,303 @@
+// `npm run bench` measurements (started by scripts/bench.sh, which builds, starts the local
+// server and passes it in the environment). Measures, in one run:
+//   1. shipped size: ours vs the official bundle, raw / gzip -9 / brotli
+//   2. call latency in headless Chromium: login and isValidLogin, ours vs official vs bare fetch
+//   3. start-up: module import → resolved getCurrentUser() with a stored session
+//   4. hot paths: getCurrentUser() with the user in memory, LocalCache.get("user-token")
+// Prints the tables and writes the raw figures as JSON (BENCH_RESULTS, default
+// target/bench/results.json) for bench/report.mjs.
+//
+// Environment: EMULATOR_URL (required), BENCH_APP_ID, BENCH_API_KEY, BENCH_LOGIN, BENCH_PASSWORD,
+// BENCH_CALLS (200), BENCH_WARMUP (20), BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (20),
+// BENCH_HOT_CALLS (10000), BENCH_HOT_BATCHES (5), CHROMIUM (/usr/bin/chromium).
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { chromium } from "playwright-core";
+import { GOAL_GZIP_BYTES, OFFICIAL_FILE, ROOT, SHIPPED_FILES, measureAll, readBudget } from "./size.mjs";
+import { startStaticServer } from "./server.mjs";
+
+const env = process.env;
+const config = {
+  server: env.EMULATOR_URL,
+  appId: env.BENCH_APP_ID ?? "BENCH-APP",
+  apiKey: env.BENCH_API_KEY ?? "BENCH-KEY",
+  login: env.BENCH_LOGIN ?? "bench@example.com",
+  password: env.BENCH_PASSWORD ?? "benchpass",
+};
+const CALLS = Number(env.BENCH_CALLS ?? 200);
+const WARMUP = Number(env.BENCH_WARMUP ?? 20);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
+const STARTUP_LOADS = Number(env.BENCH_STARTUP_LOADS ?? 20);
+const HOT_CALLS = Number(env.BENCH_HOT_CALLS ?? 10_000);
+const HOT_BATCHES = Number(env.BENCH_HOT_BATCHES ?? 5);
+const RESULTS = env.BENCH_RESULTS ?? "target/bench/results.json";
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync",
+];
+const CLIENTS = ["ours", "official", "fetch"];
+const SDKS = ["ours", "official"];
+const LABEL = { ours: "backendless-wasm", official: "official backendless", fetch: "bare fetch / bare JS" };
+
+if (!config.server) throw new Error("EMULATOR_URL is not set (scripts/bench.sh starts the local server)");
+if (CALLS % ROUNDS !== 0) throw new Error("BENCH_CALLS must be a multiple of BENCH_ROUNDS");
+
+// ---- statistics -------------------------------------------------------------------------------
+const sorted = (values) => [...values].sort((a, b) => a - b);
+/** Nearest-rank percentile. */
+function percentile(values, p) {
+  const s = sorted(values);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+const median = (values) => {
+  const s = sorted(values);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const fmt = (value, digits = 2) => value.toFixed(digits);
+const bytes = (value) => value.toLocaleString("en-US");
+
+function table(header, rows) {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (row) => row.map((cell, i) => String(cell).padEnd(widths[i])).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const log = (...args) => console.error("[bench]", ...args);
+
+// ---- snapshot of what is measured --------------------------------------------------------------
+// Other work on this machine may rebuild pkg/ (or reinstall node_modules/) while the benchmark
+// runs: everything is measured and served from a private copy taken here, checked to be whole.
+const SNAPSHOT = env.BENCH_SNAPSHOT ?? join(ROOT, "target/bench/snapshot");
+function takeSnapshot() {
+  rmSync(SNAPSHOT, { recursive: true, force: true });
+  for (const file of [...SHIPPED_FILES, OFFICIAL_FILE]) {
+    mkdirSync(dirname(join(SNAPSHOT, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(SNAPSHOT, file));
+  }
+  const wasm = readFileSync(join(SNAPSHOT, "pkg/backendless_wasm_bg.wasm"));
+  if (!WebAssembly.validate(wasm)) throw new Error("pkg/backendless_wasm_bg.wasm is not a valid module (a build running meanwhile?): run again");
+}
+
+// ---- 1. size ----------------------------------------------------------------------------------
+function sizes() {
+  const all = measureAll(SNAPSHOT);
+  const budget = readBudget();
+  return { ...all, budgetGzipBytes: budget.gzipBytes, goalGzipBytes: GOAL_GZIP_BYTES };
+}
+
+// ---- browser helpers --------------------------------------------------------------------------
+async function openClient(browser, site, name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(`${site}/bench/page.html`);
+  await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 15_000 }).catch(() => {
+    throw new Error(`${name}: bench page did not load: ${errors.join("; ")}`);
+  });
+  const info = await page.evaluate((cfg) => window.bench.setup(cfg), { ...config, client: name });
+  return { name, context, page, info };
+}
+
+async function emulator(method, path) {
+  const response = await fetch(`${config.server}/__emulator/${path}`, { method });
+  if (!response.ok) throw new Error(`${method} /__emulator/${path}: ${response.status}`);
+  return response.json();
+}
+
+const BROWSER_HEADERS = new Set(["host", "connection", "user-agent", "origin", "referer", "accept-encoding",
+  "accept-language", "content-length"]);
+
+/** What a request looked like on the wire, minus what the browser adds by itself. */
+function wire(entry) {
+  const headers = Object.keys(entry.headers ?? {})
+    .filter((name) => !BROWSER_HEADERS.has(name) && !name.startsWith("sec-"))
+    .sort()
+    .map((name) => (name === "user-token" ? name : `${name}: ${entry.headers[name]}`));
+  return {
+    request: `${entry.method} ${entry.path.replace(/[0-9A-F]{8}-[0-9A-F-]{27}$/i, "{token}").replace(/^\/[^/]+\/[^/]+\//, "{base}/")}`,
+    headers: headers.join(", "),
+    body: entry.body === null || entry.body === undefined ? "" : JSON.stringify(entry.body),
+  };
+}
+
+// ---- 2. latency + 4. hot paths ------------------------------------------------------------------
+async function latencyAndHot(browser, site) {
+  const pages = {};
+  for (const name of CLIENTS) pages[name] = await openClient(browser, site, name);
+  const isolated = Object.values(pages).every((p) => p.info.crossOriginIsolated);
+
+  // The request each client sends, from the server's request log.
+  const requests = {};
+  for (const name of CLIENTS) {
+    await emulator("DELETE", "requests");
+    await pages[name].page.evaluate(() => window.bench.run("login", 1));
+    await pages[name].page.evaluate(() => window.bench.run("isValidLogin", 1));
+    requests[name] = (await emulator("GET", "requests")).map(wire);
+  }
+
+  const latency = {};
+  for (const operation of ["login", "isValidLogin"]) {
+    latency[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
+    for (const name of CLIENTS) await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, WARMUP]);
+    // Interleaved rounds, order rotated, so drift from the shared machine hits every client alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = CLIENTS.map((_, i) => CLIENTS[(i + round) % CLIENTS.length]);
+      for (const name of order) {
+        const samples = await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, CALLS / ROUNDS]);
+        latency[operation][name].push(...samples);
+      }
+    }
+    log(`latency ${operation}: done`);
+  }
+
+  const hot = {};
+  for (const name of CLIENTS) {
+    hot[name] = await pages[name].page.evaluate(([n, b]) => window.bench.hot(n, b), [HOT_CALLS, HOT_BATCHES]);
+  }
+  log("hot paths: done");
+  for (const { context } of Object.values(pages)) await context.close();
+  return { latency, hot, requests, crossOriginIsolated: isolated };
+}
+
+// ---- 3. start-up --------------------------------------------------------------------------------
+async function startup(browser, site) {
+  // A real session for the stored-session page loads.
+  const response = await fetch(`${config.server}/${config.appId}/${config.apiKey}/users/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ login: config.login, password: config.password }),
+  });
+  const user = await response.json();
+  if (!response.ok) throw new Error(`start-up: login failed: ${JSON.stringify(user)}`);
+  const stored = JSON.stringify({ stayLoggedIn: true, "user-token": user["user-token"], "current-user-id": user.objectId });
+  const storageKey = `Backendless_${config.appId}`;
+
+  const results = { ours: [], official: [] };
+  const query = new URLSearchParams({ server: config.server, app: config.appId, key: config.apiKey });
+  const WARM_LOADS = 2;
+  for (let i = 0; i < STARTUP_LOADS + WARM_LOADS; i++) {
+    for (const name of i % 2 ? [...SDKS].reverse() : SDKS) {
+      const context = await browser.newContext();
+      await context.addInitScript(([key, value]) => {
+        try { if (location.pathname.startsWith("/bench/")) localStorage.setItem(key, value); } catch {}
+      }, [storageKey, stored]);
+      const page = await context.newPage();
+      await page.goto(`${site}/bench/startup.html?client=${name}&${query}`);
+      await page.waitForFunction(() => window.__startup !== undefined, null, { timeout: 15_000 });
+      const result = await page.evaluate(() => window.__startup);
+      await context.close();
+      if (result.error) throw new Error(`start-up ${name}: ${result.error}`);
+      if (result.objectId !== user.objectId) throw new Error(`start-up ${name}: getCurrentUser gave ${result.objectId}`);
+      if (i >= WARM_LOADS) results[name].push(result);
+    }
+  }
+  log("start-up: done");
+  return results;
+}
+
+// ---- summary + printing -------------------------------------------------------------------------
+function summarise(raw) {
+  const latency = {};
+  for (const [operation, byClient] of Object.entries(raw.latency)) {
+    latency[operation] = {};
+    for (const [name, samples] of Object.entries(byClient)) {
+      latency[operation][name] = { n: samples.length, median: median(samples), p95: percentile(samples, 95),
+        mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+    }
+    const l = latency[operation];
+    latency[operation].ratios = {
+      oursOverFetchMedian: l.ours.median / l.fetch.median, oursOverFetchP95: l.ours.p95 / l.fetch.p95,
+      oursOverOfficialMedian: l.ours.median / l.official.median, oursOverOfficialP95: l.ours.p95 / l.official.p95,
+      officialOverFetchMedian: l.official.median / l.fetch.median,
+    };
+  }
+  const startup = {};
+  for (const [name, loads] of Object.entries(raw.startup)) {
+    const ready = loads.map((l) => l.ready);
+    const current = loads.map((l) => l.currentUser);
+    startup[name] = { n: loads.length, readyMedian: median(ready), readyP95: percentile(ready, 95),
+      currentUserMedian: median(current), currentUserP95: percentile(current, 95) };
+  }
+  const hot = {};
+  for (const [name, { currentUser, cacheGet }] of Object.entries(raw.hot)) {
+    hot[name] = { calls: HOT_CALLS * HOT_BATCHES, currentUserUs: median(currentUser), cacheGetUs: median(cacheGet) };
+  }
+  return { latency, startup, hot };
+}
+
+function printAll(size, summary, requests, isolated) {
+  const out = [];
+  out.push("1. Shipped size (bytes; each file compressed on its own: gzip -9, brotli q11)");
+  const row = (r, label = r.file) => [label, bytes(r.raw), bytes(r.gzip), bytes(r.brotli)];
+  out.push(table(["file", "raw", "gzip", "brotli"], [
+    ...size.files.map((r) => row(r)),
+    row(size.budgeted, "ours: wasm + glue (budgeted)"),
+    row(size.shipped, "ours: wasm + glue + entry"),
+    row(size.official, "official: backendless.min.js"),
+  ]));
+  const over = size.budgeted.gzip - size.goalGzipBytes;
+  out.push(`budget: wasm + glue ${bytes(size.budgeted.gzip)} B gzip vs goal ${bytes(size.goalGzipBytes)} B (20 KB): ` +
+    `${over > 0 ? `OVER by ${bytes(over)} B` : `under by ${bytes(-over)} B`}; regression ceiling ` +
+    `${bytes(size.budgetGzipBytes)} B (size-budget.json): ${size.budgeted.gzip <= size.budgetGzipBytes ? "ok" : "EXCEEDED"}; ` +
+    `ours (with entry) is ${fmt((100 * size.shipped.gzip) / size.official.gzip, 0)}% of the official bundle's gzip`);
+  out.push("");
+  out.push(`2. Call latency, headless Chromium, ${CALLS} sequential calls per client after ${WARMUP} warm-up ` +
+    `(ms; performance.now() ${isolated ? "5 µs" : "100 µs"} resolution)`);
+  for (const [operation, l] of Object.entries(summary.latency)) {
+    out.push(table([operation, "median", "p95", "mean"], CLIENTS.map((name) =>
+      [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3)])));
+    const r = l.ratios;
+    out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian)}× median, ${fmt(r.oursOverFetchP95)}× p95 (goal ≤ 1.05×); ` +
+      `ours/official: ${fmt(r.oursOverOfficialMedian)}× median, ${fmt(r.oursOverOfficialP95)}× p95 (goal < 1)`);
+    out.push("");
+  }
+  out.push(`3. Start-up: import start → initApp done / → getCurrentUser() resolved (stored session), ` +
+    `${summary.startup.ours.n} fresh page loads each (ms)`);
+  out.push(table(["client", "ready median", "ready p95", "getCurrentUser median", "getCurrentUser p95"],
+    SDKS.map((name) => { const s = summary.startup[name];
+      return [LABEL[name], fmt(s.readyMedian, 1), fmt(s.readyP95, 1), fmt(s.currentUserMedian, 1), fmt(s.currentUserP95, 1)]; })));
+  out.push(`ours/official: ${fmt(summary.startup.ours.currentUserMedian / summary.startup.official.currentUserMedian)}× median`);
+  out.push("");
+  out.push(`4. Hot paths (µs per call, median of ${HOT_BATCHES} batches of ${HOT_CALLS} calls)`);
+  out.push(table(["client", "await getCurrentUser() (in memory)", 'LocalCache.get("user-token")'],
+    CLIENTS.map((name) => [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)])));
+  out.push("");
+  out.push("Requests as the server saw them (login, then isValidLogin; browser-added headers left out):");
+  out.push(table(["client", "request", "headers", "body"], CLIENTS.flatMap((name) =>
+    requests[name].map((r) => [name, r.request, r.headers, r.body]))));
+  return out.join("\n");
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+const began = Date.now();
+takeSnapshot();
+const size = sizes();
+const site = await startStaticServer(SNAPSHOT);
+const browser = await chromium.launch({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+let raw;
+try {
+  const { latency, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
+  const startupLoads = await startup(browser, site.url);
+  raw = { latency, hot, startup: startupLoads, requests, crossOriginIsolated };
+} finally {
+  await browser.close();
+  await site.close();
+}
+const summary = summarise(raw);
+const results = {
+  date: new Date().toISOString(),
+  seconds: (Date.now() - began) / 1000,
+  browser: browser.version(),
+  settings: { CALLS, WARMUP, ROUNDS, STARTUP_LOADS, HOT_CALLS, HOT_BATCHES, crossOriginIsolated: raw.crossOriginIsolated },
+  size,
+  summary,
+  requests: raw.requests,
+  raw: { latency: raw.latency, startup: raw.startup, hot: raw.hot },
+};
+results.text = printAll(size, summary, raw.requests, raw.crossOriginIsolated);
+mkdirSync(dirname(RESULTS), { recursive: true });
+writeFileSync(RESULTS, JSON.stringify(results, null, 1));
+console.log(results.text);
+log(`browser measurements took ${fmt(results.seconds, 1)} s; figures in ${RESULTS}`);
