@@ -1,0 +1,60 @@
+// A typed page using the package: `tsc --strict --noEmit` must accept every line, and reject
+// each line marked @ts-expect-error (an unused marker is itself an error, so the declarations
+// cannot silently become `any`).
+import Backendless, { Async, LocalCache, UserService, type BackendlessError, type User } from "backendless-wasm";
+
+Backendless.serverURL = "http://127.0.0.1:8200";
+Backendless.initApp("APP_ID", "API_KEY");
+Backendless.initApp("https://xxxx.backendless.app");
+Backendless.initApp({ domain: "https://xxxx.backendless.app" });
+Backendless.connectEmulator();
+
+async function docsFlow(login: string, password: string): Promise<string | null> {
+  const user: User = await Backendless.UserService.login(login, password, true);
+  const token: string | undefined = user["user-token"];
+  const id: string = user.objectId;
+  const custom: unknown = user.favouriteColour;
+
+  const current: User | null = await UserService.getCurrentUser();
+  // @ts-expect-error getCurrentUser may resolve with null
+  const unchecked: string = (await UserService.getCurrentUser()).objectId;
+
+  const valid: boolean = await UserService.isValidLogin({ timeout: 5000 });
+  const validSync: boolean = UserService.isValidLoginSync();
+  const controller = new AbortController();
+  await UserService.logout({ signal: controller.signal });
+
+  const stored: string | undefined = LocalCache.get("user-token");
+  const stay: boolean | undefined = Backendless.LocalCache.get("stayLoggedIn");
+  LocalCache.set("theme", { dark: true });
+
+  UserService.login(login, password, true, new Async<User>((u) => console.log(u.objectId), (e) => console.log(e.code)));
+
+  const unsubscribe: () => void = UserService.addSessionListener((who) => console.log(who?.email));
+  unsubscribe();
+
+  try {
+    await UserService.login(login, password);
+  } catch (caught) {
+    const error = caught as BackendlessError;
+    const code: number | null = error.code;
+    const statusCode: number | null = error.statusCode;
+    const status: number | null = error.status;
+    if (error.name === "TimeoutError" || error.name === "AbortError") return null;
+    console.log(code, statusCode, status, error.message);
+  }
+
+  // @ts-expect-error login and password are strings
+  await UserService.login(1, 2);
+  // @ts-expect-error the options object has no such field
+  await UserService.isValidLogin({ retries: 3 });
+  // @ts-expect-error a session listener receives a user or null
+  UserService.addSessionListener((who: string) => who);
+  // @ts-expect-error serverURL is a string
+  Backendless.serverURL = 8200;
+
+  console.log(token, id, custom, current, unchecked, valid, validSync, stored, stay);
+  return id;
+}
+
+export { docsFlow };
