@@ -5,6 +5,7 @@
 //   npm run build && BACKENDLESS_EMULATOR_URL=http://127.0.0.1:PORT node --test tests/node/package.test.mjs
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { closeSync, openSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,13 +85,25 @@ async function newPage(context) {
   return page;
 }
 
+/** Waits for `predicate` in the page, failing at once (not at the timeout) if the page throws. */
+function waitInPage(page, predicate) {
+  let onError;
+  const pageFailed = new Promise((_, reject) => {
+    onError = (error) => reject(new Error(`the page threw: ${error.message ?? error}`));
+    page.on("pageerror", onError);
+    if (page.pageErrors.length > 0) onError(page.pageErrors[0]); // thrown while loading
+  });
+  return Promise.race([page.waitForFunction(predicate, null, { timeout: 15_000 }), pageFailed])
+    .finally(() => page.off("pageerror", onError));
+}
+
 /** Drives the Vite app's page: the docs' login sample must log the user in. */
 async function expectViteAppLogsIn(baseUrl, screenshotName) {
   const context = await browser.newContext();
   try {
     const page = await newPage(context);
     await page.goto(`${baseUrl}?${serverParams()}`);
-    await page.waitForFunction(() => document.getElementById("result").textContent !== "pending", null, { timeout: 15_000 });
+    await waitInPage(page, () => document.getElementById("result").textContent !== "pending");
     const result = JSON.parse(await page.locator("#result").textContent());
     assert.equal(result.error, undefined, `login failed: ${JSON.stringify(result)}`);
     assert.equal(result.email, user.email);
@@ -153,13 +166,13 @@ describe("npm package", { timeout: 120_000 }, () => {
     try {
       const page = await newPage(context);
       await page.goto(`${server.url}index.html?${serverParams({ step: "login" })}`);
-      await page.waitForFunction(() => document.getElementById("done").textContent === "yes", null, { timeout: 15_000 });
+      await waitInPage(page, () => document.getElementById("done").textContent === "yes");
       const loginLines = (await page.locator("#log").textContent()).split("\n");
       assert.match(loginLines[0], /^error message - Invalid login or password/);
       assert.deepEqual(loginLines.slice(1), ["error code - 3003", "user has logged in", `email - ${user.email}`]);
 
       await page.goto(`${server.url}index.html?${serverParams({ step: "reload" })}`);
-      await page.waitForFunction(() => document.getElementById("done").textContent === "yes", null, { timeout: 15_000 });
+      await waitInPage(page, () => document.getElementById("done").textContent === "yes");
       assert.deepEqual((await page.locator("#log").textContent()).split("\n"), [
         "stored id matches - true",
         "stored token matches - true",
@@ -232,17 +245,26 @@ describe("npm start", { timeout: 200_000 }, () => {
     const emulatorPort = await freePort();
     const demoPort = await freePort();
     const dbDir = await mkdtemp(join(tmpdir(), "backendless-wasm-start-"));
+    // stderr goes to a file, not a pipe: start.sh hands the server `2>/dev/stderr`, which cannot
+    // be opened when stderr is a socket (what Node's pipes are).
+    const stderrFile = join(dbDir, "stderr.log");
+    const stderr = openSync(stderrFile, "w");
     // Its own process group, so that "Ctrl-C" reaches every process in it, as in a terminal.
     const started = spawnUntilLine("bash", ["scripts/start.sh"], {
       cwd: repoRoot,
       detached: true,
+      stdio: ["ignore", "pipe", stderr],
       pattern: /demo on (http:\/\/\S+\/)[\s\S]*local server: (http:\/\/\S+)|local server: (http:\/\/\S+)[\s\S]*demo on (http:\/\/\S+\/)/,
       timeoutMs: 170_000, // it builds first (a no-op when the build is fresh)
       env: { ...process.env, EMULATOR_PORT: String(emulatorPort), DEMO_PORT: String(demoPort), EMULATOR_DB: join(dbDir, "start.db") },
     });
+    closeSync(stderr); // the child holds its own copy
     let child;
     try {
-      const { child: startProcess, match } = await started;
+      const { child: startProcess, match } = await started.catch(async (error) => {
+        error.message += `\nstderr:\n${await readFile(stderrFile, "utf8")}`;
+        throw error;
+      });
       child = startProcess;
       const demoUrl = match[1] ?? match[4];
       const serverUrl = match[2] ?? match[3];

@@ -66,7 +66,7 @@ export function spawnUntilLine(command, args, { pattern, timeoutMs = 20_000, ...
       }
     };
     child.stdout.setEncoding("utf8").on("data", onData);
-    child.stderr.setEncoding("utf8").on("data", (chunk) => { output += chunk; });
+    child.stderr?.setEncoding("utf8").on("data", (chunk) => { output += chunk; });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${command} exited (${code ?? signal}) before printing ${pattern}. Output:\n${output}`));
