@@ -78,6 +78,7 @@ let credentials = null;
 /** Loads the client and logs in once (stayLoggedIn), so every later call has a session. */
 export async function setup(config) {
   localStorage.clear();
+  performance.setResourceTimingBufferSize(10_000);
   credentials = config;
   client = await loadClient(config.client, config);
   const user = await client.UserService.login(config.login, config.password, true);
@@ -96,17 +97,29 @@ const OPERATIONS = {
   },
 };
 
-/** n sequential calls of one operation; milliseconds per call (performance.now()). */
+/**
+ * n sequential calls of one operation. Returns the milliseconds per call (performance.now()) and,
+ * from the Resource Timing entries of the API requests, where each call's time went: before the
+ * request started, request start → response end, and after the response until the call resolved.
+ */
 export async function run(operation, n) {
   const { call, ok } = OPERATIONS[operation];
+  const starts = new Array(n);
   const samples = new Array(n);
+  performance.clearResourceTimings();
   for (let i = 0; i < n; i++) {
     const start = performance.now();
     const result = await call();
     samples[i] = performance.now() - start;
+    starts[i] = start;
     if (!ok(result)) throw new Error(`${credentials.client} ${operation}: unexpected answer ${JSON.stringify(result)}`);
   }
-  return samples;
+  const requests = performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/users/"));
+  const phases = requests.length === n
+    ? requests.map((entry, i) => [entry.startTime - starts[i], entry.responseEnd - entry.startTime,
+      starts[i] + samples[i] - entry.responseEnd])
+    : null;
+  return { samples, phases };
 }
 
 let sink;

@@ -90,8 +90,10 @@ function latencyTables() {
   const parts = [];
   for (const [operation, l] of Object.entries(summary.latency)) {
     parts.push(`**${operation === "login" ? "`login(email, password, true)`" : "`isValidLogin()`"}**\n`);
-    parts.push(md(["client", "median", "p95", "mean"], ["ours", "official", "fetch"].map((name) =>
-      [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3)]), ["l"]));
+    const phase = (name, k) => (l[name].phases ? fmt(l[name].phases[k], 3) : "n/a");
+    parts.push(md(["client", "median", "p95", "mean", "before request", "request → response", "response → resolved"],
+      ["ours", "official", "fetch"].map((name) =>
+        [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3), phase(name, 0), phase(name, 1), phase(name, 2)]), ["l"]));
     const r = l.ratios;
     parts.push("");
     parts.push(md(["ratio", "median", "p95"], [
@@ -127,7 +129,7 @@ function hotTable() {
 }
 
 function serverLoad() {
-  const file = env.BENCH_SERVER_LOAD_FILE;
+  const file = env.BENCH_SERVER_LOAD_FILE ?? join(ROOT, "target/bench/server-load.md");
   const text = file && existsSync(file) ? readFileSync(file, "utf8").trim() : "";
   return text || "Not run in this run (see the bench output).";
 }

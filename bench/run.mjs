@@ -138,15 +138,18 @@ async function latencyAndHot(browser, site) {
   }
 
   const latency = {};
+  const phases = {};
   for (const operation of ["login", "isValidLogin"]) {
     latency[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
+    phases[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
     for (const name of CLIENTS) await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, WARMUP]);
     // Interleaved rounds, order rotated, so drift from the shared machine hits every client alike.
     for (let round = 0; round < ROUNDS; round++) {
       const order = CLIENTS.map((_, i) => CLIENTS[(i + round) % CLIENTS.length]);
       for (const name of order) {
-        const samples = await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, CALLS / ROUNDS]);
-        latency[operation][name].push(...samples);
+        const block = await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, CALLS / ROUNDS]);
+        latency[operation][name].push(...block.samples);
+        if (block.phases) phases[operation][name].push(...block.phases);
       }
     }
     log(`latency ${operation}: done`);
@@ -158,7 +161,7 @@ async function latencyAndHot(browser, site) {
   }
   log("hot paths: done");
   for (const { context } of Object.values(pages)) await context.close();
-  return { latency, hot, requests, crossOriginIsolated: isolated };
+  return { latency, phases, hot, requests, crossOriginIsolated: isolated };
 }
 
 // ---- 3. start-up --------------------------------------------------------------------------------
@@ -203,8 +206,12 @@ function summarise(raw) {
   for (const [operation, byClient] of Object.entries(raw.latency)) {
     latency[operation] = {};
     for (const [name, samples] of Object.entries(byClient)) {
+      const split = raw.phases[operation][name];
       latency[operation][name] = { n: samples.length, median: median(samples), p95: percentile(samples, 95),
-        mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+        mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+        // Median of each phase on its own (so they need not add up to the median), or null when
+        // the Resource Timing entries did not match the calls one to one.
+        phases: split.length === samples.length ? [0, 1, 2].map((k) => median(split.map((p) => p[k]))) : null };
     }
     const l = latency[operation];
     latency[operation].ratios = {
@@ -248,6 +255,11 @@ function printAll(size, summary, requests, isolated) {
   for (const [operation, l] of Object.entries(summary.latency)) {
     out.push(table([operation, "median", "p95", "mean"], CLIENTS.map((name) =>
       [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3)])));
+    out.push("where the time goes (medians, ms): before the request starts / request start → response end / response end → resolved");
+    for (const name of CLIENTS) {
+      const p = l[name].phases;
+      out.push(`  ${LABEL[name].padEnd(20)}  ${p ? p.map((v) => fmt(v, 3)).join(" / ") : "n/a"}`);
+    }
     const r = l.ratios;
     out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian)}× median, ${fmt(r.oursOverFetchP95)}× p95 (goal ≤ 1.05×); ` +
       `ours/official: ${fmt(r.oursOverOfficialMedian)}× median, ${fmt(r.oursOverOfficialP95)}× p95 (goal < 1)`);
@@ -278,9 +290,9 @@ const site = await startStaticServer(SNAPSHOT);
 const browser = await chromium.launch({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
 let raw;
 try {
-  const { latency, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
+  const { latency, phases, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
   const startupLoads = await startup(browser, site.url);
-  raw = { latency, hot, startup: startupLoads, requests, crossOriginIsolated };
+  raw = { latency, phases, hot, startup: startupLoads, requests, crossOriginIsolated };
 } finally {
   await browser.close();
   await site.close();
@@ -294,7 +306,7 @@ const results = {
   size,
   summary,
   requests: raw.requests,
-  raw: { latency: raw.latency, startup: raw.startup, hot: raw.hot },
+  raw: { latency: raw.latency, phases: raw.phases, startup: raw.startup, hot: raw.hot },
 };
 results.text = printAll(size, summary, raw.requests, raw.crossOriginIsolated);
 mkdirSync(dirname(RESULTS), { recursive: true });
