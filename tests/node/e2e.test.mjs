@@ -5,6 +5,7 @@
 // (without it, a fresh in-memory server is started from target/server/backendless-emulator).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import {
   TEST_APP_ID,
   TEST_API_KEY,
@@ -147,6 +148,7 @@ describe("demo page", { timeout: 150_000 }, () => {
       await reload(page);
       await expectLoggedIn(page, user.email);
       assert.equal(await text(page, "#user-name"), "Flow Tester");
+      assert.ok((await text(page, "#event-log")).includes(`user${user.email}`), "the session listener reported the restore");
       const restores = (await requestLog(emulator.url)).filter((r) => r.path === restorePath);
       assert.equal(restores.length, restoresBefore + 1, `one GET ${restorePath} after the reload`);
       assert.equal(restores.at(-1).method, "GET");
@@ -242,6 +244,32 @@ describe("demo page", { timeout: 150_000 }, () => {
     }
   });
 
+  test("every field has a label and every control is a real button", { timeout: TEST_TIMEOUT }, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await openDemo(context);
+      const unlabelled = await page.evaluate(() => [...document.querySelectorAll("input, select, textarea")]
+        .filter((field) => field.labels.length === 0 || !field.labels[0].textContent.trim()).map((field) => field.id));
+      assert.deepEqual(unlabelled, []);
+      const fakeButtons = await page.evaluate(() => [...document.querySelectorAll("[onclick], a:not([href]), div[role=button], span[role=button]")].length);
+      assert.equal(fakeButtons, 0);
+      // Tabbing from the top reaches the login form first, then the rest in order.
+      await page.keyboard.press("Tab");
+      const order = [];
+      for (let i = 0; i < 12; i += 1) {
+        order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim()));
+        await page.keyboard.press("Tab");
+      }
+      assert.deepEqual(order.slice(0, 8), [
+        "login-identity", "login-password", "login-stay", "Log in",
+        "register-email", "register-name", "register-password", "Register",
+      ]);
+      assert.deepEqual(order.slice(8, 11), ["check-valid", "get-current", "logout"]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("a user named like HTML renders as text", { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     try {
@@ -257,6 +285,7 @@ describe("demo page", { timeout: 150_000 }, () => {
       await expectLoggedIn(page, user.email);
       assert.equal(await text(page, "#user-name"), XSS_NAME);
       assert.equal(await page.locator("main img").count(), 0);
+      assert.ok((await text(page, "#event-log")).includes(`user${user.email}`), "the session listener reported the restore");
       assert.deepEqual(page.dialogs, [], "no alert() ran");
       await page.screenshot({ path: screenshotPath("06-html-name"), fullPage: true });
     } finally {
@@ -264,9 +293,10 @@ describe("demo page", { timeout: 150_000 }, () => {
     }
   });
 
-  test("an unreachable server is shown, and a login attempt says NetworkError", { timeout: TEST_TIMEOUT }, async () => {
+  test("an unreachable server is shown, a login attempt says NetworkError, Retry notices it is back", { timeout: TEST_TIMEOUT }, async () => {
     const deadUrl = `http://127.0.0.1:${await freePort()}`;
     const deadDemo = await startDemoServer(deadUrl);
+    let revived;
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     try {
       const page = await openDemo(context, deadDemo.url);
@@ -277,9 +307,17 @@ describe("demo page", { timeout: 150_000 }, () => {
       assert.equal(await page.locator("#error-panel").isVisible(), true);
       await expectLoggedOut(page);
       await page.screenshot({ path: screenshotPath("07-server-unreachable"), fullPage: true });
+
+      // The server comes back (any HTTP answer will do for the page's check): Retry clears the state.
+      revived = createServer((request, response) => response.writeHead(404, { "access-control-allow-origin": "*" }).end());
+      await new Promise((resolve) => revived.listen(Number(new URL(deadUrl).port), "127.0.0.1", resolve));
+      await page.getByRole("button", { name: "Retry now" }).press("Enter");
+      await page.locator("#unreachable-banner").waitFor({ state: "hidden", timeout: 10_000 });
+      assert.equal(await text(page, "#server-status-text"), "Server reachable");
     } finally {
       await context.close();
       await deadDemo.stop();
+      if (revived) await new Promise((resolve) => revived.close(resolve));
     }
   });
 });
