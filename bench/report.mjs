@@ -40,7 +40,8 @@ function localServerSection() {
   const heading = /^## .*Local server.*$/im.exec(current);
   if (!heading) return fallback;
   const bodyStart = heading.index + heading[0].length;
-  const next = current.slice(bodyStart).search(/^## /m);
+  // Up to the next "## " heading, or to the generated figures that follow the section.
+  const next = current.slice(bodyStart).search(/^## |^### Load benchmark, this run/m);
   const body = current.slice(bodyStart, next < 0 ? undefined : bodyStart + next).trim();
   return `${BEGIN} — written by the emulator's maintainer; npm run bench keeps everything up to the end marker as it is -->\n${body}\n${END}`;
 }
@@ -111,7 +112,8 @@ function requestsTable() {
   for (const [name, requests] of Object.entries(results.requests)) {
     for (const r of requests) rows.push([LABEL[name], `\`${r.request}\``, r.headers ? `\`${r.headers}\`` : "", r.body ? `\`${r.body}\`` : ""]);
   }
-  return md(["client", "request", "headers", "body"], rows, ["l", "l", "l", "l"]);
+  return md(["client", "request", "headers", "body"], rows, ["l", "l", "l", "l"]) +
+    (results.sameRequests ? "\n\nIdentical for all three clients." : "\n\n**The clients' requests differ.**");
 }
 
 function startupTable() {

@@ -109,6 +109,12 @@ async function emulator(method, path) {
 const BROWSER_HEADERS = new Set(["host", "connection", "user-agent", "origin", "referer", "accept-encoding",
   "accept-language", "content-length"]);
 
+/** Whether every client sent the same requests as ours (method, path, headers, body). */
+function sameRequests(requests) {
+  const key = (list) => JSON.stringify(list);
+  return CLIENTS.every((name) => key(requests[name]) === key(requests.ours));
+}
+
 /** What a request looked like on the wire, minus what the browser adds by itself. */
 function wire(entry) {
   const headers = Object.keys(entry.headers ?? {})
@@ -276,7 +282,8 @@ function printAll(size, summary, requests, isolated) {
   out.push(table(["client", "await getCurrentUser() (in memory)", 'LocalCache.get("user-token")'],
     CLIENTS.map((name) => [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)])));
   out.push("");
-  out.push("Requests as the server saw them (login, then isValidLogin; browser-added headers left out):");
+  out.push(`Requests as the server saw them (login, then isValidLogin; browser-added headers left out): ` +
+    `${sameRequests(requests) ? "identical for all three clients" : "THEY DIFFER between clients"}`);
   out.push(table(["client", "request", "headers", "body"], CLIENTS.flatMap((name) =>
     requests[name].map((r) => [name, r.request, r.headers, r.body]))));
   return out.join("\n");
@@ -284,6 +291,12 @@ function printAll(size, summary, requests, isolated) {
 
 // ---- main ---------------------------------------------------------------------------------------
 const began = Date.now();
+// A client that never answers must not hang the benchmark (playwright closes the browser on exit).
+const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 240);
+setTimeout(() => {
+  console.error(`[bench] the browser measurements took longer than ${TIMEOUT_S} s: giving up`);
+  process.exit(2);
+}, TIMEOUT_S * 1000).unref();
 takeSnapshot();
 const size = sizes();
 const site = await startStaticServer(SNAPSHOT);
@@ -306,6 +319,7 @@ const results = {
   size,
   summary,
   requests: raw.requests,
+  sameRequests: sameRequests(raw.requests),
   raw: { latency: raw.latency, phases: raw.phases, startup: raw.startup, hot: raw.hot },
 };
 results.text = printAll(size, summary, raw.requests, raw.crossOriginIsolated);
