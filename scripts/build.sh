@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/bootstrap.sh" >&2; exit 1; }
 
+# Panic locations embed source paths; keep only the part after the registry/checkout prefix.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/= --remap-path-prefix=$PWD/="
 wasm-pack --quiet build --release --target web --mode no-install --out-dir pkg --out-name backendless_wasm --no-pack
-wasm-opt -Oz pkg/backendless_wasm_bg.wasm -o pkg/backendless_wasm_bg.wasm
+node scripts/shrink.mjs
 node scripts/package.mjs

@@ -17,7 +17,6 @@ const files = [
   "backendless_wasm.js",
   "backendless_wasm.d.ts",
   "backendless_wasm_bg.wasm",
-  "backendless_wasm_bg.wasm.d.ts",
   "README.md",
   "LICENSE",
 ];

@@ -25,6 +25,13 @@
 //! Size matters here (the shipped wasm is budgeted in kilobytes), so the browser layer keeps JSON
 //! on the JavaScript side and uses static error messages instead of `format!`.
 
+// The wasm module is single-threaded (no atomics), which is what AssumeSingleThreaded requires;
+// the free-list allocator reuses freed blocks, so a long-lived page does not grow without bound.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 pub mod api;
 pub mod cache;
 pub mod config;

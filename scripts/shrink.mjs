@@ -1,0 +1,104 @@
+// Shrinks what ships in pkg/, after wasm-pack:
+// 1. wasm-opt -Oz, also minifying the wasm's import, export and module names (each of the ~80
+//    imports otherwise carries a module path and a hashed name, in the wasm and in the glue);
+// 2. rewrites the JS glue to the new names, and proves the two still link by instantiating the
+//    module in Node with the glue's own import object;
+// 3. minifies the glue with terser.
+// The entry module (index.js) stays readable: it is ours, small, and bundlers minify it anyway.
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { minify } from "terser";
+
+const root = new URL("../", import.meta.url);
+const pkg = new URL("pkg/", root);
+const wasmPath = new URL("backendless_wasm_bg.wasm", pkg);
+const gluePath = new URL("backendless_wasm.js", pkg);
+const wasmOpt = new URL("node_modules/.bin/wasm-opt", root).pathname;
+
+const mapping = JSON.parse(
+  execFileSync(wasmOpt, [wasmPath.pathname, "-Oz", "--minify-imports-and-exports-and-modules", "-o", wasmPath.pathname], {
+    encoding: "utf8",
+  }),
+);
+
+let glue = readFileSync(gluePath, "utf8");
+const fail = (message) => {
+  console.error(`shrink: ${message}`);
+  process.exit(1);
+};
+
+// Import object keys: `name: function(` inside __wbg_get_imports.
+for (const [, oldName, newName] of mapping.imports) {
+  const key = new RegExp(`(?<![\\w$])${oldName}(?=\\s*:)`, "g");
+  const count = (glue.match(key) ?? []).length;
+  if (count !== 1) fail(`import ${oldName} appears ${count} times as a key in the glue`);
+  glue = glue.replace(key, JSON.stringify(newName));
+}
+
+// The one import module, renamed by wasm-opt: read it back from the wasm's import section.
+const modules = importModules(readFileSync(wasmPath));
+if (modules.size !== 1) fail(`expected one import module after minifying, found ${[...modules]}`);
+const [moduleName] = modules;
+const moduleKey = /"\.\/backendless_wasm_bg\.js"(?=\s*:)/g;
+if ((glue.match(moduleKey) ?? []).length !== 1) fail("the glue's import module key was not found once");
+glue = glue.replace(moduleKey, JSON.stringify(moduleName));
+
+// Exports are only reached as `wasm.name`.
+const exportNames = new Map(mapping.exports);
+glue = glue.replace(/(?<![\w$])wasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => {
+  const renamed = exportNames.get(name);
+  if (renamed === undefined) fail(`the glue uses export ${name}, which the wasm no longer has`);
+  return `wasm.${renamed}`;
+});
+
+const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });
+if (!minified.code) fail("terser produced nothing");
+writeFileSync(gluePath, minified.code);
+
+// The wasm's own type file describes the old export names; with --target web nobody needs it.
+rmSync(new URL("backendless_wasm_bg.wasm.d.ts", pkg), { force: true });
+
+// Link check: instantiate with the rewritten glue's import object (initSync), as a page would.
+const { initSync } = await import(`${gluePath.href}?check=${Date.now()}`);
+initSync({ module: readFileSync(wasmPath) });
+
+function importModules(bytes) {
+  let offset = 8;
+  const leb = () => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[offset++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+      if (byte < 0x80) return result >>> 0;
+    }
+  };
+  const name = () => {
+    const length = leb();
+    const text = bytes.subarray(offset, offset + length).toString("utf8");
+    offset += length;
+    return text;
+  };
+  const found = new Set();
+  while (offset < bytes.length) {
+    const id = bytes[offset++];
+    const size = leb();
+    const end = offset + size;
+    if (id === 2) {
+      for (let count = leb(); count > 0; count--) {
+        found.add(name());
+        name();
+        const kind = bytes[offset++];
+        if (kind === 0) leb(); // function: type index
+        else if (kind === 1) { offset++; const flags = leb(); leb(); if (flags & 1) leb(); } // table
+        else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); } // memory
+        else if (kind === 3) offset += 2; // global: type + mutability
+        else fail(`unknown import kind ${kind}`);
+      }
+      return found;
+    }
+    offset = end;
+  }
+  return found;
+}
