@@ -152,6 +152,7 @@ const values = {
   budgetLine: budgetLine(),
   ceiling: bytes(size.budgetGzipBytes),
   calls: String(settings.CALLS),
+  checkCalls: String(settings.CHECK_CALLS),
   warmup: String(settings.WARMUP),
   rounds: String(settings.ROUNDS),
   resolution: settings.crossOriginIsolated ? "5 µs resolution: the pages are cross-origin isolated" : "100 µs resolution: the pages were NOT cross-origin isolated",
