@@ -128,6 +128,13 @@ describe("npm package", { timeout: 120_000 }, () => {
     assert.equal(manifest.name, "backendless-wasm");
     assert.equal(manifest.type, "module");
     assert.deepEqual(Object.keys(manifest.dependencies ?? {}), [], "the package has no runtime dependencies");
+    // The fields tools read: TypeScript wants "types" first among the export conditions.
+    assert.equal(Object.keys(manifest.exports["."])[0], "types");
+    assert.equal(manifest.license, "MIT");
+    assert.ok(manifest.repository?.url, "repository.url is set");
+    assert.equal(typeof manifest.sideEffects, "boolean");
+    assert.ok(manifest.engines?.node, "engines.node is set");
+    assert.ok(Array.isArray(manifest.files), "files lists what ships");
     // Every file the manifest points at was shipped and is not empty.
     const pointedAt = [manifest.main, manifest.module, manifest.types, manifest.exports["."].import, manifest.exports["."].types];
     for (const file of new Set(pointedAt)) {
