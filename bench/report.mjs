@@ -6,7 +6,6 @@
 // Environment (set by scripts/bench.sh): BENCH_RESULTS, BENCH_SERVER_LOAD_FILE,
 // BENCH_SERVER_LOAD_CMD, BENCH_LOAD_START, BENCH_LOAD_END.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./size.mjs";
 
@@ -52,8 +51,6 @@ function machine() {
   const models = [...cpuinfo.matchAll(/^model name\s*:\s*(.*)$/gm)].map((m) => m[1].trim());
   const cores = (cpuinfo.match(/^processor\s*:/gm) ?? []).length;
   const memKb = Number(/^MemTotal:\s*(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
-  const git = (...args) => { try { return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim(); } catch { return ""; } };
-  const dirty = git("status", "--porcelain", "--", "src", "npm", "Cargo.toml", "Cargo.lock", "scripts/build.sh", "scripts/package.mjs");
   let os = "";
   try { os = /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? ""; } catch {}
   return {
@@ -61,8 +58,8 @@ function machine() {
     cores: String(cores),
     memory: `${fmt(memKb / 1024 / 1024, 1)} GiB`,
     os: `${os}, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}`,
-    commit: git("rev-parse", "--short", "HEAD") || "unknown",
-    dirty: dirty ? " plus uncommitted changes to the SDK in the working tree" : "",
+    commit: results.build?.commit ?? "unknown",
+    dirty: results.build?.dirty ? " plus uncommitted changes to the SDK in the working tree" : "",
   };
 }
 
@@ -127,7 +124,9 @@ function startupTable() {
 function hotTable() {
   return md(["client", "`await getCurrentUser()` (user in memory)", "`LocalCache.get(\"user-token\")`"],
     ["ours", "official", "fetch"].map((name) =>
-      [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)]), ["l"]);
+      [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)]), ["l"]) +
+    `\n\nours / official: ${fmt(summary.hot.ours.currentUserUs / summary.hot.official.currentUserUs)}× for getCurrentUser(), ` +
+    `${fmt(summary.hot.ours.cacheGetUs / summary.hot.official.cacheGetUs)}× for LocalCache.get.`;
 }
 
 function serverLoad() {

@@ -14,6 +14,7 @@
 // BENCH_HOT_CALLS (10000), BENCH_HOT_BATCHES (5), CHROMIUM (/usr/bin/chromium).
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 import { GOAL_GZIP_BYTES, OFFICIAL_FILE, ROOT, SHIPPED_FILES, measureAll, readBudget } from "./size.mjs";
 import { startStaticServer } from "./server.mjs";
@@ -81,6 +82,12 @@ function takeSnapshot() {
   }
   const wasm = readFileSync(join(SNAPSHOT, "pkg/backendless_wasm_bg.wasm"));
   if (!WebAssembly.validate(wasm)) throw new Error("pkg/backendless_wasm_bg.wasm is not a valid module (a build running meanwhile?): run again");
+  // Which source the snapshot is of (taken right after scripts/build.sh).
+  const git = (...args) => { try { return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim(); } catch { return ""; } };
+  return {
+    commit: git("rev-parse", "--short", "HEAD") || "unknown",
+    dirty: git("status", "--porcelain", "--", "src", "npm", "Cargo.toml", "Cargo.lock", "scripts/build.sh", "scripts/package.mjs") !== "",
+  };
 }
 
 // ---- 1. size ----------------------------------------------------------------------------------
@@ -285,6 +292,8 @@ function printAll(size, summary, requests, isolated) {
   out.push(`4. Hot paths (µs per call, median of ${HOT_BATCHES} batches of ${HOT_CALLS} calls)`);
   out.push(table(["client", "await getCurrentUser() (in memory)", 'LocalCache.get("user-token")'],
     CLIENTS.map((name) => [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)])));
+  out.push(`ours/official: ${fmt(summary.hot.ours.currentUserUs / summary.hot.official.currentUserUs)}× getCurrentUser, ` +
+    `${fmt(summary.hot.ours.cacheGetUs / summary.hot.official.cacheGetUs)}× LocalCache.get`);
   out.push("");
   out.push(`Requests as the server saw them (login, then isValidLogin; browser-added headers left out): ` +
     `${sameRequests(requests) ? "identical for all three clients" : "THEY DIFFER between clients"}`);
@@ -301,7 +310,7 @@ setTimeout(() => {
   console.error(`[bench] the browser measurements took longer than ${TIMEOUT_S} s: giving up`);
   process.exit(2);
 }, TIMEOUT_S * 1000).unref();
-takeSnapshot();
+const build = takeSnapshot();
 const size = sizes();
 const site = await startStaticServer(SNAPSHOT);
 const browser = await chromium.launch({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
@@ -319,6 +328,7 @@ const results = {
   date: new Date().toISOString(),
   seconds: (Date.now() - began) / 1000,
   browser: browser.version(),
+  build,
   settings: { CALLS, CHECK_CALLS, WARMUP, ROUNDS, STARTUP_LOADS, HOT_CALLS, HOT_BATCHES, crossOriginIsolated: raw.crossOriginIsolated },
   size,
   summary,
