@@ -112,6 +112,12 @@ async function displayedSession(page) {
   return { userId: await text(page, "#user-id"), token: await text(page, "#user-token") };
 }
 
+/** Logs the token out behind the page's back, as another device or an expiry would. */
+async function endSessionOnServer(token) {
+  const response = await fetch(`${emulator.url}/${TEST_APP_ID}/${TEST_API_KEY}/users/logout`, { headers: { "user-token": token } });
+  assert.ok(response.ok, `server-side logout: HTTP ${response.status}`);
+}
+
 function newUser(prefix, extra = {}) {
   return { email: uniqueEmail(prefix), password: "correct horse", ...extra };
 }
@@ -190,6 +196,31 @@ describe("demo page", { timeout: 150_000 }, () => {
       assert.equal(await storedSession(page), "{}");
       await reload(page);
       await expectLoggedOut(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a session the server has ended is cleared: on reload, and by isValidLogin()", { timeout: TEST_TIMEOUT }, async () => {
+    const context = await browser.newContext();
+    try {
+      const user = newUser("e2e-dead");
+      await registerUser(emulator.url, user);
+      const page = await openDemo(context);
+
+      await logInAs(page, user.email, user.password, true);
+      await endSessionOnServer((await displayedSession(page)).token);
+      await reload(page);
+      await expectLoggedOut(page);
+      assert.equal(await storedSession(page), "{}");
+
+      await logInAs(page, user.email, user.password, true);
+      await endSessionOnServer((await displayedSession(page)).token);
+      await page.getByRole("button", { name: "isValidLogin()" }).click();
+      await page.waitForFunction(() => document.getElementById("valid-result").textContent === "false", null, { timeout: 10_000 });
+      await expectLoggedOut(page);
+      assert.equal(await storedSession(page), "{}");
+      assert.match(await text(page, "#event-log li:first-child"), /nullsession ended$/);
     } finally {
       await context.close();
     }
