@@ -89,6 +89,14 @@ impl Auth {
             passwords,
             session_gate: Arc::new(Mutex::new(())),
         };
+        let timeout_ms = Self::timeout_ms(&auth.startup_policy);
+        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let purged = auth
+            .blocking(move |store| store.purge_dead_sessions(idle_before))
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "removed ended or expired sessions");
+        }
         let open = auth.blocking(|store| store.open_sessions()).await?;
         auth.sessions.load(open);
         auth.create_seed_users().await?;

@@ -369,6 +369,20 @@ impl Store {
         Ok(sessions)
     }
 
+    /// Deletes ended sessions and, when `idle_before` is given, sessions unused since before it (expired), so the
+    /// table does not grow across months of development. Returns how many went.
+    pub fn purge_dead_sessions(&self, idle_before: Option<i64>) -> Result<usize, StoreError> {
+        let connection = self.lock();
+        let removed = match idle_before {
+            Some(cutoff) => connection.execute(
+                "DELETE FROM sessions WHERE ended = 1 OR last_activity < ?1",
+                [cutoff],
+            )?,
+            None => connection.execute("DELETE FROM sessions WHERE ended = 1", [])?,
+        };
+        Ok(removed)
+    }
+
     /// Deletes all users, sessions and failed attempts.
     pub fn delete_everything(&self) -> Result<(), StoreError> {
         let mut connection = self.lock();
@@ -439,6 +453,31 @@ mod tests {
         assert_eq!(after.locked_until, None);
         assert_eq!(after.last_login, Some(2000));
         assert_eq!(store.open_sessions().unwrap(), vec![session]);
+    }
+
+    #[test]
+    fn purge_removes_ended_and_idle_sessions_only() {
+        let store = Store::open(":memory:").unwrap();
+        store.insert_user(&user("A", "a@x")).unwrap();
+        for (byte, at) in [(1u8, 100), (2, 500), (3, 900)] {
+            store
+                .record_login(&SessionRecord {
+                    token_digest: [byte; 32],
+                    user_id: "A".into(),
+                    last_activity: at,
+                })
+                .unwrap();
+        }
+        store.end_session(&[3; 32]).unwrap();
+        assert_eq!(store.purge_dead_sessions(None).unwrap(), 1);
+        assert_eq!(store.purge_dead_sessions(Some(200)).unwrap(), 1);
+        let left: Vec<u8> = store
+            .open_sessions()
+            .unwrap()
+            .iter()
+            .map(|session| session.token_digest[0])
+            .collect();
+        assert_eq!(left, vec![2]);
     }
 
     #[test]
