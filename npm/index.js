@@ -49,7 +49,10 @@ export const UserService = Object.freeze({
   getCurrentUserToken: wasm.getCurrentUserToken,
   loggedInUser: wasm.loggedInUser,
   setCurrentUser: wasm.setCurrentUser,
-  addSessionListener: wasm.addSessionListener,
+  addSessionListener(listener) {
+    const id = wasm.addSessionListener(listener);
+    return () => wasm.removeSessionListener(id);
+  },
 });
 
 export const LocalCache = Object.freeze({

@@ -55,6 +55,11 @@ impl IntoJs for JsValue {
         self
     }
 }
+impl IntoJs for u32 {
+    fn into_js(self) -> JsValue {
+        JsValue::from(self)
+    }
+}
 impl IntoJs for () {
     fn into_js(self) -> JsValue {
         JsValue::UNDEFINED

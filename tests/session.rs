@@ -194,7 +194,8 @@ async fn session_listener_hears_login_restore_logout_and_stops_when_unsubscribed
     resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
     assert_eq!(listener.ids(), [id.clone(), id, "null".into()]);
 
-    listener.unsubscribe.call0(&JsValue::NULL).unwrap();
+    listener.unsubscribe();
+    listener.unsubscribe();
     logged_in_user(true).await;
     assert_eq!(listener.calls.borrow().len(), 3, "no calls after unsubscribing");
 }
@@ -203,12 +204,11 @@ async fn session_listener_hears_login_restore_logout_and_stops_when_unsubscribed
 async fn a_throwing_listener_does_not_break_the_call_or_other_listeners() {
     fresh_page();
     let thrower = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| wasm_bindgen::throw_str("listener bug"));
-    let unsubscribe: js_sys::Function =
-        user_service::add_session_listener(thrower.as_ref().clone()).unwrap().dyn_into().unwrap();
+    let thrower_id = user_service::add_session_listener(thrower.as_ref().clone()).unwrap();
     let listener = ListenerLog::subscribe();
     let (_, id, _) = logged_in_user(true).await;
     assert_eq!(listener.ids(), [id]);
-    unsubscribe.call0(&JsValue::NULL).unwrap();
+    user_service::remove_session_listener(thrower_id);
 }
 
 #[wasm_bindgen_test]

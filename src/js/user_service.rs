@@ -1,26 +1,95 @@
 //! `Backendless.UserService`: login, session checks and the current user.
 //!
-//! Every call validates its arguments before any request, returns a Promise, and takes an
-//! optional trailing `{ timeout, signal }`.
+//! Every asynchronous call validates its arguments before any request (so a caller's mistake
+//! never reaches the network), returns a Promise, and takes an optional trailing
+//! `{ timeout, signal }`. The exports only decode arguments into an [`Op`]; one engine,
+//! [`run`], describes the request, sends it and applies the session rule to the answer.
 
 use js_sys::{Function, Object, Promise, Reflect, JSON};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{call_options, generation, next_generation, next_id, promise, transition, with_app};
+use super::{call_options, error_to_js, generation, next_generation, next_id, promise, transition, with_app};
 use crate::api;
 use crate::error::{codes, BackendlessError};
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
 
-fn rejected(error: BackendlessError) -> Promise {
-    promise(Box::pin(async move { Err(error) }))
+/// One asynchronous operation, its arguments already checked.
+enum Op {
+    Login { body: String, stay: bool },
+    Guest { stay: bool },
+    Register { body: String },
+    RestorePassword { identity: String },
+    Logout,
+    IsValid,
+    /// Fetch the stored session's user (`getCurrentUser` after a reload).
+    Restore { id: String, token: String, restore_id: u32 },
+}
+
+impl Op {
+    /// Calls that change who is logged in claim a new generation, so the answer of an older,
+    /// slower call cannot overwrite theirs.
+    fn changes_session(&self) -> bool {
+        matches!(self, Op::Login { .. } | Op::Guest { .. } | Op::Logout)
+    }
+}
+
+/// Starts `op` (or rejects with the argument error) as a Promise.
+fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
+    let prepared = op.and_then(|op| Ok((op, call_options(options)?)));
+    promise(Box::pin(async move {
+        let (op, options) = prepared?;
+        run(op, options).await
+    }))
+}
+
+/// The engine: describe, send, apply the session rule, answer.
+async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
+    let (base, token) = with_app(|app| (app.base_url(), app.session.token.clone()))?;
+    let started = if op.changes_session() { next_generation() } else { generation() };
+    let token = token.as_deref();
+    let (call, body) = match &op {
+        Op::Login { body, .. } => (api::login(&base, token), Some(body.as_str())),
+        Op::Guest { .. } => (api::login_as_guest(&base, token), None),
+        Op::Register { body } => (api::register(&base, token), Some(body.as_str())),
+        Op::RestorePassword { identity } => (api::restore_password(&base, identity, token), None),
+        Op::Logout => match token {
+            Some(token) => (api::logout(&base, Some(token)), None),
+            None => {
+                transition(Some(started), Event::Ended)?;
+                return Ok(JsValue::UNDEFINED);
+            }
+        },
+        // No token known: nothing to ask, and no request.
+        Op::IsValid => match token {
+            Some(token) => (api::is_valid_user_token(&base, token), None),
+            None => return Ok(JsValue::FALSE),
+        },
+        Op::Restore { id, token, .. } => (api::find_user(&base, id, Some(token)), None),
+    };
+    let answer = transport::send(&call, body, &options).await;
+    match op {
+        Op::Login { stay, .. } | Op::Guest { stay } => logged_in(started, answer?, stay),
+        Op::Register { .. } => answer,
+        Op::RestorePassword { .. } => answer.map(|_| JsValue::UNDEFINED),
+        Op::Logout => {
+            // Logout always ends the local session, even when the server was not reached; the
+            // error still reaches the caller, unless the server says the session was gone anyway.
+            transition(Some(started), Event::Ended)?;
+            match answer {
+                Err(error) if !error.ends_session() => Err(error),
+                _ => Ok(JsValue::UNDEFINED),
+            }
+        }
+        Op::IsValid => validity(started, answer).map(JsValue::from_bool),
+        Op::Restore { id, token, restore_id } => restored(started, answer, &id, &token, restore_id),
+    }
 }
 
 /// Checks login and password as the server would, so mistakes never reach the network.
-fn credentials(login: &JsValue, password: &JsValue) -> Result<(String, String), BackendlessError> {
+fn credentials(login: &JsValue, password: &JsValue) -> Result<String, BackendlessError> {
     let missing = |v: &JsValue| v.is_null() || v.is_undefined();
     if missing(login) || missing(password) {
         return Err(BackendlessError::argument_with_code(
@@ -29,10 +98,16 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<(String, String), 
         ));
     }
     match (login.as_string(), password.as_string()) {
-        (Some(login), Some(password)) if login.is_empty() || password.is_empty() => Err(
-            BackendlessError::argument_with_code(codes::EMPTY_LOGIN_OR_PASSWORD, "Either login or password is an empty string value"),
-        ),
-        (Some(login), Some(password)) => Ok((login, password)),
+        (Some(l), Some(p)) if l.is_empty() || p.is_empty() => Err(BackendlessError::argument_with_code(
+            codes::EMPTY_LOGIN_OR_PASSWORD,
+            "Either login or password is an empty string value",
+        )),
+        (Some(l), Some(p)) => {
+            let body = Object::new();
+            let _ = Reflect::set(&body, &JsValue::from_str("login"), &JsValue::from_str(&l));
+            let _ = Reflect::set(&body, &JsValue::from_str("password"), &JsValue::from_str(&p));
+            json_text(&body)
+        }
         _ => Err(BackendlessError::argument("login and password must be strings")),
     }
 }
@@ -53,119 +128,6 @@ fn logged_in(started: u32, user: JsValue, stay: bool) -> Result<JsValue, Backend
     Ok(user)
 }
 
-fn base_and_token() -> Result<(String, Option<String>), BackendlessError> {
-    with_app(|app| (app.base_url(), app.session.token.clone()))
-}
-
-/// `UserService.login(login, password, stayLoggedIn)`: resolves with the user (its
-/// `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
-/// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
-#[wasm_bindgen(js_name = login)]
-pub fn login(login: JsValue, password: JsValue, stay_logged_in: JsValue, options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        let (login, password) = credentials(&login, &password)?;
-        let options = call_options(&options)?;
-        let (base, token) = base_and_token()?;
-        let body = Object::new();
-        let _ = Reflect::set(&body, &JsValue::from_str("login"), &JsValue::from_str(&login));
-        let _ = Reflect::set(&body, &JsValue::from_str("password"), &JsValue::from_str(&password));
-        let body = json_text(&body)?;
-        let started = next_generation();
-        let user = transport::send(&api::login(&base, token.as_deref()), Some(&body), &options).await?;
-        logged_in(started, user, stay_logged_in.is_truthy())
-    }))
-}
-
-/// `UserService.loginAsGuest(stayLoggedIn)`: a new GUEST user with its own session.
-#[wasm_bindgen(js_name = loginAsGuest)]
-pub fn login_as_guest(stay_logged_in: JsValue, options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        let options = call_options(&options)?;
-        let (base, token) = base_and_token()?;
-        let started = next_generation();
-        let user = transport::send(&api::login_as_guest(&base, token.as_deref()), None, &options).await?;
-        logged_in(started, user, stay_logged_in.is_truthy())
-    }))
-}
-
-/// `UserService.register(user)`: creates the user; does not log in.
-#[wasm_bindgen(js_name = register)]
-pub fn register(new_user: JsValue, options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        if !user::is_plain_object(&new_user) {
-            return Err(BackendlessError::argument("register: the user must be an object of properties"));
-        }
-        let options = call_options(&options)?;
-        let body = json_text(&new_user)?;
-        let (base, token) = base_and_token()?;
-        transport::send(&api::register(&base, token.as_deref()), Some(&body), &options).await
-    }))
-}
-
-/// `UserService.restorePassword(identity)`: asks the server to mail a reset link.
-#[wasm_bindgen(js_name = restorePassword)]
-pub fn restore_password(identity: JsValue, options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        let identity = identity
-            .as_string()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| BackendlessError::argument("restorePassword: the identity must be a non-empty string"))?;
-        let options = call_options(&options)?;
-        let (base, token) = base_and_token()?;
-        transport::send(&api::restore_password(&base, &identity, token.as_deref()), None, &options).await?;
-        Ok(JsValue::UNDEFINED)
-    }))
-}
-
-/// `UserService.logout()`: always ends the local session, even when the server cannot be
-/// reached; still rejects with that error so the page knows the server did not hear it.
-#[wasm_bindgen(js_name = logout)]
-pub fn logout(options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        let options = call_options(&options)?;
-        let (base, token) = base_and_token()?;
-        let started = next_generation();
-        let Some(token) = token else {
-            transition(Some(started), Event::Ended)?;
-            return Ok(JsValue::UNDEFINED);
-        };
-        let result = transport::send(&api::logout(&base, Some(&token)), None, &options).await;
-        transition(Some(started), Event::Ended)?;
-        match result {
-            Ok(_) => Ok(JsValue::UNDEFINED),
-            // The server says the session was already gone: that is what logout wanted.
-            Err(error) if error.ends_session() => Ok(JsValue::UNDEFINED),
-            Err(error) => Err(error),
-        }
-    }))
-}
-
-/// `UserService.isValidLogin()`: asks the server whether the session's token is alive.
-/// No token known: `false` with no request. A server-confirmed `false` ends the session
-/// locally too; a network error rejects and keeps it.
-#[wasm_bindgen(js_name = isValidLogin)]
-pub fn is_valid_login(options: JsValue) -> Promise {
-    promise(Box::pin(async move {
-        let options = call_options(&options)?;
-        let (base, token) = base_and_token()?;
-        let Some(token) = token else { return Ok(JsValue::FALSE) };
-        let started = generation();
-        let answer = transport::send(&api::is_valid_user_token(&base, &token), None, &options).await;
-        validity(started, answer).map(JsValue::from_bool)
-    }))
-}
-
-/// `UserService.isValidLoginSync()`: the blocking form of [`is_valid_login`], over a
-/// synchronous XMLHttpRequest. It freezes the page until the server answers, so prefer
-/// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
-#[wasm_bindgen(js_name = isValidLoginSync)]
-pub fn is_valid_login_sync() -> Result<bool, JsValue> {
-    let (base, token) = base_and_token().map_err(super::error_to_js)?;
-    let Some(token) = token else { return Ok(false) };
-    let started = generation();
-    validity(started, transport::send_sync(&api::is_valid_user_token(&base, &token))).map_err(super::error_to_js)
-}
-
 /// The session rule shared by both forms of isValidLogin: a server-confirmed `false` (or a
 /// dead-token error) ends the session; anything else leaves it as it is.
 fn validity(started: u32, answer: Result<JsValue, BackendlessError>) -> Result<bool, BackendlessError> {
@@ -182,6 +144,98 @@ fn validity(started: u32, answer: Result<JsValue, BackendlessError>) -> Result<b
     Ok(valid)
 }
 
+/// The end of a restore: the user gets its token back and becomes current; a token the server
+/// calls dead ends the session and answers null.
+fn restored(
+    started: u32,
+    answer: Result<JsValue, BackendlessError>,
+    id: &str,
+    token: &str,
+    restore_id: u32,
+) -> Result<JsValue, BackendlessError> {
+    with_app(|app| {
+        if app.restoring.as_ref().is_some_and(|(other, _)| *other == restore_id) {
+            app.restoring = None;
+        }
+    })?;
+    match answer {
+        Ok(found) if user::object_id(&found).as_deref() == Some(id) => {
+            user::set_token(&found, token);
+            transition(Some(started), Event::Restored { user: found.clone() })?;
+            Ok(found)
+        }
+        Ok(_) => Err(BackendlessError::invalid_response(200, "data/Users answered without the user's objectId")),
+        Err(error) if error.ends_session() => {
+            transition(Some(started), Event::Ended)?;
+            Ok(JsValue::NULL)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `UserService.login(login, password, stayLoggedIn)`: resolves with the user (its
+/// `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
+/// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
+#[wasm_bindgen(js_name = login)]
+pub fn login(login: JsValue, password: JsValue, stay_logged_in: JsValue, options: JsValue) -> Promise {
+    let op = credentials(&login, &password).map(|body| Op::Login { body, stay: stay_logged_in.is_truthy() });
+    start(op, &options)
+}
+
+/// `UserService.loginAsGuest(stayLoggedIn)`: a new GUEST user with its own session.
+#[wasm_bindgen(js_name = loginAsGuest)]
+pub fn login_as_guest(stay_logged_in: JsValue, options: JsValue) -> Promise {
+    start(Ok(Op::Guest { stay: stay_logged_in.is_truthy() }), &options)
+}
+
+/// `UserService.register(user)`: creates the user; does not log in.
+#[wasm_bindgen(js_name = register)]
+pub fn register(new_user: JsValue, options: JsValue) -> Promise {
+    let op = if user::is_plain_object(&new_user) {
+        json_text(&new_user).map(|body| Op::Register { body })
+    } else {
+        Err(BackendlessError::argument("register: the user must be an object of properties"))
+    };
+    start(op, &options)
+}
+
+/// `UserService.restorePassword(identity)`: asks the server to mail a reset link.
+#[wasm_bindgen(js_name = restorePassword)]
+pub fn restore_password(identity: JsValue, options: JsValue) -> Promise {
+    let op = identity
+        .as_string()
+        .filter(|s| !s.is_empty())
+        .map(|identity| Op::RestorePassword { identity })
+        .ok_or_else(|| BackendlessError::argument("restorePassword: the identity must be a non-empty string"));
+    start(op, &options)
+}
+
+/// `UserService.logout()`: always ends the local session, even when the server cannot be
+/// reached; still rejects with that error so the page knows the server did not hear it.
+#[wasm_bindgen(js_name = logout)]
+pub fn logout(options: JsValue) -> Promise {
+    start(Ok(Op::Logout), &options)
+}
+
+/// `UserService.isValidLogin()`: asks the server whether the session's token is alive.
+/// No token known: `false` with no request. A server-confirmed `false` ends the session
+/// locally too; a network error rejects and keeps it.
+#[wasm_bindgen(js_name = isValidLogin)]
+pub fn is_valid_login(options: JsValue) -> Promise {
+    start(Ok(Op::IsValid), &options)
+}
+
+/// `UserService.isValidLoginSync()`: the blocking form of [`is_valid_login`], over a
+/// synchronous XMLHttpRequest. It freezes the page until the server answers, so prefer
+/// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
+#[wasm_bindgen(js_name = isValidLoginSync)]
+pub fn is_valid_login_sync() -> Result<bool, JsValue> {
+    let (base, token) = with_app(|app| (app.base_url(), app.session.token.clone())).map_err(error_to_js)?;
+    let Some(token) = token else { return Ok(false) };
+    let started = generation();
+    validity(started, transport::send_sync(&api::is_valid_user_token(&base, &token))).map_err(error_to_js)
+}
+
 /// `UserService.getCurrentUser(reload?)`: the user in memory, else the stored session's user
 /// from `data/Users/{id}` (concurrent calls share one request), else `null`. A stored session
 /// the server no longer knows is cleared and answers `null`.
@@ -189,16 +243,17 @@ fn validity(started: u32, answer: Result<JsValue, BackendlessError>) -> Result<b
 pub fn get_current_user(reload: JsValue, options: JsValue) -> Promise {
     match call_options(&options).and_then(|options| start_restore(reload.is_truthy(), options)) {
         Ok(promise) => promise,
-        Err(error) => rejected(error),
+        Err(error) => start(Err(error), &JsValue::UNDEFINED),
     }
 }
 
 enum Next {
     Ready(JsValue),
     Shared(Promise),
-    Fetch { base: String, id: String, token: String },
+    Fetch { id: String, token: String },
 }
 
+/// Answers from memory, joins the restore in flight, or starts one.
 pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promise, BackendlessError> {
     let next = with_app(|app| {
         if !reload {
@@ -210,38 +265,17 @@ pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promis
             }
         }
         match (&app.session.user_id, &app.session.token) {
-            (Some(id), Some(token)) => Next::Fetch { base: app.base_url(), id: id.clone(), token: token.clone() },
+            (Some(id), Some(token)) => Next::Fetch { id: id.clone(), token: token.clone() },
             _ => Next::Ready(JsValue::NULL),
         }
     })?;
-    let (base, id, token) = match next {
+    let (id, token) = match next {
         Next::Ready(user) => return Ok(Promise::resolve(&user)),
         Next::Shared(pending) => return Ok(pending),
-        Next::Fetch { base, id, token } => (base, id, token),
+        Next::Fetch { id, token } => (id, token),
     };
     let restore_id = next_id();
-    let started = generation();
-    let pending = promise(Box::pin(async move {
-        let result = transport::send(&api::find_user(&base, &id, Some(&token)), None, &options).await;
-        with_app(|app| {
-            if app.restoring.as_ref().is_some_and(|(other, _)| *other == restore_id) {
-                app.restoring = None;
-            }
-        })?;
-        match result {
-            Ok(found) if user::object_id(&found).as_deref() == Some(id.as_str()) => {
-                user::set_token(&found, &token);
-                transition(Some(started), Event::Restored { user: found.clone() })?;
-                Ok(found)
-            }
-            Ok(_) => Err(BackendlessError::invalid_response(200, "data/Users answered without the user's objectId")),
-            Err(error) if error.ends_session() => {
-                transition(Some(started), Event::Ended)?;
-                Ok(JsValue::NULL)
-            }
-            Err(error) => Err(error),
-        }
-    }));
+    let pending = promise(Box::pin(run(Op::Restore { id, token, restore_id }, options)));
     with_app(|app| app.restoring = Some((restore_id, pending.clone())))?;
     Ok(pending)
 }
@@ -249,14 +283,14 @@ pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promis
 /// `UserService.getCurrentUserToken()`: the session's token, or `null`.
 #[wasm_bindgen(js_name = getCurrentUserToken)]
 pub fn get_current_user_token() -> Result<JsValue, JsValue> {
-    with_app(|app| app.session.token.as_deref().map_or(JsValue::NULL, JsValue::from_str)).map_err(super::error_to_js)
+    with_app(|app| app.session.token.as_deref().map_or(JsValue::NULL, JsValue::from_str)).map_err(error_to_js)
 }
 
 /// `UserService.loggedInUser()`: the stored `current-user-id`, or `null`.
 #[wasm_bindgen(js_name = loggedInUser)]
 pub fn logged_in_user() -> Result<JsValue, JsValue> {
     with_app(|app| app.cache.stored_session().user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)))
-        .map_err(super::error_to_js)
+        .map_err(error_to_js)
 }
 
 /// `UserService.setCurrentUser(user, stayLoggedIn)`: adopts a user object that carries its
@@ -264,20 +298,26 @@ pub fn logged_in_user() -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = setCurrentUser)]
 pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValue, JsValue> {
     if !user::is_plain_object(&user) {
-        return Err(super::error_to_js(BackendlessError::argument("setCurrentUser: the user must be an object")));
+        return Err(error_to_js(BackendlessError::argument("setCurrentUser: the user must be an object")));
     }
     let started = next_generation();
-    logged_in(started, user, stay_logged_in.is_truthy()).map_err(super::error_to_js)
+    logged_in(started, user, stay_logged_in.is_truthy()).map_err(error_to_js)
 }
 
 /// `UserService.addSessionListener(callback)`: `callback(user | null)` runs on login, logout,
-/// restore after reload, invalidation and changes made in another tab. Returns a function
-/// that unsubscribes.
+/// restore after reload, invalidation and changes made in another tab. Returns the listener's
+/// id for [`remove_session_listener`]; the entry module turns the pair into the documented
+/// "returns an unsubscribe function".
 #[wasm_bindgen(js_name = addSessionListener)]
-pub fn add_session_listener(callback: JsValue) -> Result<JsValue, JsValue> {
-    let callback: Function = callback.dyn_into().map_err(|_| {
-        super::error_to_js(BackendlessError::argument("addSessionListener: the listener must be a function"))
-    })?;
-    let id = super::add_listener(callback);
-    Ok(Closure::<dyn Fn()>::new(move || super::remove_listener(id)).into_js_value())
+pub fn add_session_listener(callback: JsValue) -> Result<u32, JsValue> {
+    let callback: Function = callback
+        .dyn_into()
+        .map_err(|_| error_to_js(BackendlessError::argument("addSessionListener: the listener must be a function")))?;
+    Ok(super::add_listener(callback))
+}
+
+/// Stops the listener `id` (unknown ids are ignored, so unsubscribing twice is harmless).
+#[wasm_bindgen(js_name = removeSessionListener)]
+pub fn remove_session_listener(id: u32) {
+    super::remove_listener(id);
 }

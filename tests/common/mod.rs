@@ -167,7 +167,7 @@ pub const DEAD_SERVER: &str = "http://127.0.0.1:9";
 /// Records what session listeners receive.
 pub struct ListenerLog {
     pub calls: std::rc::Rc<std::cell::RefCell<Vec<JsValue>>>,
-    pub unsubscribe: js_sys::Function,
+    pub id: u32,
     _callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
 }
 
@@ -176,11 +176,8 @@ impl ListenerLog {
         let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let sink = calls.clone();
         let callback = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |user: JsValue| sink.borrow_mut().push(user));
-        let unsubscribe = backendless_wasm::js::user_service::add_session_listener(callback.as_ref().clone())
-            .unwrap()
-            .dyn_into()
-            .unwrap();
-        ListenerLog { calls, unsubscribe, _callback: callback }
+        let id = backendless_wasm::js::user_service::add_session_listener(callback.as_ref().clone()).unwrap();
+        ListenerLog { calls, id, _callback: callback }
     }
 
     /// The objectIds (or "null") the listener was called with, in order.
@@ -189,9 +186,15 @@ impl ListenerLog {
     }
 }
 
+impl ListenerLog {
+    pub fn unsubscribe(&self) {
+        backendless_wasm::js::user_service::remove_session_listener(self.id);
+    }
+}
+
 impl Drop for ListenerLog {
     fn drop(&mut self) {
-        let _ = self.unsubscribe.call0(&JsValue::NULL);
+        self.unsubscribe();
     }
 }
 

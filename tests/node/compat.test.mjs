@@ -282,3 +282,21 @@ test("our requests are the official client's: method, path, headers, body", asyn
   );
   assert.deepEqual(ours, official);
 });
+
+test("addSessionListener returns a function that unsubscribes (through the package's entry module)", async () => {
+  const email = uniqueEmail("listener");
+  const registered = await registerUser(emulator.url, { email, password: PASSWORD });
+  const { page } = await openPage();
+  await loadOurs(page);
+  const heard = await page.evaluate(async ([email, password]) => {
+    const heard = [];
+    const unsubscribe = Backendless.UserService.addSessionListener((user) => heard.push(user ? user.objectId : null));
+    await Backendless.UserService.login(email, password, true);
+    unsubscribe();
+    unsubscribe(); // twice is harmless
+    await Backendless.UserService.logout();
+    return heard;
+  }, [email, PASSWORD]);
+  assert.deepEqual(heard, [registered.objectId]);
+  await page.close();
+});
