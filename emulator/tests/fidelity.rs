@@ -503,3 +503,60 @@ fn request_log_keeps_only_the_configured_number() {
         ]
     );
 }
+
+#[test]
+fn the_log_never_shows_passwords_or_tokens_even_at_trace_level() {
+    let dir = std::env::temp_dir().join(format!("bl-emu-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log_path = dir.join("stderr.log");
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let mut server = Server::start_with_stderr(
+        &[
+            "--port",
+            "0",
+            "--db",
+            ":memory:",
+            "--log-level",
+            "trace",
+            "--seed-user",
+            "seed@x.io:Seed-Secret-1",
+        ],
+        log_file.into(),
+    );
+    server.post(
+        &format!("{APP}/users/register"),
+        r#"{"email":"log@x.io","password":"Log-Secret-2"}"#,
+    );
+    let token = token_of(&server.login("log@x.io", "Log-Secret-2"));
+    server
+        .login_reply("log@x.io", "Wrong-Secret-3")
+        .assert_error(401, 3003);
+    server.login_reply("seed@x.io", "Seed-Secret-1");
+    assert!(server.is_valid(&token));
+    server.get_with_token(&format!("{APP}/users/logout"), &token);
+    server
+        .get_with_token(&format!("{APP}/users/logout"), &token)
+        .assert_error(401, 3064);
+    server.get(&format!("{APP}/users/restorepassword/log%40x.io"));
+    let guest_token = token_of(
+        &server
+            .request("POST", &format!("{APP}/users/register/guest"), &[], None)
+            .json(),
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status();
+    let _ = server.child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("logged in"), "the log is being written: {log}");
+    for secret in [
+        "Seed-Secret-1",
+        "Log-Secret-2",
+        "Wrong-Secret-3",
+        token.as_str(),
+        guest_token.as_str(),
+    ] {
+        assert!(!log.contains(secret), "{secret} appears in the log");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,10 +28,15 @@ impl Server {
 
     /// Starts the binary with exactly these flags; waits for the listening line.
     pub fn start_with_args(args: &[&str]) -> Server {
+        Server::start_with_stderr(args, Stdio::inherit())
+    }
+
+    /// Starts the binary with these flags, its stderr (the log) going to `stderr`.
+    pub fn start_with_stderr(args: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn backendless-emulator");
         let stdout = child.stdout.take().expect("stdout");
