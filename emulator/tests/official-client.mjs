@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -23,6 +24,9 @@ let server;
 let baseUrl;
 
 function startServer() {
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`cargo build -p backendless-emulator --profile server\` first`);
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['--port', '0', '--db', ':memory:', '--app-id', APP_ID, '--api-key', API_KEY,
       '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
