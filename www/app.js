@@ -90,6 +90,12 @@ async function restoreSession() {
   if (!Backendless.LocalCache.get("current-user-id")) return;
   setSessionStatus("pending", "Restoring session…");
   const user = await run(byId("get-current"), () => Backendless.UserService.getCurrentUser());
+  if (user === undefined && Backendless.LocalCache.get("current-user-id")) {
+    // It failed (the server is unreachable, say) and the SDK kept the stored session: say so,
+    // and try again when the server is back.
+    renderUnrestoredSession(Backendless.LocalCache.get("current-user-id"));
+    return;
+  }
   renderUser(user ?? null);
 }
 
@@ -161,8 +167,16 @@ function onSessionChange(user) {
   renderCache();
 }
 
+function renderUnrestoredSession(userId) {
+  renderUser(null);
+  byId("user-empty").textContent = `A stored session (user ${userId}) is waiting for the server to confirm it.`;
+  setBadge(byId("user-badge"), "Not restored", "warn");
+  setSessionStatus("pending", "Stored session not restored yet");
+}
+
 function renderUser(user) {
   const loggedIn = Boolean(user);
+  byId("user-empty").textContent = "Nobody is logged in.";
   byId("user-empty").hidden = loggedIn;
   byId("user-details").hidden = !loggedIn;
   setBadge(byId("user-badge"), loggedIn ? "Logged in" : "Logged out", loggedIn ? "ok" : "muted");
@@ -263,6 +277,7 @@ async function probeServer() {
 }
 
 function setReachable(reachable) {
+  const cameBack = reachable && !byId("unreachable-banner").hidden;
   const pill = byId("server-status");
   pill.className = `pill ${reachable ? "pill-ok" : "pill-bad"}`;
   byId("server-status-text").textContent = reachable ? "Server reachable" : "Server unreachable";
@@ -270,6 +285,8 @@ function setReachable(reachable) {
   byId("unreachable-text").textContent = `No answer from ${config.url}; checking again every ${PROBE_INTERVAL_MS / 1000} s.`;
   clearInterval(probeTimer);
   probeTimer = reachable ? null : setInterval(probeServer, PROBE_INTERVAL_MS);
+  // Back online with a stored session that could not be restored: try again now.
+  if (cameBack && byId("user-details").hidden) restoreSession();
 }
 
 // ---- small helpers -------------------------------------------------------------------------

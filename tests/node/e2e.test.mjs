@@ -275,6 +275,35 @@ describe("demo page", { timeout: 150_000 }, () => {
     }
   });
 
+  test("a reload while the server is unreachable keeps the stored session and restores it when the server is back", { timeout: TEST_TIMEOUT }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    try {
+      const user = newUser("e2e-offline");
+      await registerUser(emulator.url, user);
+      const page = await openDemo(context);
+      await logInAs(page, user.email, user.password, true);
+      const stored = await storedSession(page);
+
+      // The server "goes away" for this page only: connections to it are refused.
+      const refuse = (route) => route.abort("connectionrefused");
+      await context.route(`${emulator.url}/**`, refuse);
+      await reload(page);
+      await page.locator("#unreachable-banner").waitFor({ timeout: 10_000 });
+      assert.equal(await text(page, "#error-title"), "NetworkError");
+      assert.equal(await text(page, "#session-status-text"), "Stored session not restored yet");
+      assert.match(await text(page, "#user-empty"), /stored session .* is waiting for the server/i);
+      assert.equal(await storedSession(page), stored, "a network error keeps the stored session");
+      await page.screenshot({ path: screenshotPath("08-offline-reload"), fullPage: true });
+
+      await context.unroute(`${emulator.url}/**`, refuse);
+      await page.getByRole("button", { name: "Retry now" }).click();
+      await expectLoggedIn(page, user.email);
+      assert.equal(await page.locator("#unreachable-banner").isVisible(), false);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("every field has a label and every control is a real button", { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext();
     try {
