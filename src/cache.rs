@@ -34,6 +34,8 @@ pub struct LocalCache {
     warned_corrupt: Cell<bool>,
 }
 
+const MEMORY_ONLY: &str = "Backendless: localStorage is unavailable; the session is kept in memory only";
+
 fn warn(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }
@@ -54,7 +56,7 @@ impl LocalCache {
             warned_corrupt: Cell::new(false),
         };
         if cache.storage.is_none() {
-            warn("Backendless: localStorage is not available; the session is kept in memory only");
+            warn(MEMORY_ONLY);
         }
         if let (Some(legacy), Some(storage)) = (config.legacy_storage_key(), &cache.storage) {
             cache.migrate(storage, legacy);
@@ -96,7 +98,7 @@ impl LocalCache {
     fn fall_back_to_memory(&self, text: Option<String>) {
         let mut memory = self.memory.borrow_mut();
         if memory.is_none() {
-            warn("Backendless: localStorage failed; the session is kept in memory only");
+            warn(MEMORY_ONLY);
         }
         *memory = Some(text.unwrap_or_else(|| String::from("{}")));
     }
@@ -120,7 +122,7 @@ impl LocalCache {
             Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => value.unchecked_into(),
             _ => {
                 if !self.warned_corrupt.replace(true) {
-                    warn("Backendless: the stored cache is not a JSON object; reading it as {}");
+                    warn("Backendless: the stored cache is not JSON; read as {}");
                 }
                 Object::new()
             }

@@ -37,12 +37,12 @@ impl AppConfig {
     pub fn with_keys(app_id: &str, api_key: &str) -> Result<AppConfig, BackendlessError> {
         if !is_path_segment(app_id) {
             return Err(BackendlessError::argument(
-                "initApp: the application id must be a non-empty string without '/', '?', '#' or spaces",
+                "initApp: appId must be a non-empty string without / ? # % or spaces",
             ));
         }
         if !is_path_segment(api_key) {
             return Err(BackendlessError::argument(
-                "initApp: the API key must be a non-empty string without '/', '?', '#' or spaces",
+                "initApp: apiKey must be a non-empty string without / ? # % or spaces",
             ));
         }
         Ok(AppConfig::Keys { app_id: app_id.into(), api_key: api_key.into() })
@@ -55,7 +55,7 @@ impl AppConfig {
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"));
         match rest {
-            Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Some(host) if !host.is_empty() && !host.contains(is_space_or_control) => {
                 Ok(AppConfig::Domain { domain: trimmed.into() })
             }
             _ => Err(BackendlessError::argument(
@@ -129,7 +129,12 @@ fn is_path_segment(value: &str) -> bool {
     !value.is_empty()
         && !value
             .chars()
-            .any(|c| matches!(c, '/' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control())
+            .any(|c| matches!(c, '/' | '?' | '#' | '%' | '\\') || is_space_or_control(c))
+}
+
+/// ASCII spaces and control characters (a check that needs no Unicode tables in the wasm).
+fn is_space_or_control(c: char) -> bool {
+    c <= ' ' || c == '\u{7f}'
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ impl BackendlessError {
     }
 
     pub fn network() -> Self {
-        Self::new(ErrorKind::Network, "Network error: the server could not be reached")
+        Self::new(ErrorKind::Network, "The server could not be reached")
     }
 
     pub fn timeout() -> Self {
@@ -105,7 +105,7 @@ impl BackendlessError {
     pub fn not_initialized() -> Self {
         Self::new(
             ErrorKind::NotInitialized,
-            "Backendless is not initialized: call Backendless.initApp(appId, apiKey) first",
+            "Call Backendless.initApp(appId, apiKey) first",
         )
     }
 
@@ -119,7 +119,7 @@ impl BackendlessError {
     pub fn server(status: u16, code: Option<u32>, message: Option<String>) -> Self {
         let message = match message {
             Some(text) if !text.is_empty() => Cow::Owned(text),
-            _ => Cow::Borrowed("The server answered with an error status and no Backendless error body"),
+            _ => Cow::Borrowed("Server error without a Backendless error body"),
         };
         BackendlessError { kind: ErrorKind::Server, code, status: Some(status), message }
     }
@@ -148,7 +148,7 @@ mod tests {
         let err = BackendlessError::server(502, None, None);
         assert_eq!(err.code, None);
         assert_eq!(err.status, Some(502));
-        assert!(err.message.contains("no Backendless error body"));
+        assert!(err.message.contains("without a Backendless error body"));
         assert!(!BackendlessError::server(500, None, Some(String::new())).message.is_empty());
     }
 

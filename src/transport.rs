@@ -16,6 +16,9 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestInit};
 use crate::api::Call;
 use crate::error::BackendlessError;
 
+const BAD_URL: &str = "Bad request URL: check serverURL and initApp";
+const BAD_TOKEN: &str = "The user-token is not a valid header value";
+
 /// Default time a call may take, request and body included.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
@@ -116,7 +119,7 @@ pub async fn send(call: &Call, body: Option<&str>, options: &CallOptions) -> Res
 }
 
 fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Result<web_sys::Request, BackendlessError> {
-    let bad_url = || BackendlessError::argument("The request URL is not valid: check serverURL and initApp");
+    let bad_url = || BackendlessError::argument(BAD_URL);
     let headers = Headers::new().map_err(|_| bad_url())?;
     if call.json_body {
         headers.append("Content-Type", "application/json").map_err(|_| bad_url())?;
@@ -125,7 +128,7 @@ fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Resul
         // A token with characters a header cannot carry is not a token we issued.
         headers
             .append("user-token", token)
-            .map_err(|_| BackendlessError::argument("The stored user-token is not a valid header value"))?;
+            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
     }
     let init = RequestInit::new();
     init.set_method(call.method.as_str());
@@ -142,10 +145,10 @@ fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Resul
 pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
     let xhr = web_sys::XmlHttpRequest::new().map_err(|_| BackendlessError::network())?;
     xhr.open_with_async(call.method.as_str(), &call.url, false)
-        .map_err(|_| BackendlessError::argument("The request URL is not valid: check serverURL and initApp"))?;
+        .map_err(|_| BackendlessError::argument(BAD_URL))?;
     if let Some(token) = &call.token {
         xhr.set_request_header("user-token", token)
-            .map_err(|_| BackendlessError::argument("The stored user-token is not a valid header value"))?;
+            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
     }
     // Engines differ here (Chrome throws a NetworkError DOMException, Firefox may answer with
     // status 0): both mean there was no answer.

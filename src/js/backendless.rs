@@ -50,14 +50,14 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
         }
     }
     Err(BackendlessError::argument(
-        "initApp: expected (appId, apiKey), a custom domain URL, or { domain } / { appId, apiKey }",
+        "initApp: expected (appId, apiKey), a domain URL, { domain } or { appId, apiKey }",
     ))
 }
 
 /// `Backendless.serverURL` (read).
 #[wasm_bindgen(js_name = getServerURL)]
 pub fn server_url() -> String {
-    SERVER_URL.with(|url| url.borrow().clone())
+    SERVER_URL.with(|url| url.borrow().as_deref().unwrap_or(crate::config::DEFAULT_SERVER_URL).into())
 }
 
 /// `Backendless.serverURL = url`: an absolute http(s) URL; takes effect for the next call.
@@ -67,7 +67,7 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
         error_to_js(BackendlessError::argument("serverURL must be an absolute URL starting with http:// or https://"))
     })?;
     let normalized = normalize_server_url(&text).map_err(error_to_js)?;
-    SERVER_URL.with(|slot| *slot.borrow_mut() = normalized);
+    SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
     Ok(())
 }
 

@@ -36,13 +36,14 @@ pub(crate) struct App {
 
 impl App {
     pub fn base_url(&self) -> String {
-        SERVER_URL.with(|url| self.config.base_url(&url.borrow()))
+        SERVER_URL.with(|url| self.config.base_url(url.borrow().as_deref().unwrap_or(DEFAULT_SERVER_URL)))
     }
 }
 
 thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
-    static SERVER_URL: RefCell<String> = RefCell::new(String::from(DEFAULT_SERVER_URL));
+    /// `Backendless.serverURL` once set; `None` means the hosted service.
+    static SERVER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
     /// Bumped by `initApp` and by every call that changes who is logged in, so an answer that
     /// arrives after a newer such call (or a re-init) does not overwrite its result.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
