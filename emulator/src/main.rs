@@ -60,6 +60,7 @@ async fn serve(config: Config) -> Result<(), StartError> {
         }
     });
 
+    let signals = ShutdownSignals::install()?;
     tracing::info!(db = %config.db, app_id = %config.app_id, "backendless-emulator ready");
     // The one stdout line scripts wait for.
     let mut stdout = std::io::stdout().lock();
@@ -68,7 +69,7 @@ async fn serve(config: Config) -> Result<(), StartError> {
     drop(stdout);
 
     axum::serve(listener, routes::router(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signals.received())
         .await?;
     flusher.abort();
     state.auth.flush_session_activity().await;
@@ -76,29 +77,28 @@ async fn serve(config: Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(
-            tokio::signal::unix::SignalKind::terminate(),
-        ) {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
-                let _ = interrupt.await;
-                return;
-            }
-        };
+/// SIGINT and SIGTERM listeners, installed before the listening line is printed so that a signal sent right
+/// after it is never missed (the default action would kill the process with no clean stop).
+struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves on the first SIGINT or SIGTERM.
+    async fn received(mut self) {
         tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
         }
+        tracing::info!("shutting down");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("shutting down");
 }

@@ -242,6 +242,28 @@ fn request_log_redacts_password_and_tokens_and_attributes_them() {
     assert_eq!(entries[2]["tokenUserId"], user_id.as_str());
     assert_eq!(entries[2]["pathTokenUserId"], user_id.as_str());
 
+    // Malformed URLs (no app prefix, wrong key) keep their token out of the log too.
+    server.request("DELETE", "/__emulator/requests", &[], None);
+    server.get(&format!("/users/isvalidusertoken/{token}"));
+    server.get(&format!("/APP/WRONG/users/isvalidusertoken/{token}"));
+    let reply = server.get("/__emulator/requests");
+    assert!(!reply.body.contains(&token), "{}", reply.body);
+    let paths: Vec<Value> = reply
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["path"].clone())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            json!("/users/isvalidusertoken/[redacted]"),
+            json!("/APP/WRONG/users/isvalidusertoken/[redacted]")
+        ]
+    );
+    assert_eq!(reply.json()[0]["pathTokenUserId"], user_id.as_str());
+
     assert_eq!(
         server
             .request("DELETE", "/__emulator/requests", &[], None)

@@ -253,18 +253,35 @@ fn record(
             })
             .or_insert(text);
     }
-    let path = if path_token.is_some() {
-        let kept = &segments[..segments.len() - 1];
-        format!("/{}/{REDACTED}", kept.join("/"))
-    } else {
-        format!("/{}", segments.join("/"))
-    };
+    // Redact the segment after any `isvalidusertoken`, wherever it sits: a malformed URL (no app prefix,
+    // wrong key) must not put a token into the log either.
+    let token_index = segments
+        .iter()
+        .position(|segment| *segment == "isvalidusertoken")
+        .map(|index| index + 1)
+        .filter(|index| *index < segments.len());
+    let path = segments
+        .iter()
+        .enumerate()
+        .map(|(index, segment)| {
+            if Some(index) == token_index {
+                REDACTED
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let path = format!("/{path}");
+    let path_token = path_token
+        .map(str::to_string)
+        .or_else(|| token_index.map(|index| percent_decode(segments[index])));
     let token_user_id = user_token(headers)
         .filter(|token| !token.is_empty())
         .and_then(|token| auth.token_owner(token));
     let path_token_user_id = path_token
         .filter(|token| !token.is_empty())
-        .and_then(|token| auth.token_owner(token));
+        .and_then(|token| auth.token_owner(&token));
     state.request_log.push(LoggedRequest {
         method: method.as_str().to_string(),
         path,
