@@ -88,7 +88,7 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
         "--lockout-window-secs",
         "60",
         "--lockout-duration-secs",
-        "1",
+        "2",
     ]);
     server.register("lock@x.io", "pw");
     // Two failures, then a success resets the count: two more failures do not lock.
@@ -116,7 +116,7 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
     server
         .login_reply("lock@x.io", "bad")
         .assert_error(403, 3036);
-    sleep(Duration::from_millis(1100));
+    sleep(Duration::from_millis(2100));
     server.login("lock@x.io", "pw");
     // Unknown users are never "locked": same 3003 as ever.
     for _ in 0..4 {
@@ -128,12 +128,12 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
 
 #[test]
 fn lockout_window_forgets_old_failures() {
-    let server = Server::start(&["--lockout-threshold", "2", "--lockout-window-secs", "1"]);
+    let server = Server::start(&["--lockout-threshold", "2", "--lockout-window-secs", "2"]);
     server.register("win@x.io", "pw");
     server
         .login_reply("win@x.io", "bad")
         .assert_error(401, 3003);
-    sleep(Duration::from_millis(1100));
+    sleep(Duration::from_millis(2100));
     server
         .login_reply("win@x.io", "bad")
         .assert_error(401, 3003);
@@ -149,17 +149,17 @@ fn lockout_window_forgets_old_failures() {
 
 #[test]
 fn sessions_expire_after_inactivity_not_after_a_fixed_age() {
-    let server = Server::start(&["--session-timeout-secs", "1"]);
+    let server = Server::start(&["--session-timeout-secs", "2"]);
     let id = server.register("idle@x.io", "pw")["objectId"]
         .as_str()
         .unwrap()
         .to_string();
     let token = token_of(&server.login("idle@x.io", "pw"));
     for _ in 0..3 {
-        sleep(Duration::from_millis(600));
+        sleep(Duration::from_millis(1200));
         assert!(server.is_valid(&token), "each use extends the session");
     }
-    sleep(Duration::from_millis(1200));
+    sleep(Duration::from_millis(2300));
     assert!(!server.is_valid(&token));
     server
         .get_with_token(&format!("{APP}/users/logout"), &token)
