@@ -37,3 +37,28 @@ stop_emulator() {
   fi
   EMULATOR_PID=""
 }
+
+# start_fault_server: the fault-injecting responder for the browser fault tests (only faults the
+# real server cannot produce); sets FAULT_PID and FAULT_URL. stop_fault_server stops it by PID.
+start_fault_server() {
+  local log; log=$(mktemp)
+  node tests/support/fault-server.mjs > "$log" 2>&1 &
+  FAULT_PID=$!
+  FAULT_URL=""
+  for _ in $(seq 1 100); do
+    FAULT_URL=$(sed -n 's/^fault server on \(http[^ ]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$FAULT_URL" ] && return 0
+    kill -0 "$FAULT_PID" 2>/dev/null || { cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "fault server did not start" >&2
+  return 1
+}
+
+stop_fault_server() {
+  if [ -n "${FAULT_PID:-}" ] && kill -0 "$FAULT_PID" 2>/dev/null; then
+    kill "$FAULT_PID" 2>/dev/null || true
+    wait "$FAULT_PID" 2>/dev/null || true
+  fi
+  FAULT_PID=""
+}

@@ -23,11 +23,13 @@ step "native: SDK core" cargo test --quiet -p backendless-wasm
 step "native: local server" cargo test --quiet -p backendless-emulator --profile server
 
 build_emulator
-trap stop_emulator EXIT
+trap 'stop_emulator; stop_fault_server' EXIT
 start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY
+start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
+export BACKENDLESS_FAULT_URL=$FAULT_URL
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90}
-echo "local server: $EMULATOR_URL (pid $EMULATOR_PID)"
+echo "local server: $EMULATOR_URL (pid $EMULATOR_PID); fault responder: $FAULT_URL (pid $FAULT_PID)"
 
 if [[ $browsers == *chromium* ]]; then
   step "browser: headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test '*'
@@ -45,6 +47,7 @@ for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   step "node: $check" node --test --test-concurrency=1 "$check"
 done
+stop_fault_server
 stop_emulator
 
 echo

@@ -395,3 +395,45 @@ async fn set_current_user_adopts_a_session_and_logged_in_user_reads_storage() {
     let error = user_service::set_current_user(json(r#"{"objectId":"X"}"#), true.into()).unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>(), "a user without a token is refused");
 }
+
+#[wasm_bindgen_test]
+async fn two_logins_at_once_the_later_one_wins_whatever_answers_first() {
+    fresh_page();
+    let (first_email, second_email) = (unique_email(), unique_email());
+    register_user(&first_email, PASSWORD).await;
+    let second_id = register_user(&second_email, PASSWORD).await;
+    let listener = ListenerLog::subscribe();
+
+    let first = user_service::login(first_email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
+    let second = user_service::login(second_email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
+    let second_user = resolve(second).await.unwrap();
+    let first_user = resolve(first).await.unwrap();
+
+    assert!(get_string(&first_user, "objectId").is_some(), "the earlier call still resolves with its user");
+    let token = get_string(&second_user, "user-token").unwrap();
+    assert_eq!(current_token(), Some(token.clone()), "memory follows the later call");
+    assert_eq!(
+        stored_item(),
+        Some(format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{second_id}"}}"#)),
+        "storage agrees with memory"
+    );
+    let current = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(get_string(&current, "objectId"), Some(second_id.clone()));
+    assert_eq!(listener.ids().last(), Some(&second_id), "the last thing listeners heard is the winner");
+}
+
+#[wasm_bindgen_test]
+async fn logout_during_login_leaves_the_user_logged_out() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+
+    let login = user_service::login(email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
+    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(login).await.unwrap();
+
+    assert!(get_string(&user, "user-token").is_some(), "the login itself succeeded");
+    assert_eq!(current_token(), None, "the later logout wins");
+    assert!(stored_item().map_or(true, |item| item == "{}"), "nothing stored: {:?}", stored_item());
+    assert!(resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap().is_null());
+}

@@ -1,0 +1,139 @@
+//! Faults the real server cannot produce, from the fault-injecting responder
+//! (tests/support/fault-server.mjs): garbage and wrong-typed bodies, dropped and truncated
+//! connections, answers slower than the timeout. Each case must end in a clear rejection (or
+//! a documented result), leave the session exactly as it was, and leave the module working:
+//! after every case a real login against the real local server succeeds.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use backendless_wasm::js::{backendless, user_service};
+use common::*;
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FAULTS: &str = match option_env!("BACKENDLESS_FAULT_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8299",
+};
+
+#[wasm_bindgen(inline_js = "export function with_timeout(ms) { return { timeout: ms }; }")]
+extern "C" {
+    fn with_timeout(ms: f64) -> JsValue;
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Call {
+    Login,
+    IsValidLogin,
+    Restore,
+    Logout,
+}
+
+/// What the caller must see: the error's name, code and status.
+#[derive(Clone, Copy, Debug)]
+struct Expect(&'static str, Option<u32>, Option<u16>);
+
+const INVALID_200: Expect = Expect("InvalidResponseError", None, Some(200));
+const NETWORK: Expect = Expect("NetworkError", None, None);
+
+fn cases() -> Vec<(&'static str, Call, Expect)> {
+    use Call::*;
+    vec![
+        ("html502", Login, Expect("BackendlessError", None, Some(502))),
+        ("html502", IsValidLogin, Expect("BackendlessError", None, Some(502))),
+        ("html502", Restore, Expect("BackendlessError", None, Some(502))),
+        ("empty200", Login, INVALID_200),
+        ("empty200", IsValidLogin, INVALID_200),
+        ("empty200", Restore, INVALID_200),
+        ("text200", Login, INVALID_200),
+        ("text200", IsValidLogin, INVALID_200),
+        ("true200", Login, INVALID_200),
+        ("true200", Restore, INVALID_200),
+        ("string200", IsValidLogin, INVALID_200),
+        ("array200", Login, INVALID_200),
+        ("wrong-types", Login, INVALID_200),
+        ("wrong-types", Restore, INVALID_200),
+        ("empty-id", Login, INVALID_200),
+        ("other-user", Restore, INVALID_200),
+        ("huge", Login, INVALID_200),
+        ("huge", IsValidLogin, INVALID_200),
+        ("error-data", Login, Expect("BackendlessError", Some(3003), Some(400))),
+        ("code-as-string", Login, Expect("BackendlessError", None, Some(400))),
+        ("truncated", Login, NETWORK),
+        ("truncated", Restore, NETWORK),
+        ("reset", Login, NETWORK),
+        ("reset", IsValidLogin, NETWORK),
+        ("reset", Restore, NETWORK),
+        ("reset", Logout, NETWORK),
+        ("slow", Login, Expect("TimeoutError", None, None)),
+        ("slow", IsValidLogin, Expect("TimeoutError", None, None)),
+        ("slow", Restore, Expect("TimeoutError", None, None)),
+    ]
+}
+
+fn start(call: Call, email: &str) -> Promise {
+    let options = with_timeout(300.0);
+    match call {
+        Call::Login => user_service::login(email.into(), PASSWORD.into(), true.into(), options),
+        Call::IsValidLogin => user_service::is_valid_login(options),
+        Call::Restore => user_service::get_current_user(JsValue::UNDEFINED, options),
+        Call::Logout => user_service::logout(options),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_fault_is_a_clear_error_that_changes_nothing() {
+    fresh_page();
+    let (email, _, user) = logged_in_user(true).await;
+    let session = stored_item();
+    let token = get_string(&user, "user-token");
+
+    for (fault, call, Expect(name, code, status)) in cases() {
+        let label = format!("{fault} on {call:?}");
+        // A restore needs a session that is stored but not yet in memory: a reload.
+        reload();
+        backendless::set_server_url(format!("{FAULTS}/{fault}").into()).unwrap();
+
+        let error = resolve(start(call, &email)).await.expect_err(&label);
+
+        assert!(error.is_instance_of::<js_sys::Error>(), "{label}: not an Error");
+        assert_eq!(get_string(&error, "name").as_deref(), Some(name), "{label}: {:?}", get_string(&error, "message"));
+        assert_eq!(get(&error, "code").as_f64(), code.map(f64::from), "{label}: code");
+        assert_eq!(get(&error, "status").as_f64(), status.map(f64::from), "{label}: status");
+        if matches!(call, Call::Logout) {
+            // The documented exception: logout ends the local session even when unheard.
+            assert_eq!(stored_item().as_deref(), Some("{}"), "{label}");
+        } else {
+            assert_eq!(stored_item(), session, "{label}: the stored session must be untouched");
+            assert_eq!(current_token(), token, "{label}: the session in memory must be untouched");
+        }
+
+        // The module still works: the real server, the same page.
+        backendless::set_server_url(SERVER.into()).unwrap();
+        let again = resolve(user_service::login(email.as_str().into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: login afterwards failed: {e:?}"));
+        // Keep the same session for the next case: the restore cases need it stored.
+        if get_string(&again, "user-token") != token {
+            local_storage().set_item(&storage_key(), session.as_deref().unwrap()).unwrap();
+            reload();
+            resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_server_saying_the_token_is_dead_ends_the_session() {
+    fresh_page();
+    logged_in_user(true).await;
+    backendless::set_server_url(format!("{FAULTS}/code-3064").into()).unwrap();
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
+    backendless::set_server_url(SERVER.into()).unwrap();
+    assert_eq!(valid.unwrap(), JsValue::FALSE, "3064 from isvalidusertoken means: not valid");
+    assert_eq!(stored_item().as_deref(), Some("{}"));
+    assert_eq!(current_token(), None);
+}
