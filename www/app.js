@@ -185,7 +185,8 @@ function renderUser(user) {
   const displayName = user.name || user.email || user.objectId;
   byId("user-avatar").textContent = String(displayName).trim().charAt(0).toUpperCase() || "?";
   byId("user-name").textContent = displayName;
-  byId("user-email").textContent = user.email ?? "";
+  // The email goes under the name, unless it already is the title.
+  byId("user-email").textContent = user.name && user.email ? user.email : "";
   byId("user-id").textContent = user.objectId;
   byId("user-status").textContent = user.userStatus ?? "—";
   byId("user-last-login").textContent = formatTime(user.lastLogin);

@@ -76,9 +76,11 @@ function text(page, selector) {
 }
 
 async function expectLoggedIn(page, email) {
-  await page.waitForFunction((expected) => document.getElementById("user-email")?.textContent === expected
+  await page.waitForFunction((expected) => document.getElementById("session-status-text").textContent === `Logged in as ${expected}`
     && !document.getElementById("user-details").hidden, email, { timeout: 10_000 });
-  assert.equal(await text(page, "#session-status-text"), `Logged in as ${email}`);
+  // The card names the user: the name with the email under it, or the email alone.
+  const card = await page.locator("#user-details").textContent();
+  assert.ok(card.includes(email), `the current-user card shows ${email}`);
 }
 
 async function expectLoggedOut(page) {

@@ -256,6 +256,22 @@ async function processesInGroup(groupId) {
     .filter(([pid, pgid]) => pgid === groupId && pid).map(([pid]) => pid);
 }
 
+/** What the README tells a newcomer to do: open the page, log in as alice. */
+async function logInOnDemoPage(demoUrl) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  try {
+    const page = await newPage(context);
+    await page.goto(demoUrl);
+    await page.fill("#login-identity", "alice@yourmail.com");
+    await page.fill("#login-password", "wonderland");
+    await page.press("#login-password", "Enter");
+    await waitInPage(page, () => document.getElementById("session-status-text").textContent === "Logged in as alice@yourmail.com");
+    await page.screenshot({ path: screenshotPath("13-npm-start-alice"), fullPage: true });
+  } finally {
+    await context.close();
+  }
+}
+
 describe("npm start", { timeout: 200_000 }, () => {
   test("prints the URLs, serves the demo pointed at its local server, and Ctrl-C stops everything", { timeout: 190_000 }, async () => {
     const emulatorPort = await freePort();
@@ -298,6 +314,7 @@ describe("npm start", { timeout: 200_000 }, () => {
         body: JSON.stringify({ login: "alice@yourmail.com", password: "wonderland" }),
       });
       assert.equal(login.status, 200, "the seeded demo user can log in");
+      await logInOnDemoPage(demoUrl);
 
       process.kill(-child.pid, "SIGINT");
       await waitForExit(child, 15_000);
