@@ -32,13 +32,13 @@ before(async () => {
   emulator = await useEmulator();
   demo = await startDemoServer(emulator.url);
   browser = await launchChromium();
-});
+}, { timeout: 30_000 });
 
 after(async () => {
   await browser?.close();
   await demo?.stop();
   await emulator?.stop();
-});
+}, { timeout: 30_000 });
 
 // ---- page helpers --------------------------------------------------------------------------
 

@@ -52,13 +52,13 @@ before(async () => {
   await installTarball(app, tarball);
   await registerUser(emulator.url, user);
   browser = await launchChromium();
-});
+}, { timeout: 90_000 });
 
 after(async () => {
   await browser?.close();
   await emulator?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
-});
+}, { timeout: 30_000 });
 
 /** `npm pack pkg/` into `dir`; resolves with the tarball's path. */
 async function packPkg(dir) {
@@ -265,8 +265,11 @@ async function logInOnDemoPage(demoUrl) {
     await page.fill("#login-identity", "alice@yourmail.com");
     await page.fill("#login-password", "wonderland");
     await page.press("#login-password", "Enter");
-    await waitInPage(page, () => document.getElementById("session-status-text").textContent === "Logged in as alice@yourmail.com");
-    await page.screenshot({ path: screenshotPath("13-npm-start-alice"), fullPage: true });
+    try {
+      await waitInPage(page, () => document.getElementById("session-status-text").textContent === "Logged in as alice@yourmail.com");
+    } finally {
+      await page.screenshot({ path: screenshotPath("13-npm-start-alice"), fullPage: true });
+    }
   } finally {
     await context.close();
   }
