@@ -6,7 +6,16 @@
 //   const user = await Backendless.UserService.login(login, password, true);
 import init, * as wasm from "./backendless_wasm.js";
 
-await init({ module_or_path: new URL("./backendless_wasm_bg.wasm", import.meta.url) });
+const wasmUrl = new URL("./backendless_wasm_bg.wasm", import.meta.url);
+await init({ module_or_path: wasmUrl.protocol === "file:" ? await readFromDisk(wasmUrl) : wasmUrl });
+
+// Node (scripts, server-side rendering) cannot fetch a file: URL, so the bytes are read from
+// disk there. The specifier is kept opaque so bundlers leave this browser-irrelevant path alone.
+async function readFromDisk(url) {
+  const fs = "node:fs/promises";
+  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+  return readFile(url);
+}
 
 /**
  * Callback style of the Backendless docs: pass `new Backendless.Async(onSuccess, onFault)` as

@@ -8,6 +8,15 @@ command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/bootstra
 
 # Panic locations embed source paths; keep only the part after the registry/checkout prefix.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/= --remap-path-prefix=$PWD/="
-wasm-pack --quiet build --release --target web --mode no-install --out-dir pkg --out-name backendless_wasm --no-pack
-node scripts/shrink.mjs
-node scripts/package.mjs
+# Build into a private directory and swap it in at the end, so a page or test reading pkg/ never
+# sees a half-written package (nor one half-shrunk by a concurrent build).
+out="target/pkg-build-$$"
+rm -rf "$out"
+trap 'rm -rf "$out"' EXIT
+wasm-pack --quiet build --release --target web --mode no-install --out-dir "$out" --out-name backendless_wasm --no-pack
+node scripts/shrink.mjs "$out"
+node scripts/package.mjs "$out"
+old="target/pkg-old-$$"
+if [ -d pkg ]; then mv pkg "$old"; fi
+mv "$out" pkg
+rm -rf "$old"

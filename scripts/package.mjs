@@ -3,7 +3,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("../", import.meta.url);
-const pkg = new URL("pkg/", root);
+// The package directory to finish (default pkg/), relative to the repository root.
+const pkg = new URL(`${(process.argv[2] ?? "pkg").replace(/\/*$/, "")}/`, root);
 const cargo = readFileSync(new URL("Cargo.toml", root), "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, "m"))?.[1];
 

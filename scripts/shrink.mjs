@@ -10,7 +10,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { minify } from "terser";
 
 const root = new URL("../", import.meta.url);
-const pkg = new URL("pkg/", root);
+// The package directory to shrink (default pkg/), relative to the repository root.
+const pkg = new URL(`${(process.argv[2] ?? "pkg").replace(/\/*$/, "")}/`, root);
 const wasmPath = new URL("backendless_wasm_bg.wasm", pkg);
 const gluePath = new URL("backendless_wasm.js", pkg);
 const wasmOpt = new URL("node_modules/.bin/wasm-opt", root).pathname;

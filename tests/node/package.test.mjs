@@ -228,10 +228,7 @@ describe("npm package", { timeout: 120_000 }, () => {
     }
   });
 
-  test("importing the installed package in Node, and logging in from there", {
-    timeout: 20_000,
-    todo: "npm/index.js hands init() a file: URL in Node, and Node's fetch cannot read file: URLs; it should read the wasm bytes from disk then",
-  }, async () => {
+  test("importing the installed package in Node, and logging in from there", { timeout: 20_000 }, async () => {
     // SSR and test runners import the package in Node; the session then lives in memory.
     await writeFile(join(app, "node-import.mjs"), [
       'import Backendless from "backendless-wasm";',
