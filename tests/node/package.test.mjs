@@ -317,7 +317,8 @@ describe("npm start", { timeout: 200_000 }, () => {
       await logInOnDemoPage(demoUrl);
 
       process.kill(-child.pid, "SIGINT");
-      await waitForExit(child, 15_000);
+      const exit = await waitForExit(child, 15_000);
+      assert.deepEqual(exit, { code: 0, signal: null }, "npm start exits cleanly on Ctrl-C");
       assert.equal(await portInUse(demoPort), false, "the demo port is free after Ctrl-C");
       assert.equal(await portInUse(emulatorPort), false, "the local server's port is free after Ctrl-C");
       assert.deepEqual(await processesInGroup(child.pid), [], "no process of npm start is left");
