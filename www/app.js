@@ -69,9 +69,13 @@ function wireControls() {
 
 // ---- actions -------------------------------------------------------------------------------
 
-/** Runs one SDK call for a control: busy state while it runs, errors shown, cache refreshed. */
+/**
+ * Runs one SDK call for a control: busy state while it runs, errors shown, cache refreshed.
+ * The control stays enabled (disabling it would throw keyboard focus away); a second press
+ * while busy is ignored instead.
+ */
 async function run(control, action) {
-  control.disabled = true;
+  if (control.getAttribute("aria-busy") === "true") return undefined;
   control.setAttribute("aria-busy", "true");
   hideError();
   try {
@@ -80,7 +84,6 @@ async function run(control, action) {
     showError(error);
     return undefined;
   } finally {
-    control.disabled = false;
     control.removeAttribute("aria-busy");
     renderCache();
   }

@@ -171,6 +171,7 @@ describe("demo page", { timeout: 150_000 }, () => {
       await page.getByRole("button", { name: "Log out" }).focus();
       await page.keyboard.press("Enter");
       await expectLoggedOut(page);
+      assert.equal(await page.evaluate(() => document.activeElement.id), "logout", "keyboard focus stays on the button");
       assert.equal(await storedSession(page), "{}");
       assert.equal(await text(page, "#cache-raw"), "{}");
       assert.equal(await text(page, "#cache-token"), "undefined");
