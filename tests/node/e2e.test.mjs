@@ -376,7 +376,7 @@ describe("demo page", { timeout: 150_000 }, () => {
       await new Promise((resolve) => revived.listen(Number(new URL(deadUrl).port), "127.0.0.1", resolve));
       await page.getByRole("button", { name: "Retry now" }).press("Enter");
       // Well under the page's 5 s re-check interval, so that it is Retry that does it (most of the time).
-      await page.locator("#unreachable-banner").waitFor({ state: "hidden", timeout: 2_000 });
+      await page.locator("#unreachable-banner").waitFor({ state: "hidden", timeout: 3_000 });
       assert.equal(await text(page, "#server-status-text"), "Server reachable");
     } finally {
       await context.close();
