@@ -74,19 +74,37 @@ const log = (...args) => console.error("[bench]", ...args);
 // Other work on this machine may rebuild pkg/ (or reinstall node_modules/) while the benchmark
 // runs: everything is measured and served from a private copy taken here, checked to be whole.
 const SNAPSHOT = env.BENCH_SNAPSHOT ?? join(ROOT, "target/bench/snapshot");
-function takeSnapshot() {
+function copyOnce() {
   rmSync(SNAPSHOT, { recursive: true, force: true });
   for (const file of [...SHIPPED_FILES, OFFICIAL_FILE]) {
     mkdirSync(dirname(join(SNAPSHOT, file)), { recursive: true });
     cpSync(join(ROOT, file), join(SNAPSHOT, file));
   }
   const wasm = readFileSync(join(SNAPSHOT, "pkg/backendless_wasm_bg.wasm"));
-  if (!WebAssembly.validate(wasm)) throw new Error("pkg/backendless_wasm_bg.wasm is not a valid module (a build running meanwhile?): run again");
+  if (!WebAssembly.validate(wasm)) throw new Error("pkg/backendless_wasm_bg.wasm is not a valid module");
+  // All files of one build: unchanged in pkg/ after the copy.
+  for (const file of SHIPPED_FILES) {
+    if (!readFileSync(join(ROOT, file)).equals(readFileSync(join(SNAPSHOT, file)))) throw new Error(`${file} changed while copying`);
+  }
+}
+
+function takeSnapshot() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      copyOnce();
+      break;
+    } catch (error) {
+      // Another build is swapping pkg/ in: wait a little and copy again.
+      if (attempt === 10) throw new Error(`could not take a consistent copy of pkg/: ${error.message}`);
+      log(`pkg/ is being rebuilt (${error.message}); retrying`);
+      execFileSync("sleep", ["1"]);
+    }
+  }
   // Which source the snapshot is of (taken right after scripts/build.sh).
   const git = (...args) => { try { return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim(); } catch { return ""; } };
   return {
     commit: git("rev-parse", "--short", "HEAD") || "unknown",
-    dirty: git("status", "--porcelain", "--", "src", "npm", "Cargo.toml", "Cargo.lock", "scripts/build.sh", "scripts/package.mjs") !== "",
+    dirty: git("status", "--porcelain", "--", "src", "npm", "Cargo.toml", "Cargo.lock", "scripts", ":(exclude)scripts/bench.sh") !== "",
   };
 }
 
