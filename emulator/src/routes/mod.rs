@@ -90,11 +90,12 @@ pub fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&decoded).into_owned()
 }
 
-/// The `user-token` header, if any.
+/// The `user-token` header, if any. A value with bytes beyond visible ASCII is no token this server issued, but
+/// it was sent: it is kept (as UTF-8, else as U+FFFD) so that it is refused as stale (3064), not ignored.
 pub fn user_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("user-token")
-        .and_then(|value| value.to_str().ok())
+        .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{FFFD}"))
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
