@@ -11,7 +11,13 @@ build_emulator() {
 start_emulator() {
   local port=$1 db=$2; shift 2
   local log; log=$(mktemp)
-  "$(emulator_bin)" --port "$port" --db "$db" "$@" > "$log" 2> "${EMULATOR_STDERR:-/dev/null}" &
+  # EMULATOR_STDERR=inherit shows the server's log on our stderr (npm start); redirecting to
+  # /dev/stderr instead fails when stderr is a socket, as it is under a Node parent.
+  if [ "${EMULATOR_STDERR:-}" = inherit ]; then
+    "$(emulator_bin)" --port "$port" --db "$db" "$@" > "$log" &
+  else
+    "$(emulator_bin)" --port "$port" --db "$db" "$@" > "$log" 2> "${EMULATOR_STDERR:-/dev/null}" &
+  fi
   EMULATOR_PID=$!
   EMULATOR_URL=""
   for _ in $(seq 1 200); do

@@ -11,7 +11,7 @@ scripts/build.sh
 build_emulator
 
 port=${EMULATOR_PORT:-8200}
-export EMULATOR_STDERR=/dev/stderr
+export EMULATOR_STDERR=inherit
 start_emulator "$port" "${EMULATOR_DB:-./backendless-emulator.db}" \
   --app-id LOCAL-APP-ID --api-key LOCAL-API-KEY --seed-user alice@yourmail.com:wonderland
 export EMULATOR_URL EMULATOR_APP_ID=LOCAL-APP-ID EMULATOR_API_KEY=LOCAL-API-KEY

@@ -88,6 +88,14 @@ pub fn restore_password(base: &str, identity: &str, token: Option<&str>) -> Call
     call(Method::Get, base, &["users", "restorepassword", &encoded], false, token)
 }
 
+/// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
+/// leading or trailing whitespace (fetch would reject anything else).
+pub fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        && !value.starts_with([' ', '\t'])
+        && !value.ends_with([' ', '\t'])
+}
+
 /// JavaScript's `encodeURIComponent`: every byte of the UTF-8 form is percent-encoded except
 /// `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
 pub fn encode_uri_component(text: &str) -> String {
@@ -134,6 +142,15 @@ mod tests {
         assert_eq!(login(BASE, Some("TOK")).token.as_deref(), Some("TOK"));
         assert_eq!(login(BASE, None).token, None);
         assert_eq!(is_valid_user_token(BASE, "TOK").token.as_deref(), Some("TOK"));
+    }
+
+    #[test]
+    fn header_values_are_visible_ascii() {
+        assert!(is_header_value("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
+        assert!(is_header_value(""));
+        for bad in ["a\nb", "a\rb", "é", "tab\tend\t", " lead", "nul\0", "del\u{7f}"] {
+            assert!(!is_header_value(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -198,5 +198,7 @@ fn session_of(map: &Object) -> StoredSession {
     let string = |name: &str| {
         Reflect::get(map, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
     };
-    StoredSession { token: string(USER_TOKEN), user_id: string(CURRENT_USER_ID) }
+    // A stored token that could not even travel as a header is garbage, not a session.
+    let token = string(USER_TOKEN).filter(|token| crate::api::is_header_value(token));
+    StoredSession { token, user_id: string(CURRENT_USER_ID) }
 }

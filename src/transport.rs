@@ -11,7 +11,8 @@ use std::rc::Rc;
 use js_sys::JSON;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit};
+use js_sys::{Object, Reflect};
+use web_sys::{AbortController, AbortSignal};
 
 use crate::api::Call;
 use crate::error::BackendlessError;
@@ -118,26 +119,38 @@ pub async fn send(call: &Call, body: Option<&str>, options: &CallOptions) -> Res
     answer(status, &text)
 }
 
+// The init and headers are plain objects (fetch accepts them): fewer bindings to ship than
+// RequestInit and Headers.
 fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Result<web_sys::Request, BackendlessError> {
-    let bad_url = || BackendlessError::argument(BAD_URL);
-    let headers = Headers::new().map_err(|_| bad_url())?;
+    let set = |target: &Object, name: &str, value: &JsValue| {
+        let _ = Reflect::set(target, &JsValue::from_str(name), value);
+    };
+    let headers = Object::new();
     if call.json_body {
-        headers.append("Content-Type", "application/json").map_err(|_| bad_url())?;
+        set(&headers, "Content-Type", &JsValue::from_str("application/json"));
     }
     if let Some(token) = &call.token {
-        // A token with characters a header cannot carry is not a token we issued.
-        headers
-            .append("user-token", token)
-            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
+        set(&headers, "user-token", &JsValue::from_str(checked_token(token)?));
     }
-    let init = RequestInit::new();
-    init.set_method(call.method.as_str());
-    init.set_headers(&headers);
-    init.set_signal(Some(signal));
+    let init = Object::new();
+    set(&init, "method", &JsValue::from_str(call.method.as_str()));
+    set(&init, "headers", &headers);
+    set(&init, "signal", signal);
     if let (true, Some(body)) = (call.json_body, body) {
-        init.set_body(&JsValue::from_str(body));
+        set(&init, "body", &JsValue::from_str(body));
     }
-    web_sys::Request::new_with_str_and_init(&call.url, &init).map_err(|_| bad_url())
+    web_sys::Request::new_with_str_and_init(&call.url, init.unchecked_ref())
+        .map_err(|_| BackendlessError::argument(BAD_URL))
+}
+
+/// A token with characters a header cannot carry is not a token the server issued (a corrupt
+/// stored value, say): refuse it clearly instead of letting fetch throw.
+fn checked_token(token: &str) -> Result<&str, BackendlessError> {
+    if crate::api::is_header_value(token) {
+        Ok(token)
+    } else {
+        Err(BackendlessError::argument(BAD_TOKEN))
+    }
 }
 
 /// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
@@ -147,7 +160,7 @@ pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
     xhr.open_with_async(call.method.as_str(), &call.url, false)
         .map_err(|_| BackendlessError::argument(BAD_URL))?;
     if let Some(token) = &call.token {
-        xhr.set_request_header("user-token", token)
+        xhr.set_request_header("user-token", checked_token(token)?)
             .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
     }
     // Engines differ here (Chrome throws a NetworkError DOMException, Firefox may answer with

@@ -109,12 +109,19 @@ async fn corrupt_or_non_object_contents_read_as_empty() {
 #[wasm_bindgen_test]
 async fn stored_values_of_the_wrong_type_are_not_a_session() {
     fresh_page();
-    local_storage().set_item(&storage_key(), r#"{"stayLoggedIn":true,"user-token":{"a":1},"current-user-id":42}"#).unwrap();
-    reload();
-    clear_requests().await;
-    assert!(current_user().await.unwrap().is_null());
-    assert_eq!(current_token(), None);
-    assert!(requests().await.is_empty());
+    for map in [
+        r#"{"stayLoggedIn":true,"user-token":{"a":1},"current-user-id":42}"#,
+        r#"{"stayLoggedIn":true,"user-token":"TOKEN\nInjected: header","current-user-id":"ID"}"#,
+        r#"{"stayLoggedIn":true,"user-token":"","current-user-id":"ID"}"#,
+    ] {
+        local_storage().set_item(&storage_key(), map).unwrap();
+        reload();
+        clear_requests().await;
+        assert!(current_user().await.unwrap().is_null(), "{map}");
+        assert_eq!(current_token(), None, "{map}");
+        assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::FALSE, "{map}");
+        assert!(requests().await.is_empty(), "{map}: not a session, so no request");
+    }
 }
 
 #[wasm_bindgen_test]
