@@ -1,11 +1,35 @@
-# Shared by the scripts that need a running local server.
-# start_emulator PORT DB [extra flags…]: builds and starts backendless-emulator, waits until it
-# answers, and sets EMULATOR_PID and EMULATOR_URL. stop_emulator stops it by that PID.
+# Shared by the scripts that start servers: each is started in the background, waited on until
+# it prints its URL (and answers), and stopped by its own PID.
+#
+# start_emulator PORT DB [flags…]  sets EMULATOR_PID and EMULATOR_URL   (stop_emulator)
+# start_fault_server               sets FAULT_PID and FAULT_URL         (stop_fault_server)
 
 emulator_bin() { echo "$PWD/target/server/backendless-emulator"; }
 
 build_emulator() {
   cargo build --quiet -p backendless-emulator --profile server
+}
+
+# await_url NAME PID LOG PREFIX: prints the URL that follows PREFIX on a line of LOG once the
+# process PID writes it; fails (showing LOG) if the process exits or 20 s pass first.
+await_url() {
+  local name=$1 pid=$2 log=$3 prefix=$4 url
+  for _ in $(seq 1 200); do
+    url=$(sed -n "s|^$prefix \(http[^ ]*\).*|\1|p" "$log" | head -n 1)
+    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { echo "$name exited at start:" >&2; cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "$name did not start within 20 s" >&2
+  return 1
+}
+
+# stop_pid PID: stops a process we started and reaps it.
+stop_pid() {
+  if [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; then
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
 }
 
 start_emulator() {
@@ -19,15 +43,8 @@ start_emulator() {
     "$(emulator_bin)" --port "$port" --db "$db" "$@" > "$log" 2> "${EMULATOR_STDERR:-/dev/null}" &
   fi
   EMULATOR_PID=$!
-  EMULATOR_URL=""
-  for _ in $(seq 1 200); do
-    EMULATOR_URL=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$EMULATOR_URL" ] && break
-    kill -0 "$EMULATOR_PID" 2>/dev/null || { echo "backendless-emulator exited at start" >&2; cat "$log" >&2; return 1; }
-    sleep 0.1
-  done
-  [ -n "$EMULATOR_URL" ] || { echo "backendless-emulator did not start" >&2; return 1; }
-  # Listening is printed once the socket is bound; make sure it really answers.
+  EMULATOR_URL=$(await_url backendless-emulator "$EMULATOR_PID" "$log" "listening on") || return 1
+  # The line is printed once the socket is bound; make sure it really answers.
   for _ in $(seq 1 50); do
     curl -fsS -o /dev/null -X DELETE "$EMULATOR_URL/__emulator/requests" && return 0
     sleep 0.1
@@ -37,34 +54,20 @@ start_emulator() {
 }
 
 stop_emulator() {
-  if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-  fi
+  stop_pid "${EMULATOR_PID:-}"
   EMULATOR_PID=""
 }
 
-# start_fault_server: the fault-injecting responder for the browser fault tests (only faults the
-# real server cannot produce); sets FAULT_PID and FAULT_URL. stop_fault_server stops it by PID.
+# The fault-injecting responder for the browser fault tests (only faults the real server cannot
+# produce).
 start_fault_server() {
   local log; log=$(mktemp)
   node tests/support/fault-server.mjs > "$log" 2>&1 &
   FAULT_PID=$!
-  FAULT_URL=""
-  for _ in $(seq 1 100); do
-    FAULT_URL=$(sed -n 's/^fault server on \(http[^ ]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$FAULT_URL" ] && return 0
-    kill -0 "$FAULT_PID" 2>/dev/null || { cat "$log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "fault server did not start" >&2
-  return 1
+  FAULT_URL=$(await_url "fault server" "$FAULT_PID" "$log" "fault server on") || return 1
 }
 
 stop_fault_server() {
-  if [ -n "${FAULT_PID:-}" ] && kill -0 "$FAULT_PID" 2>/dev/null; then
-    kill "$FAULT_PID" 2>/dev/null || true
-    wait "$FAULT_PID" 2>/dev/null || true
-  fi
+  stop_pid "${FAULT_PID:-}"
   FAULT_PID=""
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONTENT_TYPES } from "./content-types.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const port = Number(process.env.DEMO_PORT ?? 8080);
@@ -11,16 +12,6 @@ const emulator = {
   url: process.env.EMULATOR_URL ?? "http://127.0.0.1:8200",
   appId: process.env.EMULATOR_APP_ID ?? "LOCAL-APP-ID",
   apiKey: process.env.EMULATOR_API_KEY ?? "LOCAL-API-KEY",
-};
-const types = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
 };
 
 function resolvePath(urlPath) {
@@ -43,7 +34,7 @@ const server = createServer(async (request, response) => {
   }
   try {
     const body = await readFile(file);
-    response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
     response.end(body);
   } catch {
     response.writeHead(404, { "content-type": "text/plain" }).end("not found");

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CONTENT_TYPES } from "../../../scripts/content-types.mjs";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const screenshotDir = join(repoRoot, "tests/e2e/screenshots");
@@ -187,15 +188,6 @@ export async function startDemoServer(emulatorUrl, { appId = TEST_APP_ID, apiKey
   return { url: match[1], stop: () => stopProcess(child) };
 }
 
-const CONTENT_TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-};
 
 /** Serves one directory on 127.0.0.1 at a free port (in this process). */
 export async function serveDirectory(root) {
