@@ -187,3 +187,43 @@ fn sessions_and_users_survive_a_restart() {
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn session_use_is_written_back_so_a_graceful_restart_keeps_it_alive() {
+    let dir = scratch_dir("touch");
+    let db = dir.join("touch.db");
+    let db = db.to_str().unwrap().to_string();
+    let args = [
+        "--port",
+        "0",
+        "--db",
+        &db,
+        "--log-level",
+        "warn",
+        "--session-timeout-secs",
+        "3",
+    ];
+    let mut first = Server::start_with_args(&args);
+    first.register("touch@x.io", "pw");
+    let token = first.login("touch@x.io", "pw")["user-token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    thread::sleep(Duration::from_millis(2000));
+    assert!(first.is_valid(&token)); // used at ~2 s: live until ~5 s
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &first.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(first.child.wait().unwrap().code(), Some(0));
+    // At ~3.5 s the login itself is older than the timeout; only the written-back use keeps the session.
+    thread::sleep(Duration::from_millis(1500));
+    let second = Server::start_with_args(&args);
+    assert!(
+        second.is_valid(&token),
+        "the last use before shutdown was lost"
+    );
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+}
