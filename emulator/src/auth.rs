@@ -313,11 +313,22 @@ impl Auth {
             tracing::info!(user = %user.object_id, "login refused: account locked");
             return Err(ApiError::account_locked());
         }
-        if !self
+        let verified = self
             .passwords
             .verify(password, user.password_hash.clone())
-            .await?
-        {
+            .await?;
+        // Hashing takes a while and queues behind other logins: a lock set meanwhile by parallel failures
+        // counts too. Otherwise every guess of a parallel burst would be checked, past any threshold, and a
+        // right one would get in (and a 3003 would tell the others were wrong).
+        if policy.lockout_threshold > 0 {
+            let id = user.object_id.clone();
+            let fresh = self.blocking(move |store| store.user_by_id(&id)).await?;
+            if fresh.is_some_and(|fresh| fresh.locked_until.is_some_and(|until| until > now_ms())) {
+                tracing::info!(user = %user.object_id, "login refused: account locked");
+                return Err(ApiError::account_locked());
+            }
+        }
+        if !verified {
             self.record_failure(&user.object_id, &policy).await?;
             return Err(ApiError::invalid_credentials());
         }
