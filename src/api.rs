@@ -46,7 +46,12 @@ fn call(method: Method, base: &str, path: &[&str], json_body: bool, token: Optio
         url.push('/');
         url.push_str(segment);
     }
-    Call { method, url, json_body, token: token.map(String::from) }
+    Call {
+        method,
+        url,
+        json_body,
+        token: token.map(String::from),
+    }
 }
 
 /// `POST users/login` with body `{"login":…,"password":…}`. The official client sends a
@@ -58,13 +63,25 @@ pub fn login(base: &str, token: Option<&str>) -> Call {
 /// `GET users/isvalidusertoken/{token}`, with the same token in the header.
 pub fn is_valid_user_token(base: &str, token: &str) -> Call {
     let encoded = encode_uri_component(token);
-    call(Method::Get, base, &["users", "isvalidusertoken", &encoded], false, Some(token))
+    call(
+        Method::Get,
+        base,
+        &["users", "isvalidusertoken", &encoded],
+        false,
+        Some(token),
+    )
 }
 
 /// `GET data/Users/{objectId}`: restores the user after a reload.
 pub fn find_user(base: &str, object_id: &str, token: Option<&str>) -> Call {
     let encoded = encode_uri_component(object_id);
-    call(Method::Get, base, &["data", "Users", &encoded], false, token)
+    call(
+        Method::Get,
+        base,
+        &["data", "Users", &encoded],
+        false,
+        token,
+    )
 }
 
 /// `GET users/logout`.
@@ -79,19 +96,33 @@ pub fn register(base: &str, token: Option<&str>) -> Call {
 
 /// `POST users/register/guest`, no body at all (so no Content-Type either).
 pub fn login_as_guest(base: &str, token: Option<&str>) -> Call {
-    call(Method::Post, base, &["users", "register", "guest"], false, token)
+    call(
+        Method::Post,
+        base,
+        &["users", "register", "guest"],
+        false,
+        token,
+    )
 }
 
 /// `GET users/restorepassword/{identity}`.
 pub fn restore_password(base: &str, identity: &str, token: Option<&str>) -> Call {
     let encoded = encode_uri_component(identity);
-    call(Method::Get, base, &["users", "restorepassword", &encoded], false, token)
+    call(
+        Method::Get,
+        base,
+        &["users", "restorepassword", &encoded],
+        false,
+        token,
+    )
 }
 
 /// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
 /// leading or trailing whitespace (fetch would reject anything else).
 pub fn is_header_value(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
         && !value.starts_with([' ', '\t'])
         && !value.ends_with([' ', '\t'])
 }
@@ -123,12 +154,32 @@ mod tests {
     fn every_operation_has_the_official_method_path_and_body() {
         let cases = [
             (login(BASE, None), Method::Post, "/users/login", true),
-            (is_valid_user_token(BASE, "T"), Method::Get, "/users/isvalidusertoken/T", false),
-            (find_user(BASE, "ID", Some("T")), Method::Get, "/data/Users/ID", false),
+            (
+                is_valid_user_token(BASE, "T"),
+                Method::Get,
+                "/users/isvalidusertoken/T",
+                false,
+            ),
+            (
+                find_user(BASE, "ID", Some("T")),
+                Method::Get,
+                "/data/Users/ID",
+                false,
+            ),
             (logout(BASE, Some("T")), Method::Get, "/users/logout", false),
             (register(BASE, None), Method::Post, "/users/register", true),
-            (login_as_guest(BASE, None), Method::Post, "/users/register/guest", false),
-            (restore_password(BASE, "a@b.c", None), Method::Get, "/users/restorepassword/a%40b.c", false),
+            (
+                login_as_guest(BASE, None),
+                Method::Post,
+                "/users/register/guest",
+                false,
+            ),
+            (
+                restore_password(BASE, "a@b.c", None),
+                Method::Get,
+                "/users/restorepassword/a%40b.c",
+                false,
+            ),
         ];
         for (call, method, path, json_body) in cases {
             assert_eq!(call.method, method, "{path}");
@@ -141,14 +192,25 @@ mod tests {
     fn known_token_travels_in_the_header() {
         assert_eq!(login(BASE, Some("TOK")).token.as_deref(), Some("TOK"));
         assert_eq!(login(BASE, None).token, None);
-        assert_eq!(is_valid_user_token(BASE, "TOK").token.as_deref(), Some("TOK"));
+        assert_eq!(
+            is_valid_user_token(BASE, "TOK").token.as_deref(),
+            Some("TOK")
+        );
     }
 
     #[test]
     fn header_values_are_visible_ascii() {
         assert!(is_header_value("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
         assert!(is_header_value(""));
-        for bad in ["a\nb", "a\rb", "é", "tab\tend\t", " lead", "nul\0", "del\u{7f}"] {
+        for bad in [
+            "a\nb",
+            "a\rb",
+            "é",
+            "tab\tend\t",
+            " lead",
+            "nul\0",
+            "del\u{7f}",
+        ] {
             assert!(!is_header_value(bad), "{bad:?}");
         }
     }
@@ -156,10 +218,16 @@ mod tests {
     #[test]
     fn path_segments_are_encoded_like_encode_uri_component() {
         assert_eq!(encode_uri_component("AZaz09-_.!~*'()"), "AZaz09-_.!~*'()");
-        assert_eq!(encode_uri_component("a b/c?d#e%f&g=h+i"), "a%20b%2Fc%3Fd%23e%25f%26g%3Dh%2Bi");
+        assert_eq!(
+            encode_uri_component("a b/c?d#e%f&g=h+i"),
+            "a%20b%2Fc%3Fd%23e%25f%26g%3Dh%2Bi"
+        );
         assert_eq!(encode_uri_component("é✓"), "%C3%A9%E2%9C%93");
         assert_eq!(encode_uri_component("😀"), "%F0%9F%98%80");
         assert_eq!(encode_uri_component("../../etc"), "..%2F..%2Fetc");
-        assert_eq!(find_user(BASE, "../x", None).url, format!("{BASE}/data/Users/..%2Fx"));
+        assert_eq!(
+            find_user(BASE, "../x", None).url,
+            format!("{BASE}/data/Users/..%2Fx")
+        );
     }
 }

@@ -34,7 +34,8 @@ pub struct LocalCache {
     warned_corrupt: Cell<bool>,
 }
 
-const MEMORY_ONLY: &str = "Backendless: localStorage is unavailable; the session is kept in memory only";
+const MEMORY_ONLY: &str =
+    "Backendless: localStorage is unavailable; the session is kept in memory only";
 
 fn warn(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
@@ -65,7 +66,9 @@ impl LocalCache {
     }
 
     fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {
-        let Ok(Some(old)) = storage.get_item(legacy) else { return };
+        let Ok(Some(old)) = storage.get_item(legacy) else {
+            return;
+        };
         if matches!(storage.get_item(&self.key), Ok(Some(_))) {
             return;
         }
@@ -117,9 +120,13 @@ impl LocalCache {
 
     /// Parses a stored map text; anything but a JSON object reads as `{}`.
     fn parse(&self, text: Option<String>) -> Object {
-        let Some(text) = text else { return Object::new() };
+        let Some(text) = text else {
+            return Object::new();
+        };
         match JSON::parse(&text) {
-            Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => value.unchecked_into(),
+            Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => {
+                value.unchecked_into()
+            }
             _ => {
                 if !self.warned_corrupt.replace(true) {
                     warn("Backendless: the stored cache is not JSON; read as {}");
@@ -181,8 +188,20 @@ impl LocalCache {
             StorageChange::Keep => return,
             StorageChange::Write(session) => {
                 set(STAY_LOGGED_IN, JsValue::TRUE);
-                set(USER_TOKEN, session.token.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-                set(CURRENT_USER_ID, session.user_id.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                set(
+                    USER_TOKEN,
+                    session
+                        .token
+                        .as_deref()
+                        .map_or(JsValue::NULL, JsValue::from_str),
+                );
+                set(
+                    CURRENT_USER_ID,
+                    session
+                        .user_id
+                        .as_deref()
+                        .map_or(JsValue::NULL, JsValue::from_str),
+                );
             }
             StorageChange::Clear => {
                 for name in [STAY_LOGGED_IN, USER_TOKEN, CURRENT_USER_ID] {
@@ -196,9 +215,15 @@ impl LocalCache {
 
 fn session_of(map: &Object) -> StoredSession {
     let string = |name: &str| {
-        Reflect::get(map, &JsValue::from_str(name)).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+        Reflect::get(map, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty())
     };
     // A stored token that could not even travel as a header is garbage, not a session.
     let token = string(USER_TOKEN).filter(|token| crate::api::is_header_value(token));
-    StoredSession { token, user_id: string(CURRENT_USER_ID) }
+    StoredSession {
+        token,
+        user_id: string(CURRENT_USER_ID),
+    }
 }

@@ -45,7 +45,10 @@ impl AppConfig {
                 "initApp: apiKey must be a non-empty string without / ? # % or spaces",
             ));
         }
-        Ok(AppConfig::Keys { app_id: app_id.into(), api_key: api_key.into() })
+        Ok(AppConfig::Keys {
+            app_id: app_id.into(),
+            api_key: api_key.into(),
+        })
     }
 
     /// Validates a custom domain: it must be an absolute http(s) URL with a host.
@@ -75,7 +78,8 @@ impl AppConfig {
         match self {
             AppConfig::Keys { app_id, api_key } => {
                 let server = server_url.trim_end_matches('/');
-                let mut url = String::with_capacity(server.len() + app_id.len() + api_key.len() + 2);
+                let mut url =
+                    String::with_capacity(server.len() + app_id.len() + api_key.len() + 2);
                 url.push_str(server);
                 url.push('/');
                 url.push_str(app_id);
@@ -144,8 +148,14 @@ mod tests {
     #[test]
     fn keys_form_builds_base_and_storage_key() {
         let app = AppConfig::with_keys("A1B2", "K3Y").unwrap();
-        assert_eq!(app.base_url("http://127.0.0.1:8200"), "http://127.0.0.1:8200/A1B2/K3Y");
-        assert_eq!(app.base_url("http://127.0.0.1:8200///"), "http://127.0.0.1:8200/A1B2/K3Y");
+        assert_eq!(
+            app.base_url("http://127.0.0.1:8200"),
+            "http://127.0.0.1:8200/A1B2/K3Y"
+        );
+        assert_eq!(
+            app.base_url("http://127.0.0.1:8200///"),
+            "http://127.0.0.1:8200/A1B2/K3Y"
+        );
         assert_eq!(app.storage_key(), "Backendless_A1B2");
         assert_eq!(app.legacy_storage_key(), Some("Backendless"));
     }
@@ -162,11 +172,30 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_rejected() {
-        for (id, key) in [("", "K"), ("A", ""), ("A/B", "K"), ("A", "K?x"), ("A B", "K"), ("A", "K#"), ("A", "%2F")] {
+        for (id, key) in [
+            ("", "K"),
+            ("A", ""),
+            ("A/B", "K"),
+            ("A", "K?x"),
+            ("A B", "K"),
+            ("A", "K#"),
+            ("A", "%2F"),
+        ] {
             let err = AppConfig::with_keys(id, key).unwrap_err();
-            assert_eq!(err.kind, crate::error::ErrorKind::Argument, "{id:?} {key:?}");
+            assert_eq!(
+                err.kind,
+                crate::error::ErrorKind::Argument,
+                "{id:?} {key:?}"
+            );
         }
-        for domain in ["", "ftp://x", "xxxx.backendless.app", "https://", "http:///", "https://a b"] {
+        for domain in [
+            "",
+            "ftp://x",
+            "xxxx.backendless.app",
+            "https://",
+            "http:///",
+            "https://a b",
+        ] {
             assert!(AppConfig::with_domain(domain).is_err(), "{domain:?}");
         }
         assert!(AppConfig::looks_like_domain("https://x"));
@@ -175,7 +204,10 @@ mod tests {
 
     #[test]
     fn server_url_is_validated_and_trimmed() {
-        assert_eq!(normalize_server_url("http://127.0.0.1:8200/").unwrap(), "http://127.0.0.1:8200");
+        assert_eq!(
+            normalize_server_url("http://127.0.0.1:8200/").unwrap(),
+            "http://127.0.0.1:8200"
+        );
         assert!(normalize_server_url("127.0.0.1:8200").is_err());
         assert!(normalize_server_url("").is_err());
     }

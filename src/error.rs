@@ -77,7 +77,12 @@ pub struct BackendlessError {
 
 impl BackendlessError {
     fn new(kind: ErrorKind, message: &'static str) -> Self {
-        BackendlessError { kind, code: None, status: None, message: Cow::Borrowed(message) }
+        BackendlessError {
+            kind,
+            code: None,
+            status: None,
+            message: Cow::Borrowed(message),
+        }
     }
 
     /// A bad argument (no code).
@@ -87,7 +92,10 @@ impl BackendlessError {
 
     /// A bad argument the server would reject with `code`; caught locally, so no request.
     pub fn argument_with_code(code: u32, message: &'static str) -> Self {
-        BackendlessError { code: Some(code), ..Self::argument(message) }
+        BackendlessError {
+            code: Some(code),
+            ..Self::argument(message)
+        }
     }
 
     pub fn network() -> Self {
@@ -111,7 +119,10 @@ impl BackendlessError {
 
     /// A 2xx answer that does not have the promised shape.
     pub fn invalid_response(status: u16, message: &'static str) -> Self {
-        BackendlessError { status: Some(status), ..Self::new(ErrorKind::InvalidResponse, message) }
+        BackendlessError {
+            status: Some(status),
+            ..Self::new(ErrorKind::InvalidResponse, message)
+        }
     }
 
     /// A non-2xx answer. Without a code or message in the body (an HTML error page, say), the
@@ -121,13 +132,21 @@ impl BackendlessError {
             Some(text) if !text.is_empty() => Cow::Owned(text),
             _ => Cow::Borrowed("Server error without a Backendless error body"),
         };
-        BackendlessError { kind: ErrorKind::Server, code, status: Some(status), message }
+        BackendlessError {
+            kind: ErrorKind::Server,
+            code,
+            status: Some(status),
+            message,
+        }
     }
 
     /// True when the server told us the session is over, so the local copy must go too.
     /// Network failures, timeouts and aborts never end a session.
     pub fn ends_session(&self) -> bool {
-        self.kind == ErrorKind::Server && self.code.is_some_and(|code| SESSION_ENDING_CODES.contains(&code))
+        self.kind == ErrorKind::Server
+            && self
+                .code
+                .is_some_and(|code| SESSION_ENDING_CODES.contains(&code))
     }
 }
 
@@ -137,7 +156,8 @@ mod tests {
 
     #[test]
     fn server_errors_keep_code_status_and_message() {
-        let err = BackendlessError::server(401, Some(3003), Some("Invalid login or password".into()));
+        let err =
+            BackendlessError::server(401, Some(3003), Some("Invalid login or password".into()));
         assert_eq!((err.code, err.status), (Some(3003), Some(401)));
         assert_eq!(err.message, "Invalid login or password");
         assert_eq!(err.kind.js_name(), "BackendlessError");
@@ -149,16 +169,24 @@ mod tests {
         assert_eq!(err.code, None);
         assert_eq!(err.status, Some(502));
         assert!(err.message.contains("without a Backendless error body"));
-        assert!(!BackendlessError::server(500, None, Some(String::new())).message.is_empty());
+        assert!(!BackendlessError::server(500, None, Some(String::new()))
+            .message
+            .is_empty());
     }
 
     #[test]
     fn only_server_confirmed_dead_tokens_end_the_session() {
         for code in [3064, 3090, 3091, 3023] {
-            assert!(BackendlessError::server(401, Some(code), None).ends_session(), "{code}");
+            assert!(
+                BackendlessError::server(401, Some(code), None).ends_session(),
+                "{code}"
+            );
         }
         for code in [3003, 3006, 3036, 2002] {
-            assert!(!BackendlessError::server(401, Some(code), None).ends_session(), "{code}");
+            assert!(
+                !BackendlessError::server(401, Some(code), None).ends_session(),
+                "{code}"
+            );
         }
         assert!(!BackendlessError::network().ends_session());
         assert!(!BackendlessError::timeout().ends_session());
@@ -170,7 +198,15 @@ mod tests {
     #[test]
     fn kinds_have_distinct_js_names() {
         use ErrorKind::*;
-        let kinds = [Server, Network, Timeout, Aborted, Argument, InvalidResponse, NotInitialized];
+        let kinds = [
+            Server,
+            Network,
+            Timeout,
+            Aborted,
+            Argument,
+            InvalidResponse,
+            NotInitialized,
+        ];
         for (i, a) in kinds.iter().enumerate() {
             for b in &kinds[i + 1..] {
                 assert_ne!(a.js_name(), b.js_name());

@@ -53,7 +53,12 @@ pub struct Session<U> {
 
 impl<U> Default for Session<U> {
     fn default() -> Self {
-        Session { user: None, token: None, user_id: None, persisted: false }
+        Session {
+            user: None,
+            token: None,
+            user_id: None,
+            persisted: false,
+        }
     }
 }
 
@@ -61,7 +66,12 @@ impl<U> Default for Session<U> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event<U> {
     /// login, loginAsGuest or setCurrentUser succeeded.
-    LoggedIn { user: U, user_id: String, token: String, stay: bool },
+    LoggedIn {
+        user: U,
+        user_id: String,
+        token: String,
+        stay: bool,
+    },
     /// The user of the stored session came back from `data/Users/{id}`.
     Restored { user: U },
     /// The session is over: logout (whatever the server said), a server-confirmed dead token,
@@ -94,7 +104,11 @@ pub struct Effects {
 }
 
 impl Effects {
-    const NONE: Effects = Effects { storage: StorageChange::Keep, notify: false, restore: false };
+    const NONE: Effects = Effects {
+        storage: StorageChange::Keep,
+        notify: false,
+        restore: false,
+    };
 }
 
 impl<U> Session<U> {
@@ -112,14 +126,31 @@ impl<U> Session<U> {
     /// Applies one event and says what the browser layer must do about it.
     pub fn apply(&mut self, event: Event<U>) -> Effects {
         match event {
-            Event::LoggedIn { user, user_id, token, stay } => {
+            Event::LoggedIn {
+                user,
+                user_id,
+                token,
+                stay,
+            } => {
                 let storage = if stay {
-                    StorageChange::Write(StoredSession { token: Some(token.clone()), user_id: Some(user_id.clone()) })
+                    StorageChange::Write(StoredSession {
+                        token: Some(token.clone()),
+                        user_id: Some(user_id.clone()),
+                    })
                 } else {
                     StorageChange::Clear
                 };
-                *self = Session { user: Some(user), token: Some(token), user_id: Some(user_id), persisted: stay };
-                Effects { storage, notify: true, restore: false }
+                *self = Session {
+                    user: Some(user),
+                    token: Some(token),
+                    user_id: Some(user_id),
+                    persisted: stay,
+                };
+                Effects {
+                    storage,
+                    notify: true,
+                    restore: false,
+                }
             }
             Event::Restored { user } => {
                 if !self.is_active() {
@@ -127,11 +158,18 @@ impl<U> Session<U> {
                     return Effects::NONE;
                 }
                 self.user = Some(user);
-                Effects { notify: true, ..Effects::NONE }
+                Effects {
+                    notify: true,
+                    ..Effects::NONE
+                }
             }
             Event::Ended => {
                 let was_active = self.clear();
-                Effects { storage: StorageChange::Clear, notify: was_active, restore: false }
+                Effects {
+                    storage: StorageChange::Clear,
+                    notify: was_active,
+                    restore: false,
+                }
             }
             Event::Loaded(stored) => {
                 if self.is_active() || !stored.is_complete() {
@@ -155,7 +193,10 @@ impl<U> Session<U> {
         }
         if !stored.is_complete() {
             let was_active = self.clear();
-            return Effects { notify: was_active, ..Effects::NONE };
+            return Effects {
+                notify: was_active,
+                ..Effects::NONE
+            };
         }
         if stored.token == self.token && stored.user_id == self.user_id {
             return Effects::NONE;
@@ -163,8 +204,17 @@ impl<U> Session<U> {
         // Another user (or a new session of the same user) logged in elsewhere: adopt the
         // stored session and fetch its user; listeners hear of it once the user is known.
         let had_user = self.user.is_some();
-        *self = Session { user: None, token: stored.token, user_id: stored.user_id, persisted: true };
-        Effects { notify: had_user, restore: true, ..Effects::NONE }
+        *self = Session {
+            user: None,
+            token: stored.token,
+            user_id: stored.user_id,
+            persisted: true,
+        };
+        Effects {
+            notify: had_user,
+            restore: true,
+            ..Effects::NONE
+        }
     }
 }
 
@@ -173,20 +223,34 @@ mod tests {
     use super::*;
 
     fn stored(token: &str, id: &str) -> StoredSession {
-        StoredSession { token: Some(token.into()), user_id: Some(id.into()) }
+        StoredSession {
+            token: Some(token.into()),
+            user_id: Some(id.into()),
+        }
     }
 
     fn login(session: &mut Session<&'static str>, user: &'static str, stay: bool) -> Effects {
-        session.apply(Event::LoggedIn { user, user_id: format!("{user}-id"), token: format!("{user}-token"), stay })
+        session.apply(Event::LoggedIn {
+            user,
+            user_id: format!("{user}-id"),
+            token: format!("{user}-token"),
+            stay,
+        })
     }
 
     #[test]
     fn login_with_stay_writes_the_session() {
         let mut s = Session::default();
         let e = login(&mut s, "alice", true);
-        assert_eq!(e.storage, StorageChange::Write(stored("alice-token", "alice-id")));
+        assert_eq!(
+            e.storage,
+            StorageChange::Write(stored("alice-token", "alice-id"))
+        );
         assert!(e.notify && !e.restore);
-        assert_eq!((s.user, s.token.as_deref(), s.persisted), (Some("alice"), Some("alice-token"), true));
+        assert_eq!(
+            (s.user, s.token.as_deref(), s.persisted),
+            (Some("alice"), Some("alice-token"), true)
+        );
     }
 
     #[test]
@@ -217,7 +281,15 @@ mod tests {
     fn load_then_restore_fills_in_the_user() {
         let mut s: Session<&str> = Session::default();
         assert_eq!(s.apply(Event::Loaded(stored("T", "ID"))), Effects::NONE);
-        assert_eq!((s.token.as_deref(), s.user_id.as_deref(), s.user, s.persisted), (Some("T"), Some("ID"), None, true));
+        assert_eq!(
+            (
+                s.token.as_deref(),
+                s.user_id.as_deref(),
+                s.user,
+                s.persisted
+            ),
+            (Some("T"), Some("ID"), None, true)
+        );
         let e = s.apply(Event::Restored { user: "alice" });
         assert!(e.notify);
         assert_eq!(e.storage, StorageChange::Keep);
@@ -227,9 +299,15 @@ mod tests {
     #[test]
     fn incomplete_stored_sessions_are_ignored() {
         let mut s: Session<&str> = Session::default();
-        s.apply(Event::Loaded(StoredSession { token: Some("T".into()), user_id: None }));
+        s.apply(Event::Loaded(StoredSession {
+            token: Some("T".into()),
+            user_id: None,
+        }));
         assert!(!s.is_active());
-        s.apply(Event::Loaded(StoredSession { token: None, user_id: Some("ID".into()) }));
+        s.apply(Event::Loaded(StoredSession {
+            token: None,
+            user_id: Some("ID".into()),
+        }));
         assert!(!s.is_active());
     }
 
@@ -265,8 +343,14 @@ mod tests {
     fn other_tab_cannot_touch_a_memory_only_session() {
         let mut s = Session::default();
         login(&mut s, "alice", false);
-        assert_eq!(s.apply(Event::StorageChanged(StoredSession::default())), Effects::NONE);
-        assert_eq!(s.apply(Event::StorageChanged(stored("X", "Y"))), Effects::NONE);
+        assert_eq!(
+            s.apply(Event::StorageChanged(StoredSession::default())),
+            Effects::NONE
+        );
+        assert_eq!(
+            s.apply(Event::StorageChanged(stored("X", "Y"))),
+            Effects::NONE
+        );
         assert_eq!(s.user, Some("alice"));
     }
 
@@ -276,7 +360,10 @@ mod tests {
         login(&mut s, "alice", true);
         let e = s.apply(Event::StorageChanged(stored("bob-token", "bob-id")));
         assert!(e.restore && e.notify);
-        assert_eq!((s.user, s.token.as_deref(), s.persisted), (None, Some("bob-token"), true));
+        assert_eq!(
+            (s.user, s.token.as_deref(), s.persisted),
+            (None, Some("bob-token"), true)
+        );
         // From logged out, adopting needs a restore but nothing observable changed yet.
         let mut fresh: Session<&str> = Session::default();
         let e = fresh.apply(Event::StorageChanged(stored("T", "ID")));
@@ -287,7 +374,10 @@ mod tests {
     fn other_tab_writing_our_own_session_changes_nothing() {
         let mut s = Session::default();
         login(&mut s, "alice", true);
-        assert_eq!(s.apply(Event::StorageChanged(stored("alice-token", "alice-id"))), Effects::NONE);
+        assert_eq!(
+            s.apply(Event::StorageChanged(stored("alice-token", "alice-id"))),
+            Effects::NONE
+        );
         assert_eq!(s.user, Some("alice"));
     }
 }

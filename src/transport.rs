@@ -8,10 +8,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::JSON;
+use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use js_sys::{Object, Reflect};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::api::Call;
@@ -52,7 +51,13 @@ impl Guard {
     fn arm(options: &CallOptions) -> Result<Guard, BackendlessError> {
         let controller = AbortController::new().map_err(|_| BackendlessError::network())?;
         let cancel = Rc::new(Cell::new(Cancel::None));
-        let mut guard = Guard { controller, cancel, timer: None, _on_timeout: None, caller: None };
+        let mut guard = Guard {
+            controller,
+            cancel,
+            timer: None,
+            _on_timeout: None,
+            caller: None,
+        };
         if let Some(signal) = &options.signal {
             if signal.aborted() {
                 return Err(BackendlessError::aborted());
@@ -62,7 +67,8 @@ impl Guard {
                 cancel.set(Cancel::Aborted);
                 controller.abort();
             });
-            let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            let _ =
+                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
             guard.caller = Some((signal.clone(), on_abort));
         }
         let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
@@ -77,7 +83,10 @@ impl Guard {
             let timeout = i32::try_from(timeout).unwrap_or(i32::MAX);
             let timer = web_sys::window().and_then(|window| {
                 window
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.as_ref().unchecked_ref(), timeout)
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(
+                        on_timeout.as_ref().unchecked_ref(),
+                        timeout,
+                    )
                     .ok()
             });
             guard.timer = timer;
@@ -102,17 +111,25 @@ impl Drop for Guard {
             window.clear_timeout_with_handle(timer);
         }
         if let Some((signal, on_abort)) = &self.caller {
-            let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            let _ = signal
+                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
     }
 }
 
 /// Sends `call` with an optional JSON body text. Resolves with the parsed JSON answer
 /// (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx answer.
-pub async fn send(call: &Call, body: Option<&str>, options: &CallOptions) -> Result<JsValue, BackendlessError> {
+pub async fn send(
+    call: &Call,
+    body: Option<&str>,
+    options: &CallOptions,
+) -> Result<JsValue, BackendlessError> {
     let guard = Guard::arm(options)?;
     let request = build_request(call, body, &guard.controller.signal())?;
-    let response = gloo_net::http::Request::from(request).send().await.map_err(|_| guard.failure())?;
+    let response = gloo_net::http::Request::from(request)
+        .send()
+        .await
+        .map_err(|_| guard.failure())?;
     let status = response.status();
     let text = response.text().await.map_err(|_| guard.failure())?;
     drop(guard);
@@ -121,16 +138,28 @@ pub async fn send(call: &Call, body: Option<&str>, options: &CallOptions) -> Res
 
 // The init and headers are plain objects (fetch accepts them): fewer bindings to ship than
 // RequestInit and Headers.
-fn build_request(call: &Call, body: Option<&str>, signal: &AbortSignal) -> Result<web_sys::Request, BackendlessError> {
+fn build_request(
+    call: &Call,
+    body: Option<&str>,
+    signal: &AbortSignal,
+) -> Result<web_sys::Request, BackendlessError> {
     let set = |target: &Object, name: &str, value: &JsValue| {
         let _ = Reflect::set(target, &JsValue::from_str(name), value);
     };
     let headers = Object::new();
     if call.json_body {
-        set(&headers, "Content-Type", &JsValue::from_str("application/json"));
+        set(
+            &headers,
+            "Content-Type",
+            &JsValue::from_str("application/json"),
+        );
     }
     if let Some(token) = &call.token {
-        set(&headers, "user-token", &JsValue::from_str(checked_token(token)?));
+        set(
+            &headers,
+            "user-token",
+            &JsValue::from_str(checked_token(token)?),
+        );
     }
     let init = Object::new();
     set(&init, "method", &JsValue::from_str(call.method.as_str()));
@@ -176,13 +205,21 @@ pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
 
 /// Maps status and body text to the call's result.
 fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
-    let parsed = if text.trim().is_empty() { Ok(JsValue::NULL) } else { JSON::parse(text) };
+    let parsed = if text.trim().is_empty() {
+        Ok(JsValue::NULL)
+    } else {
+        JSON::parse(text)
+    };
     if (200..300).contains(&status) {
-        return parsed.map_err(|_| BackendlessError::invalid_response(status, "The server's answer is not valid JSON"));
+        return parsed.map_err(|_| {
+            BackendlessError::invalid_response(status, "The server's answer is not valid JSON")
+        });
     }
     let body = parsed.unwrap_or(JsValue::NULL);
     // The official client also accepts the error under `errorData`.
-    let nested = js_sys::Reflect::get(&body, &JsValue::from_str("errorData")).ok().filter(JsValue::is_object);
+    let nested = js_sys::Reflect::get(&body, &JsValue::from_str("errorData"))
+        .ok()
+        .filter(JsValue::is_object);
     let source = nested.as_ref().unwrap_or(&body);
     let field = |name: &str| {
         if source.is_object() {
@@ -191,7 +228,10 @@ fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
             None
         }
     };
-    let code = field("code").and_then(|v| v.as_f64()).filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c < 4e9).map(|c| c as u32);
+    let code = field("code")
+        .and_then(|v| v.as_f64())
+        .filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c < 4e9)
+        .map(|c| c as u32);
     let message = field("message").and_then(|v| v.as_string());
     Err(BackendlessError::server(status, code, message))
 }

@@ -10,7 +10,10 @@ fn string_property(user: &JsValue, name: &str) -> Option<String> {
     if !user.is_object() {
         return None;
     }
-    Reflect::get(user, &JsValue::from_str(name)).ok()?.as_string().filter(|s| !s.is_empty())
+    Reflect::get(user, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
+        .filter(|s| !s.is_empty())
 }
 
 /// True for a JS object that is not an array (what a user must be).
@@ -30,5 +33,9 @@ pub fn token(user: &JsValue) -> Option<String> {
 
 /// Puts the session token on a user restored from `data/Users/{id}` (which answers without it).
 pub fn set_token(user: &JsValue, token: &str) {
-    let _ = Reflect::set(user, &JsValue::from_str(USER_TOKEN), &JsValue::from_str(token));
+    let _ = Reflect::set(
+        user,
+        &JsValue::from_str(USER_TOKEN),
+        &JsValue::from_str(token),
+    );
 }

@@ -43,9 +43,21 @@ const NETWORK: Expect = Expect("NetworkError", None, None);
 fn cases() -> Vec<(&'static str, Call, Expect)> {
     use Call::*;
     vec![
-        ("html502", Login, Expect("BackendlessError", None, Some(502))),
-        ("html502", IsValidLogin, Expect("BackendlessError", None, Some(502))),
-        ("html502", Restore, Expect("BackendlessError", None, Some(502))),
+        (
+            "html502",
+            Login,
+            Expect("BackendlessError", None, Some(502)),
+        ),
+        (
+            "html502",
+            IsValidLogin,
+            Expect("BackendlessError", None, Some(502)),
+        ),
+        (
+            "html502",
+            Restore,
+            Expect("BackendlessError", None, Some(502)),
+        ),
         ("empty200", Login, INVALID_200),
         ("empty200", IsValidLogin, INVALID_200),
         ("empty200", Restore, INVALID_200),
@@ -61,8 +73,16 @@ fn cases() -> Vec<(&'static str, Call, Expect)> {
         ("other-user", Restore, INVALID_200),
         ("huge", Login, INVALID_200),
         ("huge", IsValidLogin, INVALID_200),
-        ("error-data", Login, Expect("BackendlessError", Some(3003), Some(400))),
-        ("code-as-string", Login, Expect("BackendlessError", None, Some(400))),
+        (
+            "error-data",
+            Login,
+            Expect("BackendlessError", Some(3003), Some(400)),
+        ),
+        (
+            "code-as-string",
+            Login,
+            Expect("BackendlessError", None, Some(400)),
+        ),
         ("truncated", Login, NETWORK),
         ("truncated", Restore, NETWORK),
         ("reset", Login, NETWORK),
@@ -100,28 +120,64 @@ async fn every_fault_is_a_clear_error_that_changes_nothing() {
 
         let error = resolve(start(call, &email)).await.expect_err(&label);
 
-        assert!(error.is_instance_of::<js_sys::Error>(), "{label}: not an Error");
-        assert_eq!(get_string(&error, "name").as_deref(), Some(name), "{label}: {:?}", get_string(&error, "message"));
-        assert_eq!(get(&error, "code").as_f64(), code.map(f64::from), "{label}: code");
-        assert_eq!(get(&error, "status").as_f64(), status.map(f64::from), "{label}: status");
+        assert!(
+            error.is_instance_of::<js_sys::Error>(),
+            "{label}: not an Error"
+        );
+        assert_eq!(
+            get_string(&error, "name").as_deref(),
+            Some(name),
+            "{label}: {:?}",
+            get_string(&error, "message")
+        );
+        assert_eq!(
+            get(&error, "code").as_f64(),
+            code.map(f64::from),
+            "{label}: code"
+        );
+        assert_eq!(
+            get(&error, "status").as_f64(),
+            status.map(f64::from),
+            "{label}: status"
+        );
         if matches!(call, Call::Logout) {
             // The documented exception: logout ends the local session even when unheard.
             assert_eq!(stored_item().as_deref(), Some("{}"), "{label}");
         } else {
-            assert_eq!(stored_item(), session, "{label}: the stored session must be untouched");
-            assert_eq!(current_token(), token, "{label}: the session in memory must be untouched");
+            assert_eq!(
+                stored_item(),
+                session,
+                "{label}: the stored session must be untouched"
+            );
+            assert_eq!(
+                current_token(),
+                token,
+                "{label}: the session in memory must be untouched"
+            );
         }
 
         // The module still works: the real server, the same page.
         backendless::set_server_url(SERVER.into()).unwrap();
-        let again = resolve(user_service::login(email.as_str().into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED))
-            .await
-            .unwrap_or_else(|e| panic!("{label}: login afterwards failed: {e:?}"));
+        let again = resolve(user_service::login(
+            email.as_str().into(),
+            PASSWORD.into(),
+            true.into(),
+            JsValue::UNDEFINED,
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: login afterwards failed: {e:?}"));
         // Keep the same session for the next case: the restore cases need it stored.
         if get_string(&again, "user-token") != token {
-            local_storage().set_item(&storage_key(), session.as_deref().unwrap()).unwrap();
+            local_storage()
+                .set_item(&storage_key(), session.as_deref().unwrap())
+                .unwrap();
             reload();
-            resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+            resolve(user_service::get_current_user(
+                JsValue::UNDEFINED,
+                JsValue::UNDEFINED,
+            ))
+            .await
+            .unwrap();
         }
     }
 }
@@ -133,7 +189,11 @@ async fn a_server_saying_the_token_is_dead_ends_the_session() {
     backendless::set_server_url(format!("{FAULTS}/code-3064").into()).unwrap();
     let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
     backendless::set_server_url(SERVER.into()).unwrap();
-    assert_eq!(valid.unwrap(), JsValue::FALSE, "3064 from isvalidusertoken means: not valid");
+    assert_eq!(
+        valid.unwrap(),
+        JsValue::FALSE,
+        "3064 from isvalidusertoken means: not valid"
+    );
     assert_eq!(stored_item().as_deref(), Some("{}"));
     assert_eq!(current_token(), None);
 }

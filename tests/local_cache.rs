@@ -41,11 +41,21 @@ fn session_map(user: &JsValue) -> String {
 }
 
 async fn login(email: &str, stay: bool) -> Result<JsValue, JsValue> {
-    resolve(user_service::login(email.into(), PASSWORD.into(), stay.into(), JsValue::UNDEFINED)).await
+    resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        stay.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
 }
 
 async fn current_user() -> Result<JsValue, JsValue> {
-    resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await
+    resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
 }
 
 #[wasm_bindgen_test]
@@ -59,12 +69,26 @@ async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
     let user = login(&email, true).await.unwrap();
 
     single_request("POST", "/api/users/login").await;
-    assert_eq!(local_storage().get_item("Backendless").unwrap(), Some(session_map(&user)));
-    assert_eq!(stored_item(), None, "nothing under Backendless_{{appId}} in domain mode");
+    assert_eq!(
+        local_storage().get_item("Backendless").unwrap(),
+        Some(session_map(&user))
+    );
+    assert_eq!(
+        stored_item(),
+        None,
+        "nothing under Backendless_{{appId}} in domain mode"
+    );
 
-    backendless::init_app(json(&format!(r#"{{"domain":"{SERVER}"}}"#)), JsValue::UNDEFINED).unwrap();
+    backendless::init_app(
+        json(&format!(r#"{{"domain":"{SERVER}"}}"#)),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
     let restored = current_user().await.unwrap();
-    assert_eq!(get_string(&restored, "objectId"), get_string(&user, "objectId"));
+    assert_eq!(
+        get_string(&restored, "objectId"),
+        get_string(&user, "objectId")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -83,7 +107,9 @@ async fn a_legacy_item_is_migrated_once_then_removed() {
     assert_eq!(get_string(&restored, "objectId"), Some(id));
 
     // A newer item is never overwritten by a legacy one.
-    local_storage().set_item("Backendless", "{\"user-token\":\"OLD\"}").unwrap();
+    local_storage()
+        .set_item("Backendless", "{\"user-token\":\"OLD\"}")
+        .unwrap();
     reload();
     assert_eq!(stored_item(), Some(map));
 }
@@ -96,10 +122,23 @@ async fn corrupt_or_non_object_contents_read_as_empty() {
         reload();
         clear_requests().await;
 
-        assert!(local_cache::get("user-token".into()).unwrap().is_undefined(), "{corrupt:?}");
+        assert!(
+            local_cache::get("user-token".into())
+                .unwrap()
+                .is_undefined(),
+            "{corrupt:?}"
+        );
         assert!(current_user().await.unwrap().is_null(), "{corrupt:?}");
-        assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::FALSE);
-        assert!(requests().await.is_empty(), "{corrupt:?}: no session, no request");
+        assert_eq!(
+            resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+                .await
+                .unwrap(),
+            JsValue::FALSE
+        );
+        assert!(
+            requests().await.is_empty(),
+            "{corrupt:?}: no session, no request"
+        );
     }
     // A login overwrites the corrupt item with a proper map.
     let (_, _, user) = logged_in_user(true).await;
@@ -119,8 +158,17 @@ async fn stored_values_of_the_wrong_type_are_not_a_session() {
         clear_requests().await;
         assert!(current_user().await.unwrap().is_null(), "{map}");
         assert_eq!(current_token(), None, "{map}");
-        assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::FALSE, "{map}");
-        assert!(requests().await.is_empty(), "{map}: not a session, so no request");
+        assert_eq!(
+            resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+                .await
+                .unwrap(),
+            JsValue::FALSE,
+            "{map}"
+        );
+        assert!(
+            requests().await.is_empty(),
+            "{map}: not a session, so no request"
+        );
     }
 }
 
@@ -136,11 +184,15 @@ async fn the_pages_own_keys_survive_session_changes() {
     let id = get_string(&user, "objectId").unwrap();
     assert_eq!(
         stored_item(),
-        Some(format!(r#"{{"theme":"dark","stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#))
+        Some(format!(
+            r#"{{"theme":"dark","stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#
+        ))
     );
     login(&email, false).await.unwrap();
     assert_eq!(stored_item().as_deref(), Some(r#"{"theme":"dark"}"#));
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
     assert_eq!(stored_item().as_deref(), Some(r#"{"theme":"dark"}"#));
 }
 
@@ -149,15 +201,31 @@ fn set_get_remove_round_trip_any_json_value() {
     fresh_page();
     let value = json(r#"{"nested":[1,"two",{"three":3}],"ok":true}"#);
     local_cache::set("prefs".into(), value.clone()).unwrap();
-    assert_eq!(stringify(&local_cache::get("prefs".into()).unwrap()), stringify(&value));
+    assert_eq!(
+        stringify(&local_cache::get("prefs".into()).unwrap()),
+        stringify(&value)
+    );
     local_cache::remove("prefs".into()).unwrap();
     assert!(local_cache::get("prefs".into()).unwrap().is_undefined());
     assert_eq!(stored_item().as_deref(), Some("{}"));
 
     let error = local_cache::set("n".into(), big_int()).unwrap_err();
-    assert_eq!(get_string(&error, "name").as_deref(), Some("TypeError"), "a BigInt cannot be stored as JSON");
-    assert_eq!(stored_item().as_deref(), Some("{}"), "a failed set writes nothing");
-    for bad_key in [JsValue::NULL, JsValue::UNDEFINED, JsValue::from(1), json("{}")] {
+    assert_eq!(
+        get_string(&error, "name").as_deref(),
+        Some("TypeError"),
+        "a BigInt cannot be stored as JSON"
+    );
+    assert_eq!(
+        stored_item().as_deref(),
+        Some("{}"),
+        "a failed set writes nothing"
+    );
+    for bad_key in [
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        JsValue::from(1),
+        json("{}"),
+    ] {
         assert!(local_cache::get(bad_key.clone()).is_err());
         assert!(local_cache::set(bad_key.clone(), "v".into()).is_err());
         assert!(local_cache::remove(bad_key).is_err());
@@ -178,7 +246,11 @@ async fn blocked_local_storage_falls_back_to_memory() {
     unblock_local_storage();
 
     let user = result.expect("login works without localStorage");
-    assert_eq!(cached.unwrap().as_string(), get_string(&user, "user-token"), "the map lives in memory");
+    assert_eq!(
+        cached.unwrap().as_string(),
+        get_string(&user, "user-token"),
+        "the map lives in memory"
+    );
     assert_eq!(valid.unwrap(), JsValue::TRUE);
     assert_eq!(stored_item(), None, "nothing reached the real storage");
 }

@@ -14,7 +14,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 const PASSWORD: &str = "wonderland";
 
 async fn login(email: &str, stay: bool) -> JsValue {
-    resolve(user_service::login(email.into(), PASSWORD.into(), stay.into(), JsValue::UNDEFINED)).await.unwrap()
+    resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        stay.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -29,15 +36,31 @@ async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
     let token = get_string(&user, "user-token").expect("user-token on the user");
     assert_eq!(get_string(&user, "objectId").as_deref(), Some(id.as_str()));
     assert_eq!(get_string(&user, "email").as_deref(), Some(email.as_str()));
-    assert!(get(&user, "password").is_undefined(), "password must never come back");
+    assert!(
+        get(&user, "password").is_undefined(),
+        "password must never come back"
+    );
     assert_eq!(
         stored_item().as_deref(),
-        Some(format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#).as_str())
+        Some(
+            format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
+                .as_str()
+        )
     );
     let request = single_request("POST", &format!("{}/users/login", base_path())).await;
-    assert_eq!(header(&request, "content-type").as_deref(), Some("application/json"));
-    assert_eq!(header(&request, "user-token"), None, "no token was known before this login");
-    assert_eq!(stringify(&get(&request, "body")), format!(r#"{{"login":"{email}","password":"[redacted]"}}"#));
+    assert_eq!(
+        header(&request, "content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(
+        header(&request, "user-token"),
+        None,
+        "no token was known before this login"
+    );
+    assert_eq!(
+        stringify(&get(&request, "body")),
+        format!(r#"{{"login":"{email}","password":"[redacted]"}}"#)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -53,7 +76,10 @@ async fn login_without_stay_logged_in_wipes_the_stored_session() {
     assert_eq!(stored_item().as_deref(), Some("{}"));
     // The session still lives in memory.
     let token = get_string(&user, "user-token").unwrap();
-    assert_eq!(user_service::get_current_user_token().unwrap().as_string(), Some(token));
+    assert_eq!(
+        user_service::get_current_user_token().unwrap().as_string(),
+        Some(token)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -63,10 +89,23 @@ async fn local_cache_reads_the_session_the_docs_promise() {
     let id = register_user(&email, PASSWORD).await;
     let user = login(&email, true).await;
 
-    assert_eq!(local_cache::get("user-token".into()).unwrap().as_string(), get_string(&user, "user-token"));
-    assert_eq!(local_cache::get("current-user-id".into()).unwrap().as_string(), Some(id));
-    assert_eq!(local_cache::get("stayLoggedIn".into()).unwrap().as_bool(), Some(true));
-    assert!(local_cache::get("no-such-key".into()).unwrap().is_undefined());
+    assert_eq!(
+        local_cache::get("user-token".into()).unwrap().as_string(),
+        get_string(&user, "user-token")
+    );
+    assert_eq!(
+        local_cache::get("current-user-id".into())
+            .unwrap()
+            .as_string(),
+        Some(id)
+    );
+    assert_eq!(
+        local_cache::get("stayLoggedIn".into()).unwrap().as_bool(),
+        Some(true)
+    );
+    assert!(local_cache::get("no-such-key".into())
+        .unwrap()
+        .is_undefined());
 }
 
 #[wasm_bindgen_test]
@@ -77,13 +116,27 @@ async fn is_valid_login_is_true_after_login_and_asks_with_the_token() {
     login(&email, true).await;
     clear_requests().await;
 
-    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+        .await
+        .unwrap();
 
     assert_eq!(valid, JsValue::TRUE);
-    let request = single_request("GET", &format!("{}/users/isvalidusertoken/[redacted]", base_path())).await;
+    let request = single_request(
+        "GET",
+        &format!("{}/users/isvalidusertoken/[redacted]", base_path()),
+    )
+    .await;
     assert_eq!(get_string(&request, "pathTokenUserId"), Some(id.clone()));
-    assert_eq!(get_string(&request, "tokenUserId"), Some(id), "the user-token header carries the session's token");
-    assert_eq!(header(&request, "content-type"), None, "no body, so no Content-Type");
+    assert_eq!(
+        get_string(&request, "tokenUserId"),
+        Some(id),
+        "the user-token header carries the session's token"
+    );
+    assert_eq!(
+        header(&request, "content-type"),
+        None,
+        "no body, so no Content-Type"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -91,10 +144,15 @@ async fn is_valid_login_without_a_token_is_false_and_sends_nothing() {
     fresh_page();
     clear_requests().await;
 
-    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+        .await
+        .unwrap();
 
     assert_eq!(valid, JsValue::FALSE);
-    assert!(requests().await.is_empty(), "no request may be sent without a token");
+    assert!(
+        requests().await.is_empty(),
+        "no request may be sent without a token"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -107,18 +165,32 @@ async fn get_current_user_after_reload_restores_the_user_from_the_server() {
 
     reload();
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
 
     assert_eq!(get_string(&user, "objectId"), Some(id.clone()));
     assert_eq!(get_string(&user, "email"), Some(email));
-    assert_eq!(get_string(&user, "user-token"), Some(token), "the restored user carries the session token");
+    assert_eq!(
+        get_string(&user, "user-token"),
+        Some(token),
+        "the restored user carries the session token"
+    );
     assert!(get(&user, "password").is_undefined());
     let request = single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
     assert_eq!(get_string(&request, "tokenUserId"), Some(id));
 
     // Now in memory: a second call sends nothing.
     clear_requests().await;
-    let again = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let again = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(again, user);
     assert!(requests().await.is_empty());
 }
@@ -127,7 +199,12 @@ async fn get_current_user_after_reload_restores_the_user_from_the_server() {
 async fn get_current_user_without_a_session_is_null() {
     fresh_page();
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert!(user.is_null());
     assert!(requests().await.is_empty());
 }
@@ -140,12 +217,23 @@ async fn wrong_password_rejects_with_3003_and_changes_nothing() {
     login(&email, true).await;
     let before = stored_item();
 
-    let error = resolve(user_service::login(email.as_str().into(), "not-the-password".into(), true.into(), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    let error = resolve(user_service::login(
+        email.as_str().into(),
+        "not-the-password".into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
 
     assert_error(&error, Some(3003), Some(401));
-    assert_eq!(stored_item(), before, "a failed login leaves the stored session alone");
-    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(
+        stored_item(),
+        before,
+        "a failed login leaves the stored session alone"
+    );
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+        .await
+        .unwrap();
     assert_eq!(valid, JsValue::TRUE, "and the session it had");
 }

@@ -12,7 +12,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn assert_not_initialized(error: &JsValue) {
     assert!(error.is_instance_of::<js_sys::Error>());
-    assert_eq!(get_string(error, "name").as_deref(), Some("NotInitializedError"));
+    assert_eq!(
+        get_string(error, "name").as_deref(),
+        Some("NotInitializedError")
+    );
     assert!(get_string(error, "message").is_some_and(|m| m.contains("initApp")));
 }
 

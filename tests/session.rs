@@ -41,13 +41,20 @@ async fn logout_ends_the_session_on_server_and_client() {
     let (_, id, _) = logged_in_user(true).await;
     clear_requests().await;
 
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
 
     let request = single_request("GET", &format!("{}/users/logout", base_path())).await;
     assert_eq!(get_string(&request, "tokenUserId"), Some(id));
     assert_eq!(stored_item().as_deref(), Some("{}"));
     assert_eq!(current_token(), None);
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert!(user.is_null());
 }
 
@@ -57,12 +64,18 @@ async fn logout_clears_the_local_session_even_when_the_server_is_unreachable() {
     logged_in_user(true).await;
     use_dead_server();
 
-    let error = resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap_err();
+    let error = resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
 
     use_real_server();
     assert_error(&error, None, None);
     assert_eq!(get_string(&error, "name").as_deref(), Some("NetworkError"));
-    assert_eq!(stored_item().as_deref(), Some("{}"), "an offline logout must not leave the user logged in");
+    assert_eq!(
+        stored_item().as_deref(),
+        Some("{}"),
+        "an offline logout must not leave the user logged in"
+    );
     assert_eq!(current_token(), None);
 }
 
@@ -72,7 +85,9 @@ async fn logout_of_a_session_the_server_already_ended_succeeds() {
     logged_in_user(true).await;
     expire_all_sessions().await;
 
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.expect("3064 on logout means: already logged out");
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .expect("3064 on logout means: already logged out");
 
     assert_eq!(stored_item().as_deref(), Some("{}"));
 }
@@ -84,7 +99,9 @@ async fn is_valid_login_false_from_the_server_clears_the_session() {
     let listener = ListenerLog::subscribe();
     expire_all_sessions().await;
 
-    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap();
+    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+        .await
+        .unwrap();
 
     assert_eq!(valid, JsValue::FALSE);
     assert_eq!(stored_item().as_deref(), Some("{}"));
@@ -92,7 +109,12 @@ async fn is_valid_login_false_from_the_server_clears_the_session() {
     assert_eq!(listener.ids(), ["null"]);
     // Nothing left to ask about: the next check sends no request.
     clear_requests().await;
-    assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::FALSE);
+    assert_eq!(
+        resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+            .await
+            .unwrap(),
+        JsValue::FALSE
+    );
     assert!(requests().await.is_empty());
 }
 
@@ -103,7 +125,9 @@ async fn is_valid_login_network_error_rejects_and_keeps_the_session() {
     let before = stored_item();
     use_dead_server();
 
-    let error = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap_err();
+    let error = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
 
     use_real_server();
     assert_eq!(get_string(&error, "name").as_deref(), Some("NetworkError"));
@@ -114,13 +138,20 @@ async fn is_valid_login_network_error_rejects_and_keeps_the_session() {
 #[wasm_bindgen_test]
 async fn is_valid_login_sync_answers_like_the_async_form() {
     fresh_page();
-    assert_eq!(user_service::is_valid_login_sync().unwrap(), false, "no token: false");
+    assert!(
+        !user_service::is_valid_login_sync().unwrap(),
+        "no token: false"
+    );
     logged_in_user(true).await;
     clear_requests().await;
-    assert_eq!(user_service::is_valid_login_sync().unwrap(), true);
-    single_request("GET", &format!("{}/users/isvalidusertoken/[redacted]", base_path())).await;
+    assert!(user_service::is_valid_login_sync().unwrap());
+    single_request(
+        "GET",
+        &format!("{}/users/isvalidusertoken/[redacted]", base_path()),
+    )
+    .await;
     expire_all_sessions().await;
-    assert_eq!(user_service::is_valid_login_sync().unwrap(), false);
+    assert!(!user_service::is_valid_login_sync().unwrap());
     assert_eq!(stored_item().as_deref(), Some("{}"));
 }
 
@@ -132,7 +163,12 @@ async fn restore_with_a_dead_token_answers_null_and_clears_the_session() {
     reload();
     let listener = ListenerLog::subscribe();
 
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
 
     assert!(user.is_null());
     assert_eq!(stored_item().as_deref(), Some("{}"));
@@ -147,13 +183,23 @@ async fn restore_network_error_rejects_and_keeps_the_stored_session() {
     reload();
     use_dead_server();
 
-    let error = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap_err();
+    let error = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
 
     use_real_server();
     assert_eq!(get_string(&error, "name").as_deref(), Some("NetworkError"));
     assert_eq!(stored_item(), before);
     // Once the network is back, the same session restores.
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert!(get_string(&user, "objectId").is_some());
 }
 
@@ -164,14 +210,19 @@ async fn concurrent_get_current_user_calls_share_one_request() {
     reload();
     clear_requests().await;
 
-    let calls: Vec<_> = (0..20).map(|_| user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).collect();
+    let calls: Vec<_> = (0..20)
+        .map(|_| user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
+        .collect();
     let mut users = Vec::new();
     for call in calls {
         users.push(resolve(call).await.unwrap());
     }
 
     single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
-    assert!(users.iter().all(|user| *user == users[0]), "every caller gets the same user object");
+    assert!(
+        users.iter().all(|user| *user == users[0]),
+        "every caller gets the same user object"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -179,7 +230,12 @@ async fn get_current_user_reload_true_fetches_again() {
     fresh_page();
     let (_, id, _) = logged_in_user(true).await;
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(true.into(), JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::get_current_user(
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(get_string(&user, "objectId"), Some(id.clone()));
     single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
 }
@@ -190,20 +246,32 @@ async fn session_listener_hears_login_restore_logout_and_stops_when_unsubscribed
     let listener = ListenerLog::subscribe();
     let (_, id, _) = logged_in_user(true).await;
     reload();
-    resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
     assert_eq!(listener.ids(), [id.clone(), id, "null".into()]);
 
     listener.unsubscribe();
     listener.unsubscribe();
     logged_in_user(true).await;
-    assert_eq!(listener.calls.borrow().len(), 3, "no calls after unsubscribing");
+    assert_eq!(
+        listener.calls.borrow().len(),
+        3,
+        "no calls after unsubscribing"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_throwing_listener_does_not_break_the_call_or_other_listeners() {
     fresh_page();
-    let thrower = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| wasm_bindgen::throw_str("listener bug"));
+    let thrower =
+        Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| wasm_bindgen::throw_str("listener bug"));
     let thrower_id = user_service::add_session_listener(thrower.as_ref().clone()).unwrap();
     let listener = ListenerLog::subscribe();
     let (_, id, _) = logged_in_user(true).await;
@@ -234,14 +302,19 @@ async fn another_tab_logging_in_is_followed_here() {
     reload();
     let listener = ListenerLog::subscribe();
     let token = get_string(&other_user, "user-token").unwrap();
-    let map = format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{other_id}"}}"#);
+    let map =
+        format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{other_id}"}}"#);
 
     local_storage().set_item(&storage_key(), &map).unwrap();
     dispatch_storage_event(&storage_key(), Some(map));
     settle().await;
 
     assert_eq!(current_token(), Some(token));
-    assert_eq!(listener.ids(), [other_id], "the adopted session's user is fetched and announced");
+    assert_eq!(
+        listener.ids(),
+        [other_id],
+        "the adopted session's user is fetched and announced"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -268,7 +341,14 @@ async fn an_already_aborted_signal_rejects_without_a_request() {
     clear_requests().await;
 
     let options = options_with(Some(aborted_signal()), None);
-    let error = resolve(user_service::login(email.into(), PASSWORD.into(), true.into(), options)).await.unwrap_err();
+    let error = resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        true.into(),
+        options,
+    ))
+    .await
+    .unwrap_err();
 
     assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
     assert!(error.is_instance_of::<js_sys::Error>());
@@ -283,12 +363,21 @@ async fn aborting_during_login_rejects_and_changes_nothing() {
     let before = stored_item();
     let control = controller();
 
-    let pending = user_service::login(email.into(), PASSWORD.into(), false.into(), options_with(Some(control.signal()), None));
+    let pending = user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        false.into(),
+        options_with(Some(control.signal()), None),
+    );
     control.abort();
     let error = resolve(pending).await.unwrap_err();
 
     assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
-    assert_eq!(stored_item(), before, "an aborted login leaves the stored session alone");
+    assert_eq!(
+        stored_item(),
+        before,
+        "an aborted login leaves the stored session alone"
+    );
     assert_eq!(current_token(), get_string(&user, "user-token"));
 }
 
@@ -300,7 +389,14 @@ async fn a_call_over_its_timeout_rejects_with_timeout_error() {
 
     // Login hashes a password with argon2 on the server: far longer than 1 ms.
     let options = options_with(None, Some(1.0));
-    let error = resolve(user_service::login(email.into(), PASSWORD.into(), false.into(), options)).await.unwrap_err();
+    let error = resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        false.into(),
+        options,
+    ))
+    .await
+    .unwrap_err();
 
     assert_eq!(get_string(&error, "name").as_deref(), Some("TimeoutError"));
     assert_error(&error, None, None);
@@ -311,8 +407,20 @@ async fn a_call_over_its_timeout_rejects_with_timeout_error() {
 async fn bad_options_are_rejected_before_any_request() {
     fresh_page();
     clear_requests().await;
-    for options in [JsValue::from(5), options_with(None, Some(-1.0)), options_with(None, Some(f64::NAN)), js_sys::JSON::parse(r#"{"signal":"x"}"#).unwrap()] {
-        let error = resolve(user_service::login("a@b.c".into(), "p".into(), true.into(), options)).await.unwrap_err();
+    for options in [
+        JsValue::from(5),
+        options_with(None, Some(-1.0)),
+        options_with(None, Some(f64::NAN)),
+        js_sys::JSON::parse(r#"{"signal":"x"}"#).unwrap(),
+    ] {
+        let error = resolve(user_service::login(
+            "a@b.c".into(),
+            "p".into(),
+            true.into(),
+            options,
+        ))
+        .await
+        .unwrap_err();
         assert_eq!(get_string(&error, "name").as_deref(), Some("TypeError"));
     }
     assert!(requests().await.is_empty());
@@ -323,7 +431,14 @@ async fn a_second_login_sends_the_known_token_like_the_official_client() {
     fresh_page();
     let (email, id, _) = logged_in_user(true).await;
     clear_requests().await;
-    resolve(user_service::login(email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED)).await.unwrap();
+    resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     let request = single_request("POST", &format!("{}/users/login", base_path())).await;
     assert_eq!(get_string(&request, "tokenUserId"), Some(id));
 }
@@ -333,22 +448,41 @@ async fn register_creates_the_user_without_logging_in() {
     fresh_page();
     let email = unique_email();
     clear_requests().await;
-    let new_user = json(&format!(r#"{{"email":"{email}","password":"{PASSWORD}","name":"Alice","favouriteColour":"teal"}}"#));
+    let new_user = json(&format!(
+        r#"{{"email":"{email}","password":"{PASSWORD}","name":"Alice","favouriteColour":"teal"}}"#
+    ));
 
-    let user = resolve(user_service::register(new_user, JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::register(new_user, JsValue::UNDEFINED))
+        .await
+        .unwrap();
 
     assert_eq!(get_string(&user, "email"), Some(email.clone()));
-    assert_eq!(get_string(&user, "favouriteColour").as_deref(), Some("teal"), "custom columns are kept");
+    assert_eq!(
+        get_string(&user, "favouriteColour").as_deref(),
+        Some("teal"),
+        "custom columns are kept"
+    );
     assert!(get(&user, "password").is_undefined());
     assert!(get(&user, "user-token").is_undefined());
     assert_eq!(current_token(), None, "register does not log in");
     let request = single_request("POST", &format!("{}/users/register", base_path())).await;
-    assert_eq!(header(&request, "content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        header(&request, "content-type").as_deref(),
+        Some("application/json")
+    );
     // The body is JSON.stringify of the caller's object, so its key order is the caller's; the
     // server's log re-serialises it, so compare the fields.
     let body = get(&request, "body");
-    let keys = js_sys::Object::keys(&body.clone().into()).iter().filter_map(|k| k.as_string()).collect::<std::collections::BTreeSet<_>>();
-    assert_eq!(keys, ["email", "favouriteColour", "name", "password"].map(String::from).into());
+    let keys = js_sys::Object::keys(&body.clone().into())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(
+        keys,
+        ["email", "favouriteColour", "name", "password"]
+            .map(String::from)
+            .into()
+    );
     assert_eq!(get_string(&body, "email"), Some(email));
     assert_eq!(get_string(&body, "password").as_deref(), Some("[redacted]"));
     assert_eq!(get_string(&body, "name").as_deref(), Some("Alice"));
@@ -358,15 +492,30 @@ async fn register_creates_the_user_without_logging_in() {
 async fn login_as_guest_starts_a_guest_session() {
     fresh_page();
     clear_requests().await;
-    let user = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED)).await.unwrap();
+    let user = resolve(user_service::login_as_guest(
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(get_string(&user, "userStatus").as_deref(), Some("GUEST"));
-    let (token, id) = (get_string(&user, "user-token").unwrap(), get_string(&user, "objectId").unwrap());
+    let (token, id) = (
+        get_string(&user, "user-token").unwrap(),
+        get_string(&user, "objectId").unwrap(),
+    );
     assert_eq!(
         stored_item().as_deref(),
-        Some(format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#).as_str())
+        Some(
+            format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
+                .as_str()
+        )
     );
     let request = single_request("POST", &format!("{}/users/register/guest", base_path())).await;
-    assert_eq!(header(&request, "content-type"), None, "no body, no Content-Type");
+    assert_eq!(
+        header(&request, "content-type"),
+        None,
+        "no body, no Content-Type"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -375,25 +524,54 @@ async fn restore_password_sends_the_encoded_identity() {
     let email = unique_email();
     register_user(&email, PASSWORD).await;
     clear_requests().await;
-    resolve(user_service::restore_password(email.as_str().into(), JsValue::UNDEFINED)).await.unwrap();
-    single_request("GET", &format!("{}/users/restorepassword/{}", base_path(), email.replace('@', "%40"))).await;
+    resolve(user_service::restore_password(
+        email.as_str().into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
+    single_request(
+        "GET",
+        &format!(
+            "{}/users/restorepassword/{}",
+            base_path(),
+            email.replace('@', "%40")
+        ),
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn set_current_user_adopts_a_session_and_logged_in_user_reads_storage() {
     fresh_page();
     let (_, id, user) = logged_in_user(false).await;
-    assert_eq!(user_service::logged_in_user().unwrap(), JsValue::NULL, "memory-only session: nothing stored");
+    assert_eq!(
+        user_service::logged_in_user().unwrap(),
+        JsValue::NULL,
+        "memory-only session: nothing stored"
+    );
     reload();
 
     let adopted = user_service::set_current_user(user.clone(), true.into()).unwrap();
 
     assert_eq!(adopted, user);
-    assert_eq!(user_service::logged_in_user().unwrap().as_string(), Some(id));
+    assert_eq!(
+        user_service::logged_in_user().unwrap().as_string(),
+        Some(id)
+    );
     assert_eq!(current_token(), get_string(&user, "user-token"));
-    assert_eq!(resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await.unwrap(), JsValue::TRUE);
-    let error = user_service::set_current_user(json(r#"{"objectId":"X"}"#), true.into()).unwrap_err();
-    assert!(error.is_instance_of::<js_sys::Error>(), "a user without a token is refused");
+    assert_eq!(
+        resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+            .await
+            .unwrap(),
+        JsValue::TRUE
+    );
+    let error =
+        user_service::set_current_user(json(r#"{"objectId":"X"}"#), true.into()).unwrap_err();
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "a user without a token is refused"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -404,22 +582,50 @@ async fn two_logins_at_once_the_later_one_wins_whatever_answers_first() {
     let second_id = register_user(&second_email, PASSWORD).await;
     let listener = ListenerLog::subscribe();
 
-    let first = user_service::login(first_email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
-    let second = user_service::login(second_email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
+    let first = user_service::login(
+        first_email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    );
+    let second = user_service::login(
+        second_email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    );
     let second_user = resolve(second).await.unwrap();
     let first_user = resolve(first).await.unwrap();
 
-    assert!(get_string(&first_user, "objectId").is_some(), "the earlier call still resolves with its user");
+    assert!(
+        get_string(&first_user, "objectId").is_some(),
+        "the earlier call still resolves with its user"
+    );
     let token = get_string(&second_user, "user-token").unwrap();
-    assert_eq!(current_token(), Some(token.clone()), "memory follows the later call");
+    assert_eq!(
+        current_token(),
+        Some(token.clone()),
+        "memory follows the later call"
+    );
     assert_eq!(
         stored_item(),
-        Some(format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{second_id}"}}"#)),
+        Some(format!(
+            r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{second_id}"}}"#
+        )),
         "storage agrees with memory"
     );
-    let current = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let current = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(get_string(&current, "objectId"), Some(second_id.clone()));
-    assert_eq!(listener.ids().last(), Some(&second_id), "the last thing listeners heard is the winner");
+    assert_eq!(
+        listener.ids().last(),
+        Some(&second_id),
+        "the last thing listeners heard is the winner"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -428,12 +634,32 @@ async fn logout_during_login_leaves_the_user_logged_out() {
     let email = unique_email();
     register_user(&email, PASSWORD).await;
 
-    let login = user_service::login(email.into(), PASSWORD.into(), true.into(), JsValue::UNDEFINED);
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    let login = user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    );
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
     let user = resolve(login).await.unwrap();
 
-    assert!(get_string(&user, "user-token").is_some(), "the login itself succeeded");
+    assert!(
+        get_string(&user, "user-token").is_some(),
+        "the login itself succeeded"
+    );
     assert_eq!(current_token(), None, "the later logout wins");
-    assert!(stored_item().map_or(true, |item| item == "{}"), "nothing stored: {:?}", stored_item());
-    assert!(resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap().is_null());
+    assert!(
+        stored_item().map_or(true, |item| item == "{}"),
+        "nothing stored: {:?}",
+        stored_item()
+    );
+    assert!(resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED
+    ))
+    .await
+    .unwrap()
+    .is_null());
 }

@@ -23,12 +23,20 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     let listener = StorageListener::subscribe(cache.key());
     let mut session = Session::default();
     session.apply(Event::Loaded(stored));
-    replace_app(App { config, cache, session, restoring: None, _storage_listener: listener });
+    replace_app(App {
+        config,
+        cache,
+        session,
+        restoring: None,
+        _storage_listener: listener,
+    });
     Ok(())
 }
 
 fn property(object: &JsValue, name: &str) -> Option<String> {
-    js_sys::Reflect::get(object, &JsValue::from_str(name)).ok()?.as_string()
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
 }
 
 fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, BackendlessError> {
@@ -38,7 +46,9 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
         }
         return match api_key.as_string() {
             Some(key) => AppConfig::with_keys(&text, &key),
-            None => Err(BackendlessError::argument("initApp: the API key must be a string")),
+            None => Err(BackendlessError::argument(
+                "initApp: the API key must be a string",
+            )),
         };
     }
     if app.is_object() {
@@ -57,14 +67,21 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
 /// `Backendless.serverURL` (read).
 #[wasm_bindgen(js_name = getServerURL)]
 pub fn server_url() -> String {
-    SERVER_URL.with(|url| url.borrow().as_deref().unwrap_or(crate::config::DEFAULT_SERVER_URL).into())
+    SERVER_URL.with(|url| {
+        url.borrow()
+            .as_deref()
+            .unwrap_or(crate::config::DEFAULT_SERVER_URL)
+            .into()
+    })
 }
 
 /// `Backendless.serverURL = url`: an absolute http(s) URL; takes effect for the next call.
 #[wasm_bindgen(js_name = setServerURL)]
 pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
     let text = url.as_string().ok_or_else(|| {
-        error_to_js(BackendlessError::argument("serverURL must be an absolute URL starting with http:// or https://"))
+        error_to_js(BackendlessError::argument(
+            "serverURL must be an absolute URL starting with http:// or https://",
+        ))
     })?;
     let normalized = normalize_server_url(&text).map_err(error_to_js)?;
     SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
@@ -82,27 +99,34 @@ impl StorageListener {
     fn subscribe(key: &str) -> Option<StorageListener> {
         let window = web_sys::window()?;
         let key = String::from(key);
-        let callback = Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |event: web_sys::StorageEvent| {
-            // `key` is null when another tab cleared the whole storage.
-            let relevant = event.key().map_or(true, |changed| changed == key);
-            let is_local = match (event.storage_area(), browser_storage()) {
-                (Some(area), Some(local)) => JsValue::from(area) == JsValue::from(local),
-                _ => false,
-            };
-            if relevant && is_local {
-                let stored = super::with_app(|app| app.cache.session_from_text(event.new_value()));
-                if let Ok(stored) = stored {
-                    let _ = transition(None, Event::StorageChanged(stored));
+        let callback = Closure::<dyn FnMut(web_sys::StorageEvent)>::new(
+            move |event: web_sys::StorageEvent| {
+                // `key` is null when another tab cleared the whole storage.
+                let relevant = event.key().map_or(true, |changed| changed == key);
+                let is_local = match (event.storage_area(), browser_storage()) {
+                    (Some(area), Some(local)) => JsValue::from(area) == JsValue::from(local),
+                    _ => false,
+                };
+                if relevant && is_local {
+                    let stored =
+                        super::with_app(|app| app.cache.session_from_text(event.new_value()));
+                    if let Ok(stored) = stored {
+                        let _ = transition(None, Event::StorageChanged(stored));
+                    }
                 }
-            }
-        });
-        window.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref()).ok()?;
+            },
+        );
+        window
+            .add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+            .ok()?;
         Some(StorageListener { window, callback })
     }
 }
 
 impl Drop for StorageListener {
     fn drop(&mut self) {
-        let _ = self.window.remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+        let _ = self
+            .window
+            .remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
     }
 }

@@ -7,7 +7,11 @@ use super::{error_to_js, with_app};
 use crate::error::BackendlessError;
 
 fn key_of(key: &JsValue) -> Result<String, JsValue> {
-    key.as_string().ok_or_else(|| error_to_js(BackendlessError::argument("LocalCache: the key must be a string")))
+    key.as_string().ok_or_else(|| {
+        error_to_js(BackendlessError::argument(
+            "LocalCache: the key must be a string",
+        ))
+    })
 }
 
 /// `LocalCache.get(key)`: the stored value, or `undefined`.
@@ -23,7 +27,11 @@ pub fn set(key: JsValue, value: JsValue) -> Result<(), JsValue> {
     let key = key_of(&key)?;
     with_app(|app| app.cache.set(&key, &value))
         .map_err(error_to_js)?
-        .map_err(|_| error_to_js(BackendlessError::argument("LocalCache.set: the value cannot be stored as JSON")))
+        .map_err(|_| {
+            error_to_js(BackendlessError::argument(
+                "LocalCache.set: the value cannot be stored as JSON",
+            ))
+        })
 }
 
 /// `LocalCache.remove(key)`.

@@ -36,7 +36,10 @@ pub(crate) struct App {
 
 impl App {
     pub fn base_url(&self) -> String {
-        SERVER_URL.with(|url| self.config.base_url(url.borrow().as_deref().unwrap_or(DEFAULT_SERVER_URL)))
+        SERVER_URL.with(|url| {
+            self.config
+                .base_url(url.borrow().as_deref().unwrap_or(DEFAULT_SERVER_URL))
+        })
     }
 }
 
@@ -54,7 +57,8 @@ thread_local! {
 /// Runs `f` on the app, or fails with "not initialized". The borrow never outlives `f`, so
 /// nothing called from JavaScript (listeners included) can find the state borrowed.
 pub(crate) fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Result<R, BackendlessError> {
-    APP.with(|app| app.borrow_mut().as_mut().map(f)).ok_or_else(BackendlessError::not_initialized)
+    APP.with(|app| app.borrow_mut().as_mut().map(f))
+        .ok_or_else(BackendlessError::not_initialized)
 }
 
 pub(crate) fn replace_app(app: App) {
@@ -84,9 +88,16 @@ pub(crate) fn next_id() -> u32 {
 
 /// Applies a session event if no newer session change happened since `started`; then writes
 /// storage, and tells the listeners (after the state borrow is released).
-pub(crate) fn transition(started: Option<u32>, event: Event<JsValue>) -> Result<Effects, BackendlessError> {
+pub(crate) fn transition(
+    started: Option<u32>,
+    event: Event<JsValue>,
+) -> Result<Effects, BackendlessError> {
     if started.is_some_and(|g| g != generation()) {
-        return Ok(Effects { storage: crate::session::StorageChange::Keep, notify: false, restore: false });
+        return Ok(Effects {
+            storage: crate::session::StorageChange::Keep,
+            notify: false,
+            restore: false,
+        });
     }
     let (effects, user) = with_app(|app| {
         let effects = app.session.apply(event);
@@ -113,11 +124,15 @@ pub(crate) fn remove_listener(id: u32) {
 }
 
 fn notify(user: &JsValue) {
-    let listeners: Vec<Function> = LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
+    let listeners: Vec<Function> =
+        LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
     for listener in listeners {
         // A throwing listener must not stop the others, nor the SDK.
         if let Err(error) = listener.call1(&JsValue::NULL, user) {
-            web_sys::console::error_2(&JsValue::from_str("Backendless: a session listener threw"), &error);
+            web_sys::console::error_2(
+                &JsValue::from_str("Backendless: a session listener threw"),
+                &error,
+            );
         }
     }
 }
@@ -140,7 +155,11 @@ pub fn error_to_js(error: BackendlessError) -> JsValue {
     let code = number(error.code.map(f64::from));
     let _ = Reflect::set(&js, &JsValue::from_str("code"), &code);
     let _ = Reflect::set(&js, &JsValue::from_str("statusCode"), &code);
-    let _ = Reflect::set(&js, &JsValue::from_str("status"), &number(error.status.map(f64::from)));
+    let _ = Reflect::set(
+        &js,
+        &JsValue::from_str("status"),
+        &number(error.status.map(f64::from)),
+    );
     js.into()
 }
 
@@ -150,16 +169,23 @@ pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, BackendlessEr
         return Ok(CallOptions::default());
     }
     if !crate::user::is_plain_object(value) {
-        return Err(BackendlessError::argument("options must be an object like { timeout, signal }"));
+        return Err(BackendlessError::argument(
+            "options must be an object like { timeout, signal }",
+        ));
     }
-    let get = |name: &str| Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let get =
+        |name: &str| Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     let timeout = get("timeout");
     let timeout_ms = if timeout.is_undefined() {
         None
     } else {
         match timeout.as_f64() {
             Some(ms) if ms.is_finite() && ms >= 0.0 => Some(ms.min(f64::from(i32::MAX)) as u32),
-            _ => return Err(BackendlessError::argument("options.timeout must be a number of milliseconds >= 0")),
+            _ => {
+                return Err(BackendlessError::argument(
+                    "options.timeout must be a number of milliseconds >= 0",
+                ))
+            }
         }
     };
     let signal = get("signal");

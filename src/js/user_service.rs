@@ -9,7 +9,9 @@ use js_sys::{Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{call_options, error_to_js, generation, next_generation, next_id, promise, transition, with_app};
+use super::{
+    call_options, error_to_js, generation, next_generation, next_id, promise, transition, with_app,
+};
 use crate::api;
 use crate::error::{codes, BackendlessError};
 use crate::session::Event;
@@ -18,14 +20,27 @@ use crate::user;
 
 /// One asynchronous operation, its arguments already checked.
 enum Op {
-    Login { body: String, stay: bool },
-    Guest { stay: bool },
-    Register { body: String },
-    RestorePassword { identity: String },
+    Login {
+        body: String,
+        stay: bool,
+    },
+    Guest {
+        stay: bool,
+    },
+    Register {
+        body: String,
+    },
+    RestorePassword {
+        identity: String,
+    },
     Logout,
     IsValid,
     /// Fetch the stored session's user (`getCurrentUser` after a reload).
-    Restore { id: String, token: String, restore_id: u32 },
+    Restore {
+        id: String,
+        token: String,
+        restore_id: u32,
+    },
 }
 
 impl Op {
@@ -48,7 +63,11 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
 /// The engine: describe, send, apply the session rule, answer.
 async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
     let (base, token) = with_app(|app| (app.base_url(), app.session.token.clone()))?;
-    let started = if op.changes_session() { next_generation() } else { generation() };
+    let started = if op.changes_session() {
+        next_generation()
+    } else {
+        generation()
+    };
     let token = token.as_deref();
     let (call, body) = match &op {
         Op::Login { body, .. } => (api::login(&base, token), Some(body.as_str())),
@@ -84,7 +103,11 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
             }
         }
         Op::IsValid => validity(started, answer).map(JsValue::from_bool),
-        Op::Restore { id, token, restore_id } => restored(started, answer, &id, &token, restore_id),
+        Op::Restore {
+            id,
+            token,
+            restore_id,
+        } => restored(started, answer, &id, &token, restore_id),
     }
 }
 
@@ -98,17 +121,25 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<String, Backendles
         ));
     }
     match (login.as_string(), password.as_string()) {
-        (Some(l), Some(p)) if l.is_empty() || p.is_empty() => Err(BackendlessError::argument_with_code(
-            codes::EMPTY_LOGIN_OR_PASSWORD,
-            "Either login or password is an empty string value",
-        )),
+        (Some(l), Some(p)) if l.is_empty() || p.is_empty() => {
+            Err(BackendlessError::argument_with_code(
+                codes::EMPTY_LOGIN_OR_PASSWORD,
+                "Either login or password is an empty string value",
+            ))
+        }
         (Some(l), Some(p)) => {
             let body = Object::new();
             let _ = Reflect::set(&body, &JsValue::from_str("login"), &JsValue::from_str(&l));
-            let _ = Reflect::set(&body, &JsValue::from_str("password"), &JsValue::from_str(&p));
+            let _ = Reflect::set(
+                &body,
+                &JsValue::from_str("password"),
+                &JsValue::from_str(&p),
+            );
             json_text(&body)
         }
-        _ => Err(BackendlessError::argument("login and password must be strings")),
+        _ => Err(BackendlessError::argument(
+            "login and password must be strings",
+        )),
     }
 }
 
@@ -122,19 +153,33 @@ fn json_text(value: &JsValue) -> Result<String, BackendlessError> {
 /// Reads `objectId` and `user-token` from a login answer and records the new session.
 fn logged_in(started: u32, user: JsValue, stay: bool) -> Result<JsValue, BackendlessError> {
     let (Some(user_id), Some(token)) = (user::object_id(&user), user::token(&user)) else {
-        return Err(BackendlessError::invalid_response(200, "The login answer has no objectId or user-token"));
+        return Err(BackendlessError::invalid_response(
+            200,
+            "The login answer has no objectId or user-token",
+        ));
     };
-    transition(Some(started), Event::LoggedIn { user: user.clone(), user_id, token, stay })?;
+    transition(
+        Some(started),
+        Event::LoggedIn {
+            user: user.clone(),
+            user_id,
+            token,
+            stay,
+        },
+    )?;
     Ok(user)
 }
 
 /// The session rule shared by both forms of isValidLogin: a server-confirmed `false` (or a
 /// dead-token error) ends the session; anything else leaves it as it is.
-fn validity(started: u32, answer: Result<JsValue, BackendlessError>) -> Result<bool, BackendlessError> {
+fn validity(
+    started: u32,
+    answer: Result<JsValue, BackendlessError>,
+) -> Result<bool, BackendlessError> {
     let valid = match answer {
-        Ok(answer) => answer
-            .as_bool()
-            .ok_or_else(|| BackendlessError::invalid_response(200, "isvalidusertoken did not answer true or false"))?,
+        Ok(answer) => answer.as_bool().ok_or_else(|| {
+            BackendlessError::invalid_response(200, "isvalidusertoken did not answer true or false")
+        })?,
         Err(error) if error.ends_session() => false,
         Err(error) => return Err(error),
     };
@@ -154,17 +199,29 @@ fn restored(
     restore_id: u32,
 ) -> Result<JsValue, BackendlessError> {
     with_app(|app| {
-        if app.restoring.as_ref().is_some_and(|(other, _)| *other == restore_id) {
+        if app
+            .restoring
+            .as_ref()
+            .is_some_and(|(other, _)| *other == restore_id)
+        {
             app.restoring = None;
         }
     })?;
     match answer {
         Ok(found) if user::object_id(&found).as_deref() == Some(id) => {
             user::set_token(&found, token);
-            transition(Some(started), Event::Restored { user: found.clone() })?;
+            transition(
+                Some(started),
+                Event::Restored {
+                    user: found.clone(),
+                },
+            )?;
             Ok(found)
         }
-        Ok(_) => Err(BackendlessError::invalid_response(200, "data/Users answered without the user's objectId")),
+        Ok(_) => Err(BackendlessError::invalid_response(
+            200,
+            "data/Users answered without the user's objectId",
+        )),
         Err(error) if error.ends_session() => {
             transition(Some(started), Event::Ended)?;
             Ok(JsValue::NULL)
@@ -177,15 +234,28 @@ fn restored(
 /// `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
 /// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
 #[wasm_bindgen(js_name = login)]
-pub fn login(login: JsValue, password: JsValue, stay_logged_in: JsValue, options: JsValue) -> Promise {
-    let op = credentials(&login, &password).map(|body| Op::Login { body, stay: stay_logged_in.is_truthy() });
+pub fn login(
+    login: JsValue,
+    password: JsValue,
+    stay_logged_in: JsValue,
+    options: JsValue,
+) -> Promise {
+    let op = credentials(&login, &password).map(|body| Op::Login {
+        body,
+        stay: stay_logged_in.is_truthy(),
+    });
     start(op, &options)
 }
 
 /// `UserService.loginAsGuest(stayLoggedIn)`: a new GUEST user with its own session.
 #[wasm_bindgen(js_name = loginAsGuest)]
 pub fn login_as_guest(stay_logged_in: JsValue, options: JsValue) -> Promise {
-    start(Ok(Op::Guest { stay: stay_logged_in.is_truthy() }), &options)
+    start(
+        Ok(Op::Guest {
+            stay: stay_logged_in.is_truthy(),
+        }),
+        &options,
+    )
 }
 
 /// `UserService.register(user)`: creates the user; does not log in.
@@ -194,7 +264,9 @@ pub fn register(new_user: JsValue, options: JsValue) -> Promise {
     let op = if user::is_plain_object(&new_user) {
         json_text(&new_user).map(|body| Op::Register { body })
     } else {
-        Err(BackendlessError::argument("register: the user must be an object of properties"))
+        Err(BackendlessError::argument(
+            "register: the user must be an object of properties",
+        ))
     };
     start(op, &options)
 }
@@ -206,7 +278,9 @@ pub fn restore_password(identity: JsValue, options: JsValue) -> Promise {
         .as_string()
         .filter(|s| !s.is_empty())
         .map(|identity| Op::RestorePassword { identity })
-        .ok_or_else(|| BackendlessError::argument("restorePassword: the identity must be a non-empty string"));
+        .ok_or_else(|| {
+            BackendlessError::argument("restorePassword: the identity must be a non-empty string")
+        });
     start(op, &options)
 }
 
@@ -230,10 +304,15 @@ pub fn is_valid_login(options: JsValue) -> Promise {
 /// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
 #[wasm_bindgen(js_name = isValidLoginSync)]
 pub fn is_valid_login_sync() -> Result<bool, JsValue> {
-    let (base, token) = with_app(|app| (app.base_url(), app.session.token.clone())).map_err(error_to_js)?;
+    let (base, token) =
+        with_app(|app| (app.base_url(), app.session.token.clone())).map_err(error_to_js)?;
     let Some(token) = token else { return Ok(false) };
     let started = generation();
-    validity(started, transport::send_sync(&api::is_valid_user_token(&base, &token))).map_err(error_to_js)
+    validity(
+        started,
+        transport::send_sync(&api::is_valid_user_token(&base, &token)),
+    )
+    .map_err(error_to_js)
 }
 
 /// `UserService.getCurrentUser(reload?)`: the user in memory, else the stored session's user
@@ -254,7 +333,10 @@ enum Next {
 }
 
 /// Answers from memory, joins the restore in flight, or starts one.
-pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promise, BackendlessError> {
+pub(crate) fn start_restore(
+    reload: bool,
+    options: CallOptions,
+) -> Result<Promise, BackendlessError> {
     let next = with_app(|app| {
         if !reload {
             if let Some(user) = &app.session.user {
@@ -265,7 +347,10 @@ pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promis
             }
         }
         match (&app.session.user_id, &app.session.token) {
-            (Some(id), Some(token)) => Next::Fetch { id: id.clone(), token: token.clone() },
+            (Some(id), Some(token)) => Next::Fetch {
+                id: id.clone(),
+                token: token.clone(),
+            },
             _ => Next::Ready(JsValue::NULL),
         }
     })?;
@@ -275,7 +360,14 @@ pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promis
         Next::Fetch { id, token } => (id, token),
     };
     let restore_id = next_id();
-    let pending = promise(Box::pin(run(Op::Restore { id, token, restore_id }, options)));
+    let pending = promise(Box::pin(run(
+        Op::Restore {
+            id,
+            token,
+            restore_id,
+        },
+        options,
+    )));
     with_app(|app| app.restoring = Some((restore_id, pending.clone())))?;
     Ok(pending)
 }
@@ -283,14 +375,25 @@ pub(crate) fn start_restore(reload: bool, options: CallOptions) -> Result<Promis
 /// `UserService.getCurrentUserToken()`: the session's token, or `null`.
 #[wasm_bindgen(js_name = getCurrentUserToken)]
 pub fn get_current_user_token() -> Result<JsValue, JsValue> {
-    with_app(|app| app.session.token.as_deref().map_or(JsValue::NULL, JsValue::from_str)).map_err(error_to_js)
+    with_app(|app| {
+        app.session
+            .token
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str)
+    })
+    .map_err(error_to_js)
 }
 
 /// `UserService.loggedInUser()`: the stored `current-user-id`, or `null`.
 #[wasm_bindgen(js_name = loggedInUser)]
 pub fn logged_in_user() -> Result<JsValue, JsValue> {
-    with_app(|app| app.cache.stored_session().user_id.map_or(JsValue::NULL, |id| JsValue::from_str(&id)))
-        .map_err(error_to_js)
+    with_app(|app| {
+        app.cache
+            .stored_session()
+            .user_id
+            .map_or(JsValue::NULL, |id| JsValue::from_str(&id))
+    })
+    .map_err(error_to_js)
 }
 
 /// `UserService.setCurrentUser(user, stayLoggedIn)`: adopts a user object that carries its
@@ -298,7 +401,9 @@ pub fn logged_in_user() -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = setCurrentUser)]
 pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValue, JsValue> {
     if !user::is_plain_object(&user) {
-        return Err(error_to_js(BackendlessError::argument("setCurrentUser: the user must be an object")));
+        return Err(error_to_js(BackendlessError::argument(
+            "setCurrentUser: the user must be an object",
+        )));
     }
     let started = next_generation();
     logged_in(started, user, stay_logged_in.is_truthy()).map_err(error_to_js)
@@ -310,9 +415,11 @@ pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValu
 /// "returns an unsubscribe function".
 #[wasm_bindgen(js_name = addSessionListener)]
 pub fn add_session_listener(callback: JsValue) -> Result<u32, JsValue> {
-    let callback: Function = callback
-        .dyn_into()
-        .map_err(|_| error_to_js(BackendlessError::argument("addSessionListener: the listener must be a function")))?;
+    let callback: Function = callback.dyn_into().map_err(|_| {
+        error_to_js(BackendlessError::argument(
+            "addSessionListener: the listener must be a function",
+        ))
+    })?;
     Ok(super::add_listener(callback))
 }
 

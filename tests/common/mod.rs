@@ -83,7 +83,11 @@ pub fn stringify(value: &JsValue) -> String {
 
 /// Registers a user straight on the server (not through the SDK) and returns its objectId.
 pub async fn register_user(email: &str, password: &str) -> String {
-    let body = format!(r#"{{"email":{},"password":{}}}"#, stringify(&email.into()), stringify(&password.into()));
+    let body = format!(
+        r#"{{"email":{},"password":{}}}"#,
+        stringify(&email.into()),
+        stringify(&password.into())
+    );
     let response = Request::post(&format!("{SERVER}{}/users/register", base_path()))
         .header("Content-Type", "application/json")
         .body(body)
@@ -98,13 +102,19 @@ pub async fn register_user(email: &str, password: &str) -> String {
 
 /// Forgets every request the server logged so far.
 pub async fn clear_requests() {
-    let response = Request::delete(&format!("{SERVER}/__emulator/requests")).send().await.unwrap();
+    let response = Request::delete(&format!("{SERVER}/__emulator/requests"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 }
 
 /// The requests the server received since the last `clear_requests`, oldest first.
 pub async fn requests() -> Vec<JsValue> {
-    let response = Request::get(&format!("{SERVER}/__emulator/requests")).send().await.unwrap();
+    let response = Request::get(&format!("{SERVER}/__emulator/requests"))
+        .send()
+        .await
+        .unwrap();
     let list = json(&response.text().await.unwrap());
     list.dyn_into::<js_sys::Array>().unwrap().iter().collect()
 }
@@ -112,7 +122,12 @@ pub async fn requests() -> Vec<JsValue> {
 /// Asserts the request log holds exactly one request, with this method and path, and returns it.
 pub async fn single_request(method: &str, path: &str) -> JsValue {
     let log = requests().await;
-    assert_eq!(log.len(), 1, "expected exactly one request, got {}", stringify(&js_sys::Array::from_iter(log.iter())));
+    assert_eq!(
+        log.len(),
+        1,
+        "expected exactly one request, got {}",
+        stringify(&js_sys::Array::from_iter(log.iter()))
+    );
     let request = log[0].clone();
     assert_eq!(get_string(&request, "method").as_deref(), Some(method));
     assert_eq!(get_string(&request, "path").as_deref(), Some(path));
@@ -125,11 +140,22 @@ pub fn header(request: &JsValue, name: &str) -> Option<String> {
 
 /// Asserts a rejection is a real `Error` with these code and status, and returns it.
 pub fn assert_error(error: &JsValue, code: Option<u32>, status: Option<u16>) -> JsValue {
-    assert!(error.is_instance_of::<js_sys::Error>(), "not an Error: {error:?}");
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "not an Error: {error:?}"
+    );
     let number = |name: &str| get(error, name).as_f64();
     assert_eq!(number("code"), code.map(f64::from), "code of {error:?}");
-    assert_eq!(number("statusCode"), code.map(f64::from), "statusCode of {error:?}");
-    assert_eq!(number("status"), status.map(f64::from), "status of {error:?}");
+    assert_eq!(
+        number("statusCode"),
+        code.map(f64::from),
+        "statusCode of {error:?}"
+    );
+    assert_eq!(
+        number("status"),
+        status.map(f64::from),
+        "status of {error:?}"
+    );
     assert!(get_string(error, "message").is_some_and(|m| !m.is_empty()));
     error.clone()
 }
@@ -153,12 +179,17 @@ pub async fn logged_in_user(stay: bool) -> (String, String, JsValue) {
 
 /// Ends every session on the server (as an expiry or an admin would).
 pub async fn expire_all_sessions() {
-    let response = Request::post(&format!("{SERVER}/__emulator/sessions/expire")).send().await.unwrap();
+    let response = Request::post(&format!("{SERVER}/__emulator/sessions/expire"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
 }
 
 pub fn current_token() -> Option<String> {
-    backendless_wasm::js::user_service::get_current_user_token().unwrap().as_string()
+    backendless_wasm::js::user_service::get_current_user_token()
+        .unwrap()
+        .as_string()
 }
 
 /// A port nothing listens on: connections are refused at once.
@@ -175,14 +206,27 @@ impl ListenerLog {
     pub fn subscribe() -> ListenerLog {
         let calls = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let sink = calls.clone();
-        let callback = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |user: JsValue| sink.borrow_mut().push(user));
-        let id = backendless_wasm::js::user_service::add_session_listener(callback.as_ref().clone()).unwrap();
-        ListenerLog { calls, id, _callback: callback }
+        let callback =
+            wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |user: JsValue| {
+                sink.borrow_mut().push(user)
+            });
+        let id =
+            backendless_wasm::js::user_service::add_session_listener(callback.as_ref().clone())
+                .unwrap();
+        ListenerLog {
+            calls,
+            id,
+            _callback: callback,
+        }
     }
 
     /// The objectIds (or "null") the listener was called with, in order.
     pub fn ids(&self) -> Vec<String> {
-        self.calls.borrow().iter().map(|user| get_string(user, "objectId").unwrap_or_else(|| "null".into())).collect()
+        self.calls
+            .borrow()
+            .iter()
+            .map(|user| get_string(user, "objectId").unwrap_or_else(|| "null".into()))
+            .collect()
     }
 }
 
@@ -201,7 +245,10 @@ impl Drop for ListenerLog {
 /// Lets pending promise callbacks and event handlers run.
 pub async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+            .unwrap();
     });
     JsFuture::from(promise).await.unwrap();
 }
