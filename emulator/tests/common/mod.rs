@@ -273,3 +273,30 @@ pub fn is_upper_uuid(text: &str) -> bool {
                 .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
         })
 }
+
+/// Sends `request` (raw bytes: request line, headers, body, exactly as given) on a fresh connection and reads
+/// whatever answer comes back. `Err` when the connection closes without a full answer head.
+pub fn send_raw(port: u16, request: &[u8]) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    // The server may answer (and close) before reading all of a large body: a failed write is not the end.
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(count) => raw.extend_from_slice(&buffer[..count]),
+            // A reset after the answer arrived (unread request bytes left behind) still leaves the answer.
+            Err(_) if !raw.is_empty() => break,
+            Err(error) => return Err(error),
+        }
+    }
+    if raw.windows(4).all(|window| window != b"\r\n\r\n") {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed before a full answer",
+        ));
+    }
+    Ok(parse_reply(&raw))
+}
