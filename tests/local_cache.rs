@@ -92,6 +92,25 @@ async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
 }
 
 #[wasm_bindgen_test]
+async fn init_app_object_form_with_app_id_and_api_key() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let config = json(&format!(r#"{{"appId":"{APP_ID}","apiKey":"{API_KEY}"}}"#));
+    backendless::init_app(config, JsValue::UNDEFINED).unwrap();
+    clear_requests().await;
+
+    let restored = current_user().await.unwrap();
+
+    assert_eq!(get_string(&restored, "objectId"), Some(id.clone()));
+    assert_eq!(
+        stored_item(),
+        Some(session_map(&user)),
+        "the same Backendless_{{appId}} item"
+    );
+    single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_legacy_item_is_migrated_once_then_removed() {
     fresh_page();
     let (_, id, user) = logged_in_user(true).await;
