@@ -57,10 +57,17 @@ pub fn redact_passwords(value: &mut Value) {
     }
 }
 
+/// Largest body the log keeps. A parsed JSON body can take ~17× its size in memory (a 1 MiB `[0,0,…]` is
+/// ~17 MB), so keeping the 1 MiB bodies the server accepts, 1,000 entries deep, could exhaust the machine.
+pub const MAX_LOGGED_BODY_BYTES: usize = 16 * 1024;
+
 /// The body as the log shows it.
 pub fn logged_body(bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
+    }
+    if bytes.len() > MAX_LOGGED_BODY_BYTES {
+        return Value::from(format!("[body of {} bytes, not kept]", bytes.len()));
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(mut json) => {
@@ -128,6 +135,11 @@ mod tests {
         assert_eq!(body["login"], "a");
         assert_eq!(logged_body(b"not json"), Value::from("not json"));
         assert_eq!(logged_body(b""), Value::Null);
+        let big = vec![b'0'; MAX_LOGGED_BODY_BYTES + 1];
+        assert_eq!(
+            logged_body(&big),
+            Value::from(format!("[body of {} bytes, not kept]", big.len()))
+        );
     }
 
     #[test]
