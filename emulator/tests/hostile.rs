@@ -1268,3 +1268,63 @@ fn ten_thousand_logins_give_ten_thousand_distinct_uuid_tokens() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory
+
+/// Resident memory of a process, in KiB.
+#[cfg(target_os = "linux")]
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+/// Big bodies are answered and forgotten: the request log (1,000 entries by default) must not keep each one
+/// as a parsed JSON tree, where a 1 MiB `[0,0,…]` takes ~17 MB and 1,000 of them exhaust the machine.
+#[cfg(target_os = "linux")]
+#[test]
+fn big_bodies_do_not_pile_up_in_memory() {
+    let mut server = seeded_server();
+    let port = server.port;
+    let limit = 1024 * 1024;
+    let body = format!("[{}0]", "0,".repeat(limit / 2 - 2));
+    assert!(body.len() <= limit);
+    let send_big = || {
+        send_raw(
+            port,
+            &raw_request(
+                "POST",
+                b"/api/users/login",
+                &[("content-type".into(), b"application/json".to_vec())],
+                body.as_bytes(),
+            ),
+        )
+        .expect("an answer")
+        .assert_error(400, 8002)
+    };
+    // Warm-up: the hashing work areas and the first big buffers.
+    server.login(SEED_EMAIL, SEED_PASSWORD);
+    for _ in 0..3 {
+        send_big();
+    }
+    let before = resident_kib(server.pid());
+    const BIG: usize = 40;
+    for _ in 0..BIG {
+        send_big();
+    }
+    let grown_mib = resident_kib(server.pid()).saturating_sub(before) / 1024;
+    println!("{BIG} bodies of 1 MiB ([0,0,…]): resident memory grew by {grown_mib} MiB");
+    assert!(
+        grown_mib < 150,
+        "{BIG} requests of 1 MiB made the server keep {grown_mib} MiB more"
+    );
+    // They are still in the log, as requests.
+    let log = server.get("/__emulator/requests").json();
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["path"], "/api/users/login");
+    assert_alive_and_well(&mut server);
+}
