@@ -65,6 +65,8 @@ function wireControls() {
   byId("clear-events").addEventListener("click", clearEvents);
   byId("dismiss-error").addEventListener("click", hideError);
   byId("retry-server").addEventListener("click", probeServer);
+  // The forms are handled now: let them submit (they start disabled, see index.html).
+  for (const button of document.querySelectorAll("form button[type=submit]")) button.disabled = false;
 }
 
 // ---- actions -------------------------------------------------------------------------------

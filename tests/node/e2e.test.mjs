@@ -307,6 +307,21 @@ describe("demo page", { timeout: 150_000 }, () => {
     }
   });
 
+  test("Enter before the page is ready does not submit the form natively (no password in the URL)", { timeout: TEST_TIMEOUT }, async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Hold the wasm back, so the SDK (and the page's handlers) never get ready.
+    await page.route("**/backendless_wasm_bg.wasm", () => {});
+    await page.goto(demo.url);
+    await page.fill("#login-identity", "alice@yourmail.com");
+    await page.fill("#login-password", "wonderland");
+    await page.press("#login-password", "Enter");
+    await page.waitForTimeout(300);
+    assert.equal(new URL(page.url()).search, "", `the form was submitted natively: ${page.url()}`);
+    assert.ok(await page.locator("#login-form button[type=submit]").isDisabled());
+    await context.close();
+  });
+
   test("every field has a label and every control is a real button", { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext();
     try {

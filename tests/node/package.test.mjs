@@ -259,6 +259,8 @@ async function logInOnDemoPage(demoUrl) {
   try {
     const page = await newPage(context);
     await page.goto(demoUrl);
+    // The page instantiates the wasm first; typing before it is wired would race it.
+    await page.waitForSelector("html[data-ready=true]", { timeout: 30_000 });
     await page.fill("#login-identity", "alice@yourmail.com");
     await page.fill("#login-password", "wonderland");
     await page.press("#login-password", "Enter");
