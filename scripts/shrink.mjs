@@ -16,10 +16,18 @@ const wasmPath = new URL("backendless_wasm_bg.wasm", pkg);
 const gluePath = new URL("backendless_wasm.js", pkg);
 const wasmOpt = new URL("node_modules/.bin/wasm-opt", root).pathname;
 
+// --strip-producers / --strip-target-features: custom sections only tools read (toolchain
+// versions, target features); the browser ignores them.
+// --low-memory-unused: lets wasm-opt fold constant offsets into loads and stores. Rust places the
+// 1 MiB stack below the data, so the first KiB is only ever reached by a stack overflow.
+const WASM_OPT_FLAGS = [
+  "--minify-imports-and-exports-and-modules",
+  "--strip-producers",
+  "--strip-target-features",
+  "--low-memory-unused",
+];
 const mapping = JSON.parse(
-  execFileSync(wasmOpt, [wasmPath.pathname, "-Oz", "--minify-imports-and-exports-and-modules", "-o", wasmPath.pathname], {
-    encoding: "utf8",
-  }),
+  execFileSync(wasmOpt, [wasmPath.pathname, "-Oz", ...WASM_OPT_FLAGS, "-o", wasmPath.pathname], { encoding: "utf8" }),
 );
 
 let glue = readFileSync(gluePath, "utf8");
