@@ -120,11 +120,13 @@ pub fn restore_password(base: &str, identity: &str, token: Option<&str>) -> Call
 /// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
 /// leading or trailing whitespace (fetch would reject anything else).
 pub fn is_header_value(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-        && !value.starts_with([' ', '\t'])
-        && !value.ends_with([' ', '\t'])
+    let bytes = value.as_bytes();
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    bytes
+        .iter()
+        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+        && !blank(bytes.first())
+        && !blank(bytes.last())
 }
 
 /// JavaScript's `encodeURIComponent`: every byte of the UTF-8 form is percent-encoded except

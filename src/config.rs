@@ -53,12 +53,12 @@ impl AppConfig {
 
     /// Validates a custom domain: it must be an absolute http(s) URL with a host.
     pub fn with_domain(domain: &str) -> Result<AppConfig, BackendlessError> {
-        let trimmed = domain.trim_end_matches('/');
+        let trimmed = without_trailing_slashes(domain);
         let rest = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"));
         match rest {
-            Some(host) if !host.is_empty() && !host.contains(is_space_or_control) => {
+            Some(host) if !host.is_empty() && !host.bytes().any(is_space_or_control) => {
                 Ok(AppConfig::Domain { domain: trimmed.into() })
             }
             _ => Err(BackendlessError::argument(
@@ -77,7 +77,7 @@ impl AppConfig {
     pub fn base_url(&self, server_url: &str) -> String {
         match self {
             AppConfig::Keys { app_id, api_key } => {
-                let server = server_url.trim_end_matches('/');
+                let server = without_trailing_slashes(server_url);
                 let mut url =
                     String::with_capacity(server.len() + app_id.len() + api_key.len() + 2);
                 url.push_str(server);
@@ -132,13 +132,25 @@ pub fn normalize_server_url(url: &str) -> Result<String, BackendlessError> {
 fn is_path_segment(value: &str) -> bool {
     !value.is_empty()
         && !value
-            .chars()
-            .any(|c| matches!(c, '/' | '?' | '#' | '%' | '\\') || is_space_or_control(c))
+            .bytes()
+            .any(|b| matches!(b, b'/' | b'?' | b'#' | b'%' | b'\\') || is_space_or_control(b))
 }
 
-/// ASCII spaces and control characters (a check that needs no Unicode tables in the wasm).
-fn is_space_or_control(c: char) -> bool {
-    c <= ' ' || c == '\u{7f}'
+// The checks below look at bytes, not chars: every character they look for is ASCII, and a
+// UTF-8 byte of a non-ASCII character is never ASCII, so the answers are the same without
+// pulling char decoding into the wasm.
+
+/// ASCII spaces and control characters.
+fn is_space_or_control(b: u8) -> bool {
+    b <= b' ' || b == 0x7f
+}
+
+/// `text` without its trailing `/`s.
+fn without_trailing_slashes(mut text: &str) -> &str {
+    while let Some(rest) = text.strip_suffix("/") {
+        text = rest;
+    }
+    text
 }
 
 #[cfg(test)]

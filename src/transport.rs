@@ -205,7 +205,8 @@ pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
 
 /// Maps status and body text to the call's result.
 fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
-    let parsed = if text.trim().is_empty() {
+    // Same as `text.trim().is_empty()`, without the backwards char decoding trim needs.
+    let parsed = if text.chars().all(char::is_whitespace) {
         Ok(JsValue::NULL)
     } else {
         JSON::parse(text)
