@@ -47,6 +47,8 @@ for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   step "node: $check" node --test --test-concurrency=1 "$check"
 done
+# The official backendless client against the local server (it starts its own binary).
+step "node: official client vs local server" node --test emulator/tests/official-client.mjs
 stop_fault_server
 stop_emulator
 

@@ -56,7 +56,7 @@ pub struct Auth {
 
 /// A fresh token with its stored digest.
 fn new_token() -> Result<(String, crate::ids::TokenDigest), ApiError> {
-    let token = new_uuid().map_err(|error| {
+    let token = crate::ids::new_token().map_err(|error| {
         tracing::error!(%error, "no token");
         ApiError::internal()
     })?;

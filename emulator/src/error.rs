@@ -35,6 +35,15 @@ impl ApiError {
         )
     }
 
+    /// 0 / 403: a control endpoint called from a page that is not on this machine.
+    pub fn foreign_origin() -> Self {
+        Self::new(
+            0,
+            StatusCode::FORBIDDEN,
+            "The /__emulator control endpoints accept only pages served from 127.0.0.1, localhost or [::1]",
+        )
+    }
+
     /// 0 / 404: no such endpoint.
     pub fn unknown_endpoint(method: &str, path: &str) -> Self {
         Self::new(

@@ -10,12 +10,23 @@ pub type TokenDigest = [u8; 32];
 #[error("the OS random number generator failed: {0}")]
 pub struct RandomnessError(String);
 
-/// A fresh random version-4 UUID in upper case, e.g. `2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C`.
+/// A fresh random version-4 UUID in upper case, e.g. `2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C`
+/// (objectIds).
 pub fn new_uuid() -> Result<String, RandomnessError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
+    let mut bytes = random_bytes::<16>()?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    Ok(uuid_form(&bytes))
+}
+
+/// A fresh user-token: 128 random bits in the upper-case UUID form clients expect. Unlike
+/// [`new_uuid`] no bits are spent on a version and variant, so all 128 are secret.
+pub fn new_token() -> Result<String, RandomnessError> {
+    Ok(uuid_form(&random_bytes::<16>()?))
+}
+
+/// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` in upper-case hex.
+fn uuid_form(bytes: &[u8; 16]) -> String {
     let mut text = String::with_capacity(36);
     for (index, byte) in bytes.iter().enumerate() {
         if matches!(index, 4 | 6 | 8 | 10) {
@@ -23,7 +34,7 @@ pub fn new_uuid() -> Result<String, RandomnessError> {
         }
         text.push_str(&format!("{byte:02X}"));
     }
-    Ok(text)
+    text
 }
 
 /// Fresh random bytes, e.g. for a password salt.
@@ -41,6 +52,28 @@ pub fn token_digest(token: &str) -> TokenDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_is_upper_case_uuid_form_with_no_fixed_bits() {
+        let tokens: Vec<String> = (0..64).map(|_| new_token().unwrap()).collect();
+        for token in &tokens {
+            let groups: Vec<&str> = token.split('-').collect();
+            assert_eq!(
+                groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+                vec![8, 4, 4, 4, 12]
+            );
+            assert!(token
+                .chars()
+                .all(|c| c == '-' || c.is_ascii_digit() || ('A'..='F').contains(&c)));
+        }
+        // With 64 tokens, a version nibble fixed at '4' would show; random ones vary.
+        let version_digits: std::collections::HashSet<char> =
+            tokens.iter().filter_map(|t| t.chars().nth(14)).collect();
+        assert!(
+            version_digits.len() > 1,
+            "the version position is not random: {version_digits:?}"
+        );
+    }
 
     #[test]
     fn uuid_is_upper_case_v4_and_unique() {

@@ -449,3 +449,68 @@ fn seed_user_already_existing_is_left_as_is_and_db_file_persists() {
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn control_endpoints_refuse_pages_from_other_origins() {
+    let server = Server::start(&["--seed-user", "alice@yourmail.com:wonderland"]);
+    // A website open in the developer's browser must not reset the data: refused before it runs,
+    // even for a body-less POST that CORS alone would let through.
+    for origin in [
+        "https://evil.example",
+        "http://127.0.0.1.evil.example",
+        "null",
+    ] {
+        let reply = server.request("POST", "/__emulator/reset", &[("origin", origin)], None);
+        assert_eq!(reply.status, 403, "{origin}: {}", reply.body);
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            None,
+            "{origin}"
+        );
+        let preflight = server.request(
+            "OPTIONS",
+            "/__emulator/requests",
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "DELETE"),
+            ],
+            None,
+        );
+        assert_eq!(preflight.status, 403, "{origin}");
+    }
+    server.login("alice@yourmail.com", "wonderland");
+    let log = server.request(
+        "GET",
+        "/__emulator/requests",
+        &[("origin", "https://evil.example")],
+        None,
+    );
+    assert_eq!(
+        log.status, 403,
+        "the request log is not readable from elsewhere"
+    );
+
+    // Pages on this machine (the browser tests, the demo) and clients without an Origin work.
+    let reply = server.request(
+        "GET",
+        "/__emulator/requests",
+        &[("origin", "http://127.0.0.1:41234")],
+        None,
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:41234")
+    );
+    assert_eq!(reply.header("vary"), Some("origin"));
+    assert_eq!(server.get("/__emulator/requests").status, 200);
+    // The Backendless API itself stays open to every origin, like the hosted service.
+    let api = server.request(
+        "GET",
+        &format!("{APP}/users/isvalidusertoken/X"),
+        &[("origin", "https://evil.example")],
+        None,
+    );
+    assert_eq!(api.status, 200);
+    assert_eq!(api.header("access-control-allow-origin"), Some("*"));
+}

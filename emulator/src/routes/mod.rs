@@ -100,6 +100,18 @@ pub fn user_token(headers: &HeaderMap) -> Option<&str> {
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // The control endpoints can reset data and read the request log, so a page from elsewhere
+    // (any website open in the developer's browser) must not reach them: CORS alone would not
+    // stop a body-less "simple" POST from running, hence the refusal before anything runs.
+    let control = is_control_path(parts.uri.path());
+    let allow_origin = if control {
+        match control_origin(&parts.headers) {
+            Ok(origin) => origin,
+            Err(error) => return error.into_response(),
+        }
+    } else {
+        Some(HeaderValue::from_static("*"))
+    };
     let mut response = if parts.method == Method::OPTIONS {
         preflight(&parts.headers)
     } else {
@@ -117,11 +129,87 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             Err(_) => ApiError::body_too_large(MAX_BODY_BYTES).into_response(),
         }
     };
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    if let Some(origin) = allow_origin {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    if control {
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("origin"));
+    }
     response
+}
+
+fn is_control_path(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    first == "__emulator"
+}
+
+/// The `Access-Control-Allow-Origin` for a control request: the origin itself when it is this
+/// machine, else refused. Without an `Origin` header the caller is not a cross-origin page
+/// (curl, Node, test harnesses), so the usual `*` is harmless.
+fn control_origin(headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(Some(HeaderValue::from_static("*")));
+    };
+    match origin.to_str() {
+        Ok(text) if is_loopback_origin(text) => Ok(Some(origin.clone())),
+        _ => Err(ApiError::foreign_origin()),
+    }
+}
+
+/// `http(s)://127.0.0.1[:port]`, `localhost` or `[::1]`, and nothing else.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = match rest.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            host
+        }
+        _ => rest,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_a_loopback_origin() {
+        for good in [
+            "http://127.0.0.1:8080",
+            "http://localhost:5173",
+            "https://localhost",
+            "http://[::1]:3000",
+            "http://127.0.0.1",
+        ] {
+            assert!(is_loopback_origin(good), "{good}");
+        }
+        for bad in [
+            "https://evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example:80",
+            "null",
+            "http://10.0.0.2:8080",
+            "http://[::1]evil",
+            "file://",
+            "http://localhost:80/x",
+        ] {
+            assert!(!is_loopback_origin(bad), "{bad}");
+        }
+        assert!(is_control_path("/__emulator/reset"));
+        assert!(!is_control_path("/api/users/login"));
+        assert!(!is_control_path("/__emulatorx/reset"));
+    }
 }
 
 /// Answers a CORS preflight for any path.
