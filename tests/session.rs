@@ -318,6 +318,25 @@ async fn another_tab_logging_in_is_followed_here() {
 }
 
 #[wasm_bindgen_test]
+async fn the_item_deleted_by_another_tab_mid_session_ends_a_shared_session() {
+    fresh_page();
+    logged_in_user(true).await;
+    let listener = ListenerLog::subscribe();
+
+    local_storage().remove_item(&storage_key()).unwrap();
+    dispatch_storage_event(&storage_key(), None);
+
+    assert_eq!(current_token(), None);
+    assert_eq!(listener.ids(), ["null"]);
+    clear_requests().await;
+    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert!(user.is_null());
+    assert!(requests().await.is_empty(), "nothing left to restore");
+}
+
+#[wasm_bindgen_test]
 async fn another_tab_cannot_end_a_memory_only_session() {
     fresh_page();
     let (_, _, user) = logged_in_user(false).await;
