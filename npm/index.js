@@ -64,10 +64,11 @@ export const UserService = Object.freeze({
   },
 });
 
+// One wasm export serves the three (op 0, 1, 2: see src/js/local_cache.rs).
 export const LocalCache = Object.freeze({
-  get: wasm.cacheGet,
-  set: wasm.cacheSet,
-  remove: wasm.cacheRemove,
+  get: (key) => wasm.cache(0, key),
+  set: (key, value) => wasm.cache(1, key, value),
+  remove: (key) => wasm.cache(2, key),
 });
 
 /** `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`. */

@@ -2,7 +2,7 @@
 //! Nothing here decides anything; the rules live in [`crate::session`], [`crate::api`] and
 //! [`crate::config`].
 //!
-//! The raw exports have flat names (`initApp`, `login`, `cacheGet`, …); the npm entry module
+//! The raw exports have flat names (`initApp`, `login`, `cache`, …); the npm entry module
 //! assembles them into `Backendless`, `Backendless.UserService` and `Backendless.LocalCache`.
 
 pub mod backendless;
