@@ -82,7 +82,7 @@ export function initApp(appIdOrDomain, apiKey) {
  * initialises the app with the emulator's defaults unless ids are given.
  */
 export function connectEmulator(url = "http://127.0.0.1:8200", appId = "LOCAL-APP-ID", apiKey = "LOCAL-API-KEY") {
-  wasm.setServerURL(url);
+  wasm.serverURL(true, url);
   return initApp(appId, apiKey);
 }
 
@@ -92,11 +92,12 @@ const Backendless = {
   UserService,
   LocalCache,
   Async,
+  // One wasm export reads (false) and sets (true) it.
   get serverURL() {
-    return wasm.getServerURL();
+    return wasm.serverURL(false);
   },
   set serverURL(url) {
-    wasm.setServerURL(url);
+    wasm.serverURL(true, url);
   },
 };
 

@@ -119,13 +119,15 @@ impl AppConfig {
     }
 }
 
+/// The error message for a `serverURL` that is not an absolute http(s) URL.
+pub const BAD_SERVER_URL: &str =
+    "serverURL must be an absolute URL starting with http:// or https://";
+
 /// Validates a `serverURL`: an absolute http(s) URL. Trailing slashes are dropped.
 pub fn normalize_server_url(url: &str) -> Result<String, BackendlessError> {
     match AppConfig::with_domain(url) {
         Ok(AppConfig::Domain { domain }) => Ok(domain),
-        _ => Err(BackendlessError::argument(
-            "serverURL must be an absolute URL starting with http:// or https://",
-        )),
+        _ => Err(BackendlessError::argument(BAD_SERVER_URL)),
     }
 }
 

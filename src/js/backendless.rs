@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{error_to_js, replace_app, transition, App, SERVER_URL};
 use crate::cache::{browser_storage, LocalCache};
-use crate::config::{normalize_server_url, AppConfig};
+use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::session::{Event, Session};
 
@@ -64,28 +64,39 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
     ))
 }
 
-/// `Backendless.serverURL` (read).
-#[wasm_bindgen(js_name = getServerURL)]
-pub fn server_url() -> String {
-    SERVER_URL.with(|url| {
-        url.borrow()
-            .as_deref()
-            .unwrap_or(crate::config::DEFAULT_SERVER_URL)
-            .into()
-    })
+/// `Backendless.serverURL`: read (`set` false) or set to `url` (`set` true; an absolute http(s)
+/// URL, taking effect for the next call). Answers the current value either way. One export for
+/// the getter and the setter keeps the wasm smaller.
+#[wasm_bindgen(js_name = serverURL)]
+pub fn server_url_property(set: bool, url: JsValue) -> Result<JsValue, JsValue> {
+    if set {
+        let normalized = url
+            .as_string()
+            .ok_or_else(|| BackendlessError::argument(BAD_SERVER_URL))
+            .and_then(|text| normalize_server_url(&text))
+            .map_err(error_to_js)?;
+        SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
+    }
+    Ok(SERVER_URL.with(|url| {
+        JsValue::from_str(
+            url.borrow()
+                .as_deref()
+                .unwrap_or(crate::config::DEFAULT_SERVER_URL),
+        )
+    }))
 }
 
-/// `Backendless.serverURL = url`: an absolute http(s) URL; takes effect for the next call.
-#[wasm_bindgen(js_name = setServerURL)]
+/// `Backendless.serverURL` (read).
+pub fn server_url() -> String {
+    server_url_property(false, JsValue::UNDEFINED)
+        .ok()
+        .and_then(|url| url.as_string())
+        .unwrap_or_default()
+}
+
+/// `Backendless.serverURL = url`.
 pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
-    let text = url.as_string().ok_or_else(|| {
-        error_to_js(BackendlessError::argument(
-            "serverURL must be an absolute URL starting with http:// or https://",
-        ))
-    })?;
-    let normalized = normalize_server_url(&text).map_err(error_to_js)?;
-    SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
-    Ok(())
+    server_url_property(true, url).map(drop)
 }
 
 /// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
