@@ -136,14 +136,19 @@ function serverLoad() {
 }
 
 // ---- assemble -------------------------------------------------------------------------------------
+/** A figure scripts/bench.sh saved in target/bench/ (so the report can be rewritten on its own). */
+function saved(name) {
+  const file = join(ROOT, "target/bench", name);
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : "?";
+}
 const m = machine();
 const officialVersion = JSON.parse(readFileSync(join(ROOT, "node_modules/backendless/package.json"), "utf8")).version;
 const values = {
   date: results.date.replace("T", " ").replace(/\.\d+Z$/, " UTC"),
   seconds: fmt(results.seconds, 0),
   ...m,
-  loadStart: env.BENCH_LOAD_START ?? "?",
-  loadEnd: env.BENCH_LOAD_END ?? "?",
+  loadStart: env.BENCH_LOAD_START ?? saved("load-before.txt"),
+  loadEnd: env.BENCH_LOAD_END ?? saved("load-after.txt"),
   browser: results.browser,
   node: process.version,
   officialVersion,

@@ -18,7 +18,8 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 out=target/bench
 mkdir -p "$out"
 export BENCH_RESULTS=$out/results.json BENCH_SERVER_LOAD_FILE=$out/server-load.md
-rm -f "$BENCH_RESULTS" "$BENCH_SERVER_LOAD_FILE"
+rm -f "$BENCH_RESULTS" "$BENCH_SERVER_LOAD_FILE" "$out/load-before.txt" "$out/load-after.txt"
+echo "$BENCH_LOAD_START" > "$out/load-before.txt"
 
 # 5. The local server's load benchmark (emulator/benches/load.rs, written with the server): it
 # starts its own server and prints a Markdown table on stdout.
@@ -41,6 +42,7 @@ echo "=== SDK measurements (local server $EMULATOR_URL, pid $EMULATOR_PID)"
 EMULATOR_URL=$EMULATOR_URL BENCH_APP_ID=BENCH-APP BENCH_API_KEY=BENCH-KEY \
   BENCH_LOGIN=bench@example.com BENCH_PASSWORD=benchpass node bench/run.mjs
 export BENCH_LOAD_END; BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "$BENCH_LOAD_END" > "$out/load-after.txt"
 stop_emulator
 
 echo
