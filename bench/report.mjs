@@ -95,9 +95,9 @@ function latencyTables() {
     const r = l.ratios;
     parts.push("");
     parts.push(md(["ratio", "median", "p95"], [
-      ["ours / bare fetch", `${fmt(r.oursOverFetchMedian)}×`, `${fmt(r.oursOverFetchP95)}×`],
-      ["ours / official", `${fmt(r.oursOverOfficialMedian)}×`, `${fmt(r.oursOverOfficialP95)}×`],
-      ["official / bare fetch", `${fmt(r.officialOverFetchMedian)}×`, ""],
+      ["ours / bare fetch", `${fmt(r.oursOverFetchMedian, 3)}×`, `${fmt(r.oursOverFetchP95, 3)}×`],
+      ["ours / official", `${fmt(r.oursOverOfficialMedian, 3)}×`, `${fmt(r.oursOverOfficialP95, 3)}×`],
+      ["official / bare fetch", `${fmt(r.officialOverFetchMedian, 3)}×`, ""],
     ], ["l"]));
     parts.push("");
   }

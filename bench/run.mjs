@@ -296,8 +296,8 @@ function printAll(size, summary, requests, isolated) {
       out.push(`  ${LABEL[name].padEnd(20)}  ${p ? p.map((v) => fmt(v, 3)).join(" / ") : "n/a"}`);
     }
     const r = l.ratios;
-    out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian)}× median, ${fmt(r.oursOverFetchP95)}× p95 (goal ≤ 1.05×); ` +
-      `ours/official: ${fmt(r.oursOverOfficialMedian)}× median, ${fmt(r.oursOverOfficialP95)}× p95 (goal < 1)`);
+    out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian, 3)}× median, ${fmt(r.oursOverFetchP95, 3)}× p95 (goal ≤ 1.05×); ` +
+      `ours/official: ${fmt(r.oursOverOfficialMedian, 3)}× median, ${fmt(r.oursOverOfficialP95, 3)}× p95 (goal < 1)`);
     out.push("");
   }
   out.push(`3. Start-up: import start → initApp done / → getCurrentUser() resolved (stored session), ` +
