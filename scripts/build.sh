@@ -6,8 +6,12 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/bootstrap.sh" >&2; exit 1; }
 
-# Panic locations embed source paths; keep only the part after the registry/checkout prefix.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/= --remap-path-prefix=$PWD/="
+# Panic locations embed source paths; keep only the part after the registry index (its
+# hashed directory name included) or checkout prefix.
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap="--remap-path-prefix=$registry/= --remap-path-prefix=$PWD/="
+for index in "$registry"/*/; do remap="$remap --remap-path-prefix=$index="; done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap"
 # Build into a private directory and swap it in at the end, so a page or test reading pkg/ never
 # sees a half-written package (nor one half-shrunk by a concurrent build).
 out="target/pkg-build-$$"
