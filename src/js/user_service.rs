@@ -51,13 +51,13 @@ impl Op {
     }
 }
 
-/// Starts `op` (or rejects with the argument error) as a Promise.
+/// Starts `op` as a Promise, or answers one already rejected with the argument error (no
+/// future needed for that).
 fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
-    let prepared = op.and_then(|op| Ok((op, call_options(options)?)));
-    promise(Box::pin(async move {
-        let (op, options) = prepared?;
-        run(op, options).await
-    }))
+    match op.and_then(|op| Ok((op, call_options(options)?))) {
+        Ok((op, options)) => promise(Box::pin(run(op, options))),
+        Err(error) => Promise::reject(&error_to_js(error)),
+    }
 }
 
 /// The engine: describe, send, apply the session rule, answer.
