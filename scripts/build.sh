@@ -11,7 +11,11 @@ command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/bootstra
 registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
 remap="--remap-path-prefix=$registry/= --remap-path-prefix=$PWD/="
 for index in "$registry"/*/; do remap="$remap --remap-path-prefix=$index="; done
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap"
+# opt-level "z" leaves LLVM's inliner almost off; letting it inline a little more gives code that
+# wasm-opt then shrinks further (measured: thresholds 30-200 all smaller than the default, 45 best,
+# -345 B gzip). An LLVM option: a toolchain without it fails the build loudly.
+inline="-C llvm-args=-inline-threshold=45"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline"
 # Build into a private directory and swap it in at the end, so a page or test reading pkg/ never
 # sees a half-written package (nor one half-shrunk by a concurrent build).
 out="target/pkg-build-$$"
