@@ -5,9 +5,6 @@
 //! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
 //! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -30,77 +27,59 @@ pub struct CallOptions {
     pub signal: Option<AbortSignal>,
 }
 
-/// Why our controller fired.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Cancel {
-    None,
-    Timeout,
-    Aborted,
-}
-
 /// Arms the timeout and the caller's signal; disarms both when dropped.
+///
+/// Both fire the same callback, which aborts our controller; which of them it was is read off
+/// the signals afterwards (see [`Guard::failure`]), so no state is shared with the callback.
 struct Guard {
     controller: AbortController,
-    cancel: Rc<Cell<Cancel>>,
+    caller: Option<AbortSignal>,
     timer: Option<i32>,
-    _on_timeout: Option<Closure<dyn FnMut()>>,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    on_cancel: Closure<dyn FnMut()>,
 }
 
 impl Guard {
     fn arm(options: &CallOptions) -> Result<Guard, BackendlessError> {
         let controller = AbortController::new().map_err(|_| BackendlessError::network())?;
-        let cancel = Rc::new(Cell::new(Cancel::None));
-        let mut guard = Guard {
-            controller,
-            cancel,
-            timer: None,
-            _on_timeout: None,
-            caller: None,
+        let caller = options.signal.clone();
+        if caller.as_ref().is_some_and(AbortSignal::aborted) {
+            return Err(BackendlessError::aborted());
+        }
+        let on_cancel = {
+            let controller = controller.clone();
+            Closure::<dyn FnMut()>::new(move || controller.abort())
         };
-        if let Some(signal) = &options.signal {
-            if signal.aborted() {
-                return Err(BackendlessError::aborted());
-            }
-            let (controller, cancel) = (guard.controller.clone(), guard.cancel.clone());
-            let on_abort = Closure::<dyn FnMut()>::new(move || {
-                cancel.set(Cancel::Aborted);
-                controller.abort();
-            });
-            let _ =
-                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            guard.caller = Some((signal.clone(), on_abort));
+        let callback = on_cancel.as_ref().unchecked_ref();
+        if let Some(signal) = &caller {
+            let _ = signal.add_event_listener_with_callback("abort", callback);
         }
         let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-        if timeout > 0 {
-            let (controller, cancel) = (guard.controller.clone(), guard.cancel.clone());
-            let on_timeout = Closure::<dyn FnMut()>::new(move || {
-                if cancel.get() == Cancel::None {
-                    cancel.set(Cancel::Timeout);
-                }
-                controller.abort();
-            });
-            let timeout = i32::try_from(timeout).unwrap_or(i32::MAX);
-            let timer = web_sys::window().and_then(|window| {
-                window
-                    .set_timeout_with_callback_and_timeout_and_arguments_0(
-                        on_timeout.as_ref().unchecked_ref(),
-                        timeout,
-                    )
-                    .ok()
-            });
-            guard.timer = timer;
-            guard._on_timeout = Some(on_timeout);
-        }
-        Ok(guard)
+        let timer = match (timeout, web_sys::window()) {
+            (0, _) | (_, None) => None,
+            (timeout, Some(window)) => window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    callback,
+                    i32::try_from(timeout).unwrap_or(i32::MAX),
+                )
+                .ok(),
+        };
+        Ok(Guard {
+            controller,
+            caller,
+            timer,
+            on_cancel,
+        })
     }
 
     /// The error for a failed fetch or body read: ours if we cancelled, else the network's.
+    /// The caller's abort wins over our timeout, whichever came first.
     fn failure(&self) -> BackendlessError {
-        match self.cancel.get() {
-            Cancel::Timeout => BackendlessError::timeout(),
-            Cancel::Aborted => BackendlessError::aborted(),
-            Cancel::None => BackendlessError::network(),
+        if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
+            BackendlessError::aborted()
+        } else if self.controller.signal().aborted() {
+            BackendlessError::timeout()
+        } else {
+            BackendlessError::network()
         }
     }
 }
@@ -110,9 +89,11 @@ impl Drop for Guard {
         if let (Some(timer), Some(window)) = (self.timer, web_sys::window()) {
             window.clear_timeout_with_handle(timer);
         }
-        if let Some((signal, on_abort)) = &self.caller {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        if let Some(signal) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback(
+                "abort",
+                self.on_cancel.as_ref().unchecked_ref(),
+            );
         }
     }
 }
