@@ -20,7 +20,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::cache::LocalCache;
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
 use crate::error::BackendlessError;
-use crate::session::{Effects, Event, Session};
+use crate::session::{Event, Session};
 use crate::transport::CallOptions;
 
 /// The app set up by `initApp`.
@@ -91,26 +91,22 @@ pub(crate) fn next_id() -> u32 {
 pub(crate) fn transition(
     started: Option<u32>,
     event: Event<JsValue>,
-) -> Result<Effects, BackendlessError> {
+) -> Result<(), BackendlessError> {
     if started.is_some_and(|g| g != generation()) {
-        return Ok(Effects {
-            storage: crate::session::StorageChange::Keep,
-            notify: false,
-            restore: false,
-        });
+        return Ok(());
     }
-    let (effects, user) = with_app(|app| {
+    let (notify_now, restore, user) = with_app(|app| {
         let effects = app.session.apply(event);
         app.cache.apply(&effects.storage);
-        (effects, app.session.user.clone())
+        (effects.notify, effects.restore, app.session.user.clone())
     })?;
-    if effects.notify {
+    if notify_now {
         notify(&user.unwrap_or(JsValue::NULL));
     }
-    if effects.restore {
+    if restore {
         let _ = user_service::start_restore(false, CallOptions::default());
     }
-    Ok(effects)
+    Ok(())
 }
 
 pub(crate) fn add_listener(callback: Function) -> u32 {
