@@ -16,6 +16,7 @@ use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::AppConfig;
+use crate::property;
 use crate::session::{StorageChange, StoredSession};
 
 /// Map key: `true` when the session is to survive a reload.
@@ -149,7 +150,7 @@ impl LocalCache {
 
     /// `LocalCache.get(key)`: the stored value, or `undefined`.
     pub fn get(&self, key: &str) -> JsValue {
-        Reflect::get(&self.read_map(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+        property::get(&self.read_map(), key)
     }
 
     /// `LocalCache.set(key, value)`. Fails (nothing written) when the value cannot be turned
@@ -181,9 +182,7 @@ impl LocalCache {
     /// Carries out a session transition's storage change.
     pub fn apply(&self, change: &StorageChange) {
         let map = self.read_map();
-        let set = |name: &str, value: JsValue| {
-            let _ = Reflect::set(&map, &JsValue::from_str(name), &value);
-        };
+        let set = |name: &str, value: JsValue| property::set(&map, name, &value);
         match change {
             StorageChange::Keep => return,
             StorageChange::Write(session) => {
@@ -215,9 +214,8 @@ impl LocalCache {
 
 fn session_of(map: &Object) -> StoredSession {
     let string = |name: &str| {
-        Reflect::get(map, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.as_string())
+        property::get(map, name)
+            .as_string()
             .filter(|s| !s.is_empty())
     };
     // A stored token that could not even travel as a header is garbage, not a session.

@@ -11,8 +11,8 @@
 //!   operation), [`error`] (error kinds and server-code mapping), [`session`] (the session
 //!   transition table);
 //! - a thin browser layer: [`transport`] (fetch), [`cache`] (the `Backendless_{appId}` map in
-//!   localStorage), [`user`] (reading the JS user object) and [`js`] (the `#[wasm_bindgen]`
-//!   surface: `initApp`, `UserService`, `LocalCache`).
+//!   localStorage), [`user`] (reading the JS user object), [`property`] (JS properties by name)
+//!   and [`js`] (the `#[wasm_bindgen]` surface: `initApp`, `UserService`, `LocalCache`).
 //!
 //! From JavaScript:
 //! ```js
@@ -37,6 +37,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod js;
+pub mod property;
 pub mod session;
 pub mod transport;
 pub mod user;

@@ -5,13 +5,14 @@
 //! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
 //! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
 
-use js_sys::{Object, Reflect, JSON};
+use js_sys::{Object, JSON};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::api::Call;
 use crate::error::BackendlessError;
+use crate::property;
 
 const BAD_URL: &str = "Bad request URL: check serverURL and initApp";
 const BAD_TOKEN: &str = "The user-token is not a valid header value";
@@ -124,30 +125,27 @@ fn build_request(
     body: Option<&str>,
     signal: &AbortSignal,
 ) -> Result<web_sys::Request, BackendlessError> {
-    let set = |target: &Object, name: &str, value: &JsValue| {
-        let _ = Reflect::set(target, &JsValue::from_str(name), value);
-    };
     let headers = Object::new();
     if call.json_body {
-        set(
+        property::set(
             &headers,
             "Content-Type",
             &JsValue::from_str("application/json"),
         );
     }
     if let Some(token) = &call.token {
-        set(
+        property::set(
             &headers,
             "user-token",
             &JsValue::from_str(checked_token(token)?),
         );
     }
     let init = Object::new();
-    set(&init, "method", &JsValue::from_str(call.method.as_str()));
-    set(&init, "headers", &headers);
-    set(&init, "signal", signal);
+    property::set(&init, "method", &JsValue::from_str(call.method.as_str()));
+    property::set(&init, "headers", &headers);
+    property::set(&init, "signal", signal);
     if let (true, Some(body)) = (call.json_body, body) {
-        set(&init, "body", &JsValue::from_str(body));
+        property::set(&init, "body", &JsValue::from_str(body));
     }
     web_sys::Request::new_with_str_and_init(&call.url, init.unchecked_ref())
         .map_err(|_| BackendlessError::argument(BAD_URL))
@@ -199,13 +197,11 @@ fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
     }
     let body = parsed.unwrap_or(JsValue::NULL);
     // The official client also accepts the error under `errorData`.
-    let nested = js_sys::Reflect::get(&body, &JsValue::from_str("errorData"))
-        .ok()
-        .filter(JsValue::is_object);
+    let nested = Some(property::get(&body, "errorData")).filter(JsValue::is_object);
     let source = nested.as_ref().unwrap_or(&body);
     let field = |name: &str| {
         if source.is_object() {
-            js_sys::Reflect::get(source, &JsValue::from_str(name)).ok()
+            Some(property::get(source, name))
         } else {
             None
         }

@@ -1,17 +1,16 @@
 //! The user object: a plain JS object that keeps every property the server sent (custom
 //! columns included). The SDK only reads `objectId` and `user-token` from it.
 
-use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use crate::cache::USER_TOKEN;
+use crate::property;
 
 fn string_property(user: &JsValue, name: &str) -> Option<String> {
     if !user.is_object() {
         return None;
     }
-    Reflect::get(user, &JsValue::from_str(name))
-        .ok()?
+    property::get(user, name)
         .as_string()
         .filter(|s| !s.is_empty())
 }
@@ -33,9 +32,5 @@ pub fn token(user: &JsValue) -> Option<String> {
 
 /// Puts the session token on a user restored from `data/Users/{id}` (which answers without it).
 pub fn set_token(user: &JsValue, token: &str) {
-    let _ = Reflect::set(
-        user,
-        &JsValue::from_str(USER_TOKEN),
-        &JsValue::from_str(token),
-    );
+    property::set(user, USER_TOKEN, &JsValue::from_str(token));
 }

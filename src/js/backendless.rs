@@ -34,9 +34,7 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
 }
 
 fn property(object: &JsValue, name: &str) -> Option<String> {
-    js_sys::Reflect::get(object, &JsValue::from_str(name))
-        .ok()?
-        .as_string()
+    crate::property::get(object, name).as_string()
 }
 
 fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, BackendlessError> {

@@ -13,13 +13,14 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::cache::LocalCache;
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
 use crate::error::BackendlessError;
+use crate::property;
 use crate::session::{Event, Session};
 use crate::transport::CallOptions;
 
@@ -149,13 +150,9 @@ pub fn error_to_js(error: BackendlessError) -> JsValue {
     js.set_name(error.kind.js_name());
     let number = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
     let code = number(error.code.map(f64::from));
-    let _ = Reflect::set(&js, &JsValue::from_str("code"), &code);
-    let _ = Reflect::set(&js, &JsValue::from_str("statusCode"), &code);
-    let _ = Reflect::set(
-        &js,
-        &JsValue::from_str("status"),
-        &number(error.status.map(f64::from)),
-    );
+    property::set(&js, "code", &code);
+    property::set(&js, "statusCode", &code);
+    property::set(&js, "status", &number(error.status.map(f64::from)));
     js.into()
 }
 
@@ -169,8 +166,7 @@ pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, BackendlessEr
             "options must be an object like { timeout, signal }",
         ));
     }
-    let get =
-        |name: &str| Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let get = |name: &str| property::get(value, name);
     let timeout = get("timeout");
     let timeout_ms = if timeout.is_undefined() {
         None

@@ -5,7 +5,7 @@
 //! `{ timeout, signal }`. The exports only decode arguments into an [`Op`]; one engine,
 //! [`run`], describes the request, sends it and applies the session rule to the answer.
 
-use js_sys::{Function, Object, Promise, Reflect, JSON};
+use js_sys::{Function, Object, Promise, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -14,6 +14,7 @@ use super::{
 };
 use crate::api;
 use crate::error::{codes, BackendlessError};
+use crate::property;
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
@@ -129,12 +130,8 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<String, Backendles
         }
         (Some(l), Some(p)) => {
             let body = Object::new();
-            let _ = Reflect::set(&body, &JsValue::from_str("login"), &JsValue::from_str(&l));
-            let _ = Reflect::set(
-                &body,
-                &JsValue::from_str("password"),
-                &JsValue::from_str(&p),
-            );
+            property::set(&body, "login", &JsValue::from_str(&l));
+            property::set(&body, "password", &JsValue::from_str(&p));
             json_text(&body)
         }
         _ => Err(BackendlessError::argument(
