@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::AppConfig;
 use crate::property;
-use crate::session::{StorageChange, StoredSession};
+use crate::session::{Session, StorageChange, StoredSession};
 
 /// Map key: `true` when the session is to survive a reload.
 pub const STAY_LOGGED_IN: &str = "stayLoggedIn";
@@ -179,13 +179,13 @@ impl LocalCache {
         session_of(&self.parse(text))
     }
 
-    /// Carries out a session transition's storage change.
-    pub fn apply(&self, change: &StorageChange) {
+    /// Carries out a session transition's storage change; `session` is the session after it.
+    pub fn apply<U>(&self, change: &StorageChange, session: &Session<U>) {
         let map = self.read_map();
         let set = |name: &str, value: JsValue| property::set(&map, name, &value);
         match change {
             StorageChange::Keep => return,
-            StorageChange::Write(session) => {
+            StorageChange::Write => {
                 set(STAY_LOGGED_IN, JsValue::TRUE);
                 set(
                     USER_TOKEN,

@@ -98,7 +98,7 @@ pub(crate) fn transition(
     }
     let (notify_now, restore, user) = with_app(|app| {
         let effects = app.session.apply(event);
-        app.cache.apply(&effects.storage);
+        app.cache.apply(&effects.storage, &app.session);
         (effects.notify, effects.restore, app.session.user.clone())
     })?;
     if notify_now {
