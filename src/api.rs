@@ -9,7 +9,7 @@
 //! let call = api::is_valid_user_token("http://h/APP/KEY", "TOK");
 //! assert_eq!(call.method, Method::Get);
 //! assert_eq!(call.url, "http://h/APP/KEY/users/isvalidusertoken/TOK");
-//! assert_eq!(call.token.as_deref(), Some("TOK"));
+//! assert_eq!(call.token, Some("TOK"));
 //! ```
 
 /// HTTP methods the login protocol uses.
@@ -30,16 +30,22 @@ impl Method {
 
 /// A described request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
+pub struct Call<'a> {
     pub method: Method,
     pub url: String,
     /// True when a JSON body follows (and so `Content-Type: application/json`).
     pub json_body: bool,
-    /// Sent as the lowercase `user-token` header when present.
-    pub token: Option<String>,
+    /// Sent as the lowercase `user-token` header when present (borrowed from the session).
+    pub token: Option<&'a str>,
 }
 
-fn call(method: Method, base: &str, path: &[&str], json_body: bool, token: Option<&str>) -> Call {
+fn call<'a>(
+    method: Method,
+    base: &str,
+    path: &[&str],
+    json_body: bool,
+    token: Option<&'a str>,
+) -> Call<'a> {
     let mut url = String::with_capacity(base.len() + 48);
     url.push_str(base);
     for segment in path {
@@ -50,18 +56,18 @@ fn call(method: Method, base: &str, path: &[&str], json_body: bool, token: Optio
         method,
         url,
         json_body,
-        token: token.map(String::from),
+        token,
     }
 }
 
 /// `POST users/login` with body `{"login":…,"password":…}`. The official client sends a
 /// known token along even here.
-pub fn login(base: &str, token: Option<&str>) -> Call {
+pub fn login<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
     call(Method::Post, base, &["users", "login"], true, token)
 }
 
 /// `GET users/isvalidusertoken/{token}`, with the same token in the header.
-pub fn is_valid_user_token(base: &str, token: &str) -> Call {
+pub fn is_valid_user_token<'a>(base: &str, token: &'a str) -> Call<'a> {
     let encoded = encode_uri_component(token);
     call(
         Method::Get,
@@ -73,7 +79,7 @@ pub fn is_valid_user_token(base: &str, token: &str) -> Call {
 }
 
 /// `GET data/Users/{objectId}`: restores the user after a reload.
-pub fn find_user(base: &str, object_id: &str, token: Option<&str>) -> Call {
+pub fn find_user<'a>(base: &str, object_id: &str, token: Option<&'a str>) -> Call<'a> {
     let encoded = encode_uri_component(object_id);
     call(
         Method::Get,
@@ -85,17 +91,17 @@ pub fn find_user(base: &str, object_id: &str, token: Option<&str>) -> Call {
 }
 
 /// `GET users/logout`.
-pub fn logout(base: &str, token: Option<&str>) -> Call {
+pub fn logout<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
     call(Method::Get, base, &["users", "logout"], false, token)
 }
 
 /// `POST users/register` with the user's properties as the body.
-pub fn register(base: &str, token: Option<&str>) -> Call {
+pub fn register<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
     call(Method::Post, base, &["users", "register"], true, token)
 }
 
 /// `POST users/register/guest`, no body at all (so no Content-Type either).
-pub fn login_as_guest(base: &str, token: Option<&str>) -> Call {
+pub fn login_as_guest<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
     call(
         Method::Post,
         base,
@@ -106,7 +112,7 @@ pub fn login_as_guest(base: &str, token: Option<&str>) -> Call {
 }
 
 /// `GET users/restorepassword/{identity}`.
-pub fn restore_password(base: &str, identity: &str, token: Option<&str>) -> Call {
+pub fn restore_password<'a>(base: &str, identity: &str, token: Option<&'a str>) -> Call<'a> {
     let encoded = encode_uri_component(identity);
     call(
         Method::Get,
@@ -192,12 +198,9 @@ mod tests {
 
     #[test]
     fn known_token_travels_in_the_header() {
-        assert_eq!(login(BASE, Some("TOK")).token.as_deref(), Some("TOK"));
+        assert_eq!(login(BASE, Some("TOK")).token, Some("TOK"));
         assert_eq!(login(BASE, None).token, None);
-        assert_eq!(
-            is_valid_user_token(BASE, "TOK").token.as_deref(),
-            Some("TOK")
-        );
+        assert_eq!(is_valid_user_token(BASE, "TOK").token, Some("TOK"));
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Drop for Guard {
 /// Sends `call` with an optional JSON body text. Resolves with the parsed JSON answer
 /// (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx answer.
 pub async fn send(
-    call: &Call,
+    call: &Call<'_>,
     body: Option<&str>,
     options: &CallOptions,
 ) -> Result<JsValue, BackendlessError> {
@@ -121,7 +121,7 @@ pub async fn send(
 // The init and headers are plain objects (fetch accepts them): fewer bindings to ship than
 // RequestInit and Headers.
 fn build_request(
-    call: &Call,
+    call: &Call<'_>,
     body: Option<&str>,
     signal: &AbortSignal,
 ) -> Result<web_sys::Request, BackendlessError> {
@@ -133,7 +133,7 @@ fn build_request(
             &JsValue::from_str("application/json"),
         );
     }
-    if let Some(token) = &call.token {
+    if let Some(token) = call.token {
         property::set(
             &headers,
             "user-token",
@@ -163,11 +163,11 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
 
 /// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
-pub fn send_sync(call: &Call) -> Result<JsValue, BackendlessError> {
+pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     let xhr = web_sys::XmlHttpRequest::new().map_err(|_| BackendlessError::network())?;
     xhr.open_with_async(call.method.as_str(), &call.url, false)
         .map_err(|_| BackendlessError::argument(BAD_URL))?;
-    if let Some(token) = &call.token {
+    if let Some(token) = call.token {
         xhr.set_request_header("user-token", checked_token(token)?)
             .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
     }
