@@ -329,9 +329,12 @@ async fn the_item_deleted_by_another_tab_mid_session_ends_a_shared_session() {
     assert_eq!(current_token(), None);
     assert_eq!(listener.ids(), ["null"]);
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(JsValue::UNDEFINED, JsValue::UNDEFINED))
-        .await
-        .unwrap();
+    let user = resolve(user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert!(user.is_null());
     assert!(requests().await.is_empty(), "nothing left to restore");
 }
