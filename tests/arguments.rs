@@ -477,3 +477,67 @@ async fn rejected_init_app_keeps_the_previous_app() {
     assert_eq!(current_token(), get_string(&user, "user-token"));
     assert_eq!(backendless::server_url(), SERVER);
 }
+
+/// An object whose `toJSON` runs `inner` (Rust code calling the SDK) when JSON.stringify meets it.
+fn with_to_json(
+    inner: impl FnMut() -> Result<JsValue, JsValue> + 'static,
+) -> (JsValue, Closure<dyn FnMut() -> Result<JsValue, JsValue>>) {
+    let callback = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(inner);
+    let object = json("{}");
+    js_sys::Reflect::set(&object, &"toJSON".into(), callback.as_ref()).unwrap();
+    (object, callback)
+}
+
+#[wasm_bindgen_test]
+async fn user_code_calling_back_into_the_sdk_mid_call_gets_an_error_not_a_panic() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    let inner_errors = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+
+    // LocalCache.set stringifies the map while it holds the page state; the value's toJSON calls
+    // LocalCache.get, then initApp.
+    let seen = inner_errors.clone();
+    let (value, _keep) = with_to_json(move || {
+        let nested = local_cache::get("user-token".into());
+        let reinit = backendless::init_app(APP_ID.into(), API_KEY.into());
+        seen.borrow_mut()
+            .extend([nested.err(), reinit.err()].into_iter().flatten());
+        Ok("plain".into())
+    });
+    let result = local_cache::set("prefs".into(), value);
+
+    assert!(result.is_ok(), "the outer call completes: {result:?}");
+    let errors = inner_errors.borrow();
+    assert_eq!(errors.len(), 2, "both nested calls were refused");
+    for error in errors.iter() {
+        assert!(error.is_instance_of::<js_sys::Error>());
+        assert!(
+            get_string(error, "message").is_some_and(|m| m.contains("inside one of its own calls")),
+            "{error:?}"
+        );
+    }
+    assert_eq!(
+        local_cache::get("prefs".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("plain")
+    );
+
+    // A toJSON that throws the nested error on makes the outer call fail cleanly.
+    let (value, _keep) = with_to_json(|| local_cache::get("x".into()));
+    let error = local_cache::set("prefs".into(), value).unwrap_err();
+    assert_eq!(get_string(&error, "name").as_deref(), Some("TypeError"));
+
+    // The module is not poisoned.
+    let user = resolve(user_service::login(
+        email.as_str().into(),
+        PASSWORD.into(),
+        true.into(),
+        undef(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(get_string(&user, "email"), Some(email));
+}

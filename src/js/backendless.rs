@@ -29,8 +29,8 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
         session,
         restoring: None,
         _storage_listener: listener,
-    });
-    Ok(())
+    })
+    .map_err(error_to_js)
 }
 
 fn property(object: &JsValue, name: &str) -> Option<String> {

@@ -55,18 +55,28 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-/// Runs `f` on the app, or fails with "not initialized". The borrow never outlives `f`, so
-/// nothing called from JavaScript (listeners included) can find the state borrowed.
+/// Runs `f` on the app, or fails with "not initialized". The borrow never outlives `f`, and
+/// listeners are called after it ends. User code can still run inside `f` (a `toJSON` or getter
+/// met by JSON.stringify, an overridden storage method); if that code calls the SDK, the state is
+/// found borrowed and the inner call fails with a clear error instead of a panic.
 pub(crate) fn with_app<R>(f: impl FnOnce(&mut App) -> R) -> Result<R, BackendlessError> {
-    APP.with(|app| app.borrow_mut().as_mut().map(f))
-        .ok_or_else(BackendlessError::not_initialized)
+    APP.with(|app| {
+        let mut slot = app
+            .try_borrow_mut()
+            .map_err(|_| BackendlessError::reentrant())?;
+        slot.as_mut()
+            .map(f)
+            .ok_or_else(BackendlessError::not_initialized)
+    })
 }
 
-pub(crate) fn replace_app(app: App) {
-    next_generation();
+pub(crate) fn replace_app(app: App) -> Result<(), BackendlessError> {
     // Drop the old app (and its storage listener) outside the borrow.
-    let old = APP.with(|slot| slot.borrow_mut().replace(app));
+    let old = APP.with(|slot| slot.try_borrow_mut().map(|mut slot| slot.replace(app)));
+    let old = old.map_err(|_| BackendlessError::reentrant())?;
+    next_generation();
     drop(old);
+    Ok(())
 }
 
 pub(crate) fn generation() -> u32 {
