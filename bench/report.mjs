@@ -169,7 +169,7 @@ const values = {
   hotTable: hotTable(),
   localServer: localServerSection(),
   serverLoad: serverLoad(),
-  serverLoadCommand: env.BENCH_SERVER_LOAD_CMD ?? "not run",
+  serverLoadCommand: env.BENCH_SERVER_LOAD_CMD ?? saved("server-load-command.txt"),
 };
 let out = readFileSync(join(ROOT, "bench/BENCHMARKS.template.md"), "utf8");
 out = out.replace(/\{\{(\w+)\}\}/g, (whole, key) => {

@@ -18,13 +18,14 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 out=target/bench
 mkdir -p "$out"
 export BENCH_RESULTS=$out/results.json BENCH_SERVER_LOAD_FILE=$out/server-load.md
-rm -f "$BENCH_RESULTS" "$BENCH_SERVER_LOAD_FILE" "$out/load-before.txt" "$out/load-after.txt"
+rm -f "$BENCH_RESULTS" "$BENCH_SERVER_LOAD_FILE" "$out"/load-*.txt "$out/server-load-command.txt"
 echo "$BENCH_LOAD_START" > "$out/load-before.txt"
 
 # 5. The local server's load benchmark (emulator/benches/load.rs, written with the server): it
 # starts its own server and prints a Markdown table on stdout.
 server_secs=${BENCH_SERVER_SECS:-3}
 export BENCH_SERVER_LOAD_CMD="cargo bench -p backendless-emulator --profile server --bench load -- --secs $server_secs"
+echo "$BENCH_SERVER_LOAD_CMD" > "$out/server-load-command.txt"
 server_load_available() { [ -f emulator/benches/load.rs ] && grep -q 'name = "load"' emulator/Cargo.toml; }
 
 echo "=== build"
