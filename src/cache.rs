@@ -8,11 +8,14 @@
 //! - when localStorage is missing, throws (SecurityError) or is full (QuotaExceededError), the
 //!   map lives in memory for the rest of the page's life, with one console warning.
 //!
-//! The map is read from storage on every access, so a write by another tab is seen at once.
+//! The map is read from storage on every access, so a write by another tab is seen at once. Its
+//! text stays a JS string on the way from `getItem` to `JSON.parse` (it is never copied into
+//! Rust), which keeps `LocalCache.get` cheap.
 
 use std::cell::{Cell, RefCell};
 
 use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::AppConfig;
@@ -26,12 +29,29 @@ pub const USER_TOKEN: &str = "user-token";
 /// Map key: the objectId of the logged-in user.
 pub const CURRENT_USER_ID: &str = "current-user-id";
 
+#[wasm_bindgen]
+extern "C" {
+    /// The DOM `Storage`, bound here for a `getItem` whose answer stays a JS value.
+    #[wasm_bindgen(js_name = Storage)]
+    type RawStorage;
+
+    /// `storage.getItem(key)` left as a JS value (a string, or null).
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item_value(this: &RawStorage, key: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `JSON.parse(text)` of a JS string.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_value(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
 /// The cache map of one app.
 pub struct LocalCache {
     key: String,
+    /// The same name as a JS string, for the reads on every access.
+    key_js: JsValue,
     storage: Option<web_sys::Storage>,
-    /// The map's JSON text once storage has failed us (or never existed).
-    memory: RefCell<Option<String>>,
+    /// The map's JSON text (a JS string) once storage has failed us (or never existed).
+    memory: RefCell<Option<JsValue>>,
     warned_corrupt: Cell<bool>,
 }
 
@@ -51,8 +71,10 @@ impl LocalCache {
     /// Opens the map of `config`, migrating a legacy item if there is one.
     pub fn open(config: &AppConfig) -> LocalCache {
         let storage = browser_storage();
+        let key = config.storage_key();
         let cache = LocalCache {
-            key: config.storage_key(),
+            key_js: JsValue::from_str(&key),
+            key,
             storage,
             memory: RefCell::new(None),
             warned_corrupt: Cell::new(false),
@@ -85,46 +107,47 @@ impl LocalCache {
         &self.key
     }
 
-    fn read_text(&self) -> Option<String> {
+    /// The stored text (a JS string), or null when there is none.
+    fn read_text(&self) -> JsValue {
         if let Some(text) = self.memory.borrow().as_ref() {
-            return Some(text.clone());
+            return text.clone();
         }
-        let storage = self.storage.as_ref()?;
-        match storage.get_item(&self.key) {
-            Ok(text) => text,
-            Err(_) => {
-                self.fall_back_to_memory(None);
-                None
-            }
-        }
+        let Some(storage) = &self.storage else {
+            return JsValue::NULL;
+        };
+        let storage: &RawStorage = storage.unchecked_ref();
+        storage.get_item_value(&self.key_js).unwrap_or_else(|_| {
+            self.fall_back_to_memory(None);
+            JsValue::NULL
+        })
     }
 
-    fn fall_back_to_memory(&self, text: Option<String>) {
+    fn fall_back_to_memory(&self, text: Option<JsValue>) {
         let mut memory = self.memory.borrow_mut();
         if memory.is_none() {
             warn(MEMORY_ONLY);
         }
-        *memory = Some(text.unwrap_or_else(|| String::from("{}")));
+        *memory = Some(text.unwrap_or_else(|| JsValue::from_str("{}")));
     }
 
-    fn write_text(&self, text: String) {
+    fn write_text(&self, text: JsValue) {
         if self.memory.borrow().is_some() || self.storage.is_none() {
             *self.memory.borrow_mut() = Some(text);
             return;
         }
-        if let Some(storage) = &self.storage {
-            if storage.set_item(&self.key, &text).is_err() {
+        if let (Some(storage), Some(value)) = (&self.storage, text.as_string()) {
+            if storage.set_item(&self.key, &value).is_err() {
                 self.fall_back_to_memory(Some(text));
             }
         }
     }
 
     /// Parses a stored map text; anything but a JSON object reads as `{}`.
-    fn parse(&self, text: Option<String>) -> Object {
-        let Some(text) = text else {
+    fn parse(&self, text: JsValue) -> Object {
+        if !text.is_string() {
             return Object::new();
-        };
-        match JSON::parse(&text) {
+        }
+        match parse_value(&text) {
             Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => {
                 value.unchecked_into()
             }
@@ -143,28 +166,27 @@ impl LocalCache {
     }
 
     fn write_map(&self, map: &Object) -> Result<(), JsValue> {
-        let text = JSON::stringify(map)?;
-        self.write_text(String::from(text));
+        self.write_text(JSON::stringify(map)?.into());
         Ok(())
     }
 
-    /// `LocalCache.get(key)`: the stored value, or `undefined`.
-    pub fn get(&self, key: &str) -> JsValue {
-        property::get(&self.read_map(), key)
+    /// `LocalCache.get(key)`: the stored value, or `undefined`. `key` is the caller's JS string.
+    pub fn get(&self, key: &JsValue) -> JsValue {
+        Reflect::get(&self.read_map(), key).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// `LocalCache.set(key, value)`. Fails (nothing written) when the value cannot be turned
     /// into JSON (a BigInt, a cycle).
-    pub fn set(&self, key: &str, value: &JsValue) -> Result<(), JsValue> {
+    pub fn set(&self, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
         let map = self.read_map();
-        Reflect::set(&map, &JsValue::from_str(key), value)?;
+        Reflect::set(&map, key, value)?;
         self.write_map(&map)
     }
 
     /// `LocalCache.remove(key)`.
-    pub fn remove(&self, key: &str) {
+    pub fn remove(&self, key: &JsValue) {
         let map = self.read_map();
-        if Reflect::delete_property(&map, &JsValue::from_str(key)).is_ok() {
+        if Reflect::delete_property(&map, key).is_ok() {
             let _ = self.write_map(&map);
         }
     }
@@ -176,7 +198,7 @@ impl LocalCache {
 
     /// Session part of a map text written by another tab (`None`: the item was removed).
     pub fn session_from_text(&self, text: Option<String>) -> StoredSession {
-        session_of(&self.parse(text))
+        session_of(&self.parse(text.map_or(JsValue::NULL, |text| JsValue::from_str(&text))))
     }
 
     /// Carries out a session transition's storage change; `session` is the session after it.

@@ -508,7 +508,7 @@ async fn user_code_calling_back_into_the_sdk_mid_call_gets_an_error_not_a_panic(
     let result = local_cache::set("prefs".into(), value);
 
     assert!(result.is_ok(), "the outer call completes: {result:?}");
-    let errors = inner_errors.borrow();
+    let errors = inner_errors.take();
     assert_eq!(errors.len(), 2, "both nested calls were refused");
     for error in errors.iter() {
         assert!(error.is_instance_of::<js_sys::Error>());

@@ -21,8 +21,9 @@ pub const REMOVE: u32 = 2;
 /// `undefined`.
 #[wasm_bindgen(js_name = cache)]
 pub fn cache(op: u32, key: JsValue, value: JsValue) -> Result<JsValue, JsValue> {
-    let key = key
-        .as_string()
+    // The key stays the caller's JS string: no copy through Rust on the hot path.
+    let key = Some(key)
+        .filter(JsValue::is_string)
         .ok_or_else(|| BackendlessError::argument("LocalCache: the key must be a string"));
     key.and_then(|key| {
         with_app(|app| match op {
