@@ -5,8 +5,7 @@
 //! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
 //! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
 
-use js_sys::{Object, JSON};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Function, Object, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal};
 
@@ -30,13 +29,15 @@ pub struct CallOptions {
 
 /// Arms the timeout and the caller's signal; disarms both when dropped.
 ///
-/// Both fire the same callback, which aborts our controller; which of them it was is read off
-/// the signals afterwards (see [`Guard::failure`]), so no state is shared with the callback.
+/// Both fire the same callback, our controller's own `abort` bound to an `AbortError`: a plain
+/// JS function, so a call costs no Rust closure. Binding the reason matters: as an event
+/// listener, a bare `abort` would take the event as its reason and fetch would reject with a
+/// non-Error. Which of the two fired is read off the signals afterwards ([`Guard::failure`]).
 struct Guard {
     controller: AbortController,
     caller: Option<AbortSignal>,
     timer: Option<i32>,
-    on_cancel: Closure<dyn FnMut()>,
+    on_cancel: Function,
 }
 
 impl Guard {
@@ -46,11 +47,13 @@ impl Guard {
         if caller.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(BackendlessError::aborted());
         }
-        let on_cancel = {
-            let controller = controller.clone();
-            Closure::<dyn FnMut()>::new(move || controller.abort())
-        };
-        let callback = on_cancel.as_ref().unchecked_ref();
+        let reason = js_sys::Error::new("The request was aborted");
+        reason.set_name("AbortError");
+        let abort: Function = property::get(&controller, "abort").unchecked_into();
+        let on_cancel: Function = abort
+            .bind1(&controller, &JsValue::from(reason))
+            .unchecked_into();
+        let callback = &on_cancel;
         if let Some(signal) = &caller {
             let _ = signal.add_event_listener_with_callback("abort", callback);
         }
@@ -91,10 +94,7 @@ impl Drop for Guard {
             window.clear_timeout_with_handle(timer);
         }
         if let Some(signal) = &self.caller {
-            let _ = signal.remove_event_listener_with_callback(
-                "abort",
-                self.on_cancel.as_ref().unchecked_ref(),
-            );
+            let _ = signal.remove_event_listener_with_callback("abort", &self.on_cancel);
         }
     }
 }

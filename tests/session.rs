@@ -18,12 +18,14 @@ export function dispatch_storage_event(key, newValue) {
 }
 export function aborted_signal() { const c = new AbortController(); c.abort('a plain string reason'); return c.signal; }
 export function controller() { return new AbortController(); }
+export function abort_with_text(controller) { controller.abort('a plain string reason'); }
 export function options_with(signal, timeout) { const o = {}; if (signal) o.signal = signal; if (timeout !== undefined) o.timeout = timeout; return o; }
 ")]
 extern "C" {
     fn dispatch_storage_event(key: &str, new_value: Option<String>);
     fn aborted_signal() -> web_sys::AbortSignal;
     fn controller() -> web_sys::AbortController;
+    fn abort_with_text(controller: &web_sys::AbortController);
     fn options_with(signal: Option<web_sys::AbortSignal>, timeout: Option<f64>) -> JsValue;
 }
 
@@ -401,6 +403,35 @@ async fn aborting_during_login_rejects_and_changes_nothing() {
         "an aborted login leaves the stored session alone"
     );
     assert_eq!(current_token(), get_string(&user, "user-token"));
+}
+
+#[wasm_bindgen_test]
+async fn aborting_mid_flight_with_a_non_error_reason_is_still_an_abort_error() {
+    fresh_page();
+    let (email, _, user) = logged_in_user(true).await;
+    let control = controller();
+
+    let pending = user_service::login(
+        email.as_str().into(),
+        PASSWORD.into(),
+        false.into(),
+        options_with(Some(control.signal()), None),
+    );
+    abort_with_text(&control);
+    let error = resolve(pending).await.unwrap_err();
+
+    assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+    // The module is fine: the same login, unaborted, works.
+    resolve(user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
 }
 
 #[wasm_bindgen_test]
