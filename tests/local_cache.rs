@@ -34,12 +34,6 @@ extern "C" {
     fn big_int() -> JsValue;
 }
 
-fn session_map(user: &JsValue) -> String {
-    let token = get_string(user, "user-token").unwrap();
-    let id = get_string(user, "objectId").unwrap();
-    format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
-}
-
 async fn login(email: &str, stay: bool) -> Result<JsValue, JsValue> {
     resolve(user_service::login(
         email.into(),
@@ -71,7 +65,7 @@ async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
     single_request("POST", "/api/users/login").await;
     assert_eq!(
         local_storage().get_item("Backendless").unwrap(),
-        Some(session_map(&user))
+        Some(session_map_of(&user))
     );
     assert_eq!(
         stored_item(),
@@ -104,7 +98,7 @@ async fn init_app_object_form_with_app_id_and_api_key() {
     assert_eq!(get_string(&restored, "objectId"), Some(id.clone()));
     assert_eq!(
         stored_item(),
-        Some(session_map(&user)),
+        Some(session_map_of(&user)),
         "the same Backendless_{{appId}} item"
     );
     single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
@@ -114,7 +108,7 @@ async fn init_app_object_form_with_app_id_and_api_key() {
 async fn a_legacy_item_is_migrated_once_then_removed() {
     fresh_page();
     let (_, id, user) = logged_in_user(true).await;
-    let map = session_map(&user);
+    let map = session_map_of(&user);
     local_storage().clear().unwrap();
     local_storage().set_item("Backendless", &map).unwrap();
 
@@ -161,7 +155,7 @@ async fn corrupt_or_non_object_contents_read_as_empty() {
     }
     // A login overwrites the corrupt item with a proper map.
     let (_, _, user) = logged_in_user(true).await;
-    assert_eq!(stored_item(), Some(session_map(&user)));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
 }
 
 #[wasm_bindgen_test]

@@ -40,13 +40,7 @@ async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
         get(&user, "password").is_undefined(),
         "password must never come back"
     );
-    assert_eq!(
-        stored_item().as_deref(),
-        Some(
-            format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
-                .as_str()
-        )
-    );
+    assert_eq!(stored_item(), Some(session_map(&token, &id)));
     let request = single_request("POST", &format!("{}/users/login", base_path())).await;
     assert_eq!(
         header(&request, "content-type").as_deref(),

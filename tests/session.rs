@@ -304,8 +304,7 @@ async fn another_tab_logging_in_is_followed_here() {
     reload();
     let listener = ListenerLog::subscribe();
     let token = get_string(&other_user, "user-token").unwrap();
-    let map =
-        format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{other_id}"}}"#);
+    let map = session_map(&token, &other_id);
 
     local_storage().set_item(&storage_key(), &map).unwrap();
     dispatch_storage_event(&storage_key(), Some(map));
@@ -556,13 +555,7 @@ async fn login_as_guest_starts_a_guest_session() {
         get_string(&user, "user-token").unwrap(),
         get_string(&user, "objectId").unwrap(),
     );
-    assert_eq!(
-        stored_item().as_deref(),
-        Some(
-            format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
-                .as_str()
-        )
-    );
+    assert_eq!(stored_item(), Some(session_map(&token, &id)));
     let request = single_request("POST", &format!("{}/users/register/guest", base_path())).await;
     assert_eq!(
         header(&request, "content-type"),
@@ -662,9 +655,7 @@ async fn two_logins_at_once_the_later_one_wins_whatever_answers_first() {
     );
     assert_eq!(
         stored_item(),
-        Some(format!(
-            r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{second_id}"}}"#
-        )),
+        Some(session_map(&token, &second_id)),
         "storage agrees with memory"
     );
     let current = resolve(user_service::get_current_user(

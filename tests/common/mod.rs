@@ -40,6 +40,19 @@ pub fn stored_item() -> Option<String> {
     local_storage().get_item(&storage_key()).unwrap()
 }
 
+/// The exact item the official SDK stores after `login(…, true)` (key order included).
+pub fn session_map(token: &str, id: &str) -> String {
+    format!(r#"{{"stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#)
+}
+
+/// [`session_map`] of a logged-in user object.
+pub fn session_map_of(user: &JsValue) -> String {
+    session_map(
+        &get_string(user, "user-token").unwrap(),
+        &get_string(user, "objectId").unwrap(),
+    )
+}
+
 /// A fresh page: empty localStorage, the SDK pointed at the local server, `initApp` done.
 pub fn fresh_page() {
     local_storage().clear().unwrap();
