@@ -673,6 +673,39 @@ async fn two_logins_at_once_the_later_one_wins_whatever_answers_first() {
 }
 
 #[wasm_bindgen_test]
+async fn login_here_while_another_tab_logs_out_ends_consistent() {
+    fresh_page();
+    let (email, _, _) = logged_in_user(true).await;
+    let listener = ListenerLog::subscribe();
+
+    // This tab's login is in flight when the other tab's logout reaches storage.
+    let pending = user_service::login(
+        email.as_str().into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    );
+    local_storage().set_item(&storage_key(), "{}").unwrap();
+    dispatch_storage_event(&storage_key(), Some("{}".into()));
+    let user = resolve(pending).await.unwrap();
+
+    // The login answered last, so it wins; memory and storage agree on it.
+    let token = get_string(&user, "user-token").unwrap();
+    assert_eq!(current_token(), Some(token));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(
+        listener.ids().last().cloned(),
+        get_string(&user, "objectId")
+    );
+    assert_eq!(
+        resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+            .await
+            .unwrap(),
+        JsValue::TRUE
+    );
+}
+
+#[wasm_bindgen_test]
 async fn logout_during_login_leaves_the_user_logged_out() {
     fresh_page();
     let email = unique_email();
