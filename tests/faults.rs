@@ -158,26 +158,16 @@ async fn every_fault_is_a_clear_error_that_changes_nothing() {
 
         // The module still works: the real server, the same page.
         backendless::set_server_url(SERVER.into()).unwrap();
-        let again = resolve(user_service::login(
-            email.as_str().into(),
-            PASSWORD.into(),
-            true.into(),
-            JsValue::UNDEFINED,
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{label}: login afterwards failed: {e:?}"));
+        let again = login_as(&email, true)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: login afterwards failed: {e:?}"));
         // Keep the same session for the next case: the restore cases need it stored.
         if get_string(&again, "user-token") != token {
             local_storage()
                 .set_item(&storage_key(), session.as_deref().unwrap())
                 .unwrap();
             reload();
-            resolve(user_service::get_current_user(
-                JsValue::UNDEFINED,
-                JsValue::UNDEFINED,
-            ))
-            .await
-            .unwrap();
+            current_user().await.unwrap();
         }
     }
 }

@@ -34,24 +34,6 @@ extern "C" {
     fn big_int() -> JsValue;
 }
 
-async fn login(email: &str, stay: bool) -> Result<JsValue, JsValue> {
-    resolve(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        stay.into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-}
-
-async fn current_user() -> Result<JsValue, JsValue> {
-    resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-}
-
 #[wasm_bindgen_test]
 async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
     local_storage().clear().unwrap();
@@ -60,7 +42,7 @@ async fn custom_domain_mode_uses_the_api_prefix_and_the_shared_item() {
     backendless::init_app(SERVER.into(), JsValue::UNDEFINED).unwrap();
     clear_requests().await;
 
-    let user = login(&email, true).await.unwrap();
+    let user = login_as(&email, true).await.unwrap();
 
     single_request("POST", "/api/users/login").await;
     assert_eq!(
@@ -192,7 +174,7 @@ async fn the_pages_own_keys_survive_session_changes() {
     let email = unique_email();
     register_user(&email, PASSWORD).await;
 
-    let user = login(&email, true).await.unwrap();
+    let user = login_as(&email, true).await.unwrap();
     let token = get_string(&user, "user-token").unwrap();
     let id = get_string(&user, "objectId").unwrap();
     assert_eq!(
@@ -201,7 +183,7 @@ async fn the_pages_own_keys_survive_session_changes() {
             r#"{{"theme":"dark","stayLoggedIn":true,"user-token":"{token}","current-user-id":"{id}"}}"#
         ))
     );
-    login(&email, false).await.unwrap();
+    login_as(&email, false).await.unwrap();
     assert_eq!(stored_item().as_deref(), Some(r#"{"theme":"dark"}"#));
     resolve(user_service::logout(JsValue::UNDEFINED))
         .await
@@ -253,7 +235,7 @@ async fn blocked_local_storage_falls_back_to_memory() {
     block_local_storage();
     reload();
 
-    let result = login(&email, true).await;
+    let result = login_as(&email, true).await;
     let cached = local_cache::get("user-token".into());
     let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
     unblock_local_storage();
@@ -275,7 +257,7 @@ async fn full_local_storage_falls_back_to_memory() {
     register_user(&email, PASSWORD).await;
     make_storage_full();
 
-    let result = login(&email, true).await;
+    let result = login_as(&email, true).await;
     let cached = local_cache::get("current-user-id".into());
     let set = local_cache::set("theme".into(), "dark".into());
     let theme = local_cache::get("theme".into());
@@ -296,7 +278,7 @@ async fn throwing_reads_fall_back_to_memory() {
     make_reads_throw();
 
     let before = local_cache::get("user-token".into());
-    let result = login(&email, true).await;
+    let result = login_as(&email, true).await;
     let after = local_cache::get("user-token".into());
     restore_storage();
 

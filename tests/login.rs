@@ -13,17 +13,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const PASSWORD: &str = "wonderland";
 
-async fn login(email: &str, stay: bool) -> JsValue {
-    resolve(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        stay.into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap()
-}
-
 #[wasm_bindgen_test]
 async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
     fresh_page();
@@ -31,7 +20,7 @@ async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
     let id = register_user(&email, PASSWORD).await;
     clear_requests().await;
 
-    let user = login(&email, true).await;
+    let user = login_as(&email, true).await.unwrap();
 
     let token = get_string(&user, "user-token").expect("user-token on the user");
     assert_eq!(get_string(&user, "objectId").as_deref(), Some(id.as_str()));
@@ -62,10 +51,10 @@ async fn login_without_stay_logged_in_wipes_the_stored_session() {
     fresh_page();
     let email = unique_email();
     register_user(&email, PASSWORD).await;
-    login(&email, true).await;
+    login_as(&email, true).await.unwrap();
     assert!(stored_item().is_some_and(|item| item.contains("user-token")));
 
-    let user = login(&email, false).await;
+    let user = login_as(&email, false).await.unwrap();
 
     assert_eq!(stored_item().as_deref(), Some("{}"));
     // The session still lives in memory.
@@ -81,7 +70,7 @@ async fn local_cache_reads_the_session_the_docs_promise() {
     fresh_page();
     let email = unique_email();
     let id = register_user(&email, PASSWORD).await;
-    let user = login(&email, true).await;
+    let user = login_as(&email, true).await.unwrap();
 
     assert_eq!(
         local_cache::get("user-token".into()).unwrap().as_string(),
@@ -107,7 +96,7 @@ async fn is_valid_login_is_true_after_login_and_asks_with_the_token() {
     fresh_page();
     let email = unique_email();
     let id = register_user(&email, PASSWORD).await;
-    login(&email, true).await;
+    login_as(&email, true).await.unwrap();
     clear_requests().await;
 
     let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
@@ -154,17 +143,12 @@ async fn get_current_user_after_reload_restores_the_user_from_the_server() {
     fresh_page();
     let email = unique_email();
     let id = register_user(&email, PASSWORD).await;
-    let logged_in = login(&email, true).await;
+    let logged_in = login_as(&email, true).await.unwrap();
     let token = get_string(&logged_in, "user-token").unwrap();
 
     reload();
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
 
     assert_eq!(get_string(&user, "objectId"), Some(id.clone()));
     assert_eq!(get_string(&user, "email"), Some(email));
@@ -179,12 +163,7 @@ async fn get_current_user_after_reload_restores_the_user_from_the_server() {
 
     // Now in memory: a second call sends nothing.
     clear_requests().await;
-    let again = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let again = current_user().await.unwrap();
     assert_eq!(again, user);
     assert!(requests().await.is_empty());
 }
@@ -193,12 +172,7 @@ async fn get_current_user_after_reload_restores_the_user_from_the_server() {
 async fn get_current_user_without_a_session_is_null() {
     fresh_page();
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
     assert!(user.is_null());
     assert!(requests().await.is_empty());
 }
@@ -208,7 +182,7 @@ async fn wrong_password_rejects_with_3003_and_changes_nothing() {
     fresh_page();
     let email = unique_email();
     register_user(&email, PASSWORD).await;
-    login(&email, true).await;
+    login_as(&email, true).await.unwrap();
     let before = stored_item();
 
     let error = resolve(user_service::login(

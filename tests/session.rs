@@ -51,12 +51,7 @@ async fn logout_ends_the_session_on_server_and_client() {
     assert_eq!(get_string(&request, "tokenUserId"), Some(id));
     assert_eq!(stored_item().as_deref(), Some("{}"));
     assert_eq!(current_token(), None);
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
     assert!(user.is_null());
 }
 
@@ -165,12 +160,7 @@ async fn restore_with_a_dead_token_answers_null_and_clears_the_session() {
     reload();
     let listener = ListenerLog::subscribe();
 
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
 
     assert!(user.is_null());
     assert_eq!(stored_item().as_deref(), Some("{}"));
@@ -185,23 +175,13 @@ async fn restore_network_error_rejects_and_keeps_the_stored_session() {
     reload();
     use_dead_server();
 
-    let error = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap_err();
+    let error = current_user().await.unwrap_err();
 
     use_real_server();
     assert_eq!(get_string(&error, "name").as_deref(), Some("NetworkError"));
     assert_eq!(stored_item(), before);
     // Once the network is back, the same session restores.
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
     assert!(get_string(&user, "objectId").is_some());
 }
 
@@ -248,12 +228,7 @@ async fn session_listener_hears_login_restore_logout_and_stops_when_unsubscribed
     let listener = ListenerLog::subscribe();
     let (_, id, _) = logged_in_user(true).await;
     reload();
-    resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    current_user().await.unwrap();
     resolve(user_service::logout(JsValue::UNDEFINED))
         .await
         .unwrap();
@@ -330,12 +305,7 @@ async fn the_item_deleted_by_another_tab_mid_session_ends_a_shared_session() {
     assert_eq!(current_token(), None);
     assert_eq!(listener.ids(), ["null"]);
     clear_requests().await;
-    let user = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let user = current_user().await.unwrap();
     assert!(user.is_null());
     assert!(requests().await.is_empty(), "nothing left to restore");
 }
@@ -423,14 +393,7 @@ async fn aborting_mid_flight_with_a_non_error_reason_is_still_an_abort_error() {
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(current_token(), get_string(&user, "user-token"));
     // The module is fine: the same login, unaborted, works.
-    resolve(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        true.into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    login_as(&email, true).await.unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -483,14 +446,7 @@ async fn a_second_login_sends_the_known_token_like_the_official_client() {
     fresh_page();
     let (email, id, _) = logged_in_user(true).await;
     clear_requests().await;
-    resolve(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        true.into(),
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    login_as(&email, true).await.unwrap();
     let request = single_request("POST", &format!("{}/users/login", base_path())).await;
     assert_eq!(get_string(&request, "tokenUserId"), Some(id));
 }
@@ -658,12 +614,7 @@ async fn two_logins_at_once_the_later_one_wins_whatever_answers_first() {
         Some(session_map(&token, &second_id)),
         "storage agrees with memory"
     );
-    let current = resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    ))
-    .await
-    .unwrap();
+    let current = current_user().await.unwrap();
     assert_eq!(get_string(&current, "objectId"), Some(second_id.clone()));
     assert_eq!(
         listener.ids().last(),
@@ -732,11 +683,5 @@ async fn logout_during_login_leaves_the_user_logged_out() {
         "nothing stored: {:?}",
         stored_item()
     );
-    assert!(resolve(user_service::get_current_user(
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED
-    ))
-    .await
-    .unwrap()
-    .is_null());
+    assert!(current_user().await.unwrap().is_null());
 }

@@ -175,18 +175,31 @@ pub fn assert_error(error: &JsValue, code: Option<u32>, status: Option<u16>) -> 
 
 pub const PASSWORD: &str = "wonderland";
 
-/// Registers a fresh user and logs it in through the SDK; returns (email, objectId, user).
-pub async fn logged_in_user(stay: bool) -> (String, String, JsValue) {
-    let email = unique_email();
-    let id = register_user(&email, PASSWORD).await;
-    let user = resolve(backendless_wasm::js::user_service::login(
-        email.as_str().into(),
+/// `UserService.login(email, PASSWORD, stay)` through the SDK.
+pub async fn login_as(email: &str, stay: bool) -> Result<JsValue, JsValue> {
+    resolve(backendless_wasm::js::user_service::login(
+        email.into(),
         PASSWORD.into(),
         stay.into(),
         JsValue::UNDEFINED,
     ))
     .await
-    .unwrap();
+}
+
+/// `UserService.getCurrentUser()` through the SDK.
+pub async fn current_user() -> Result<JsValue, JsValue> {
+    resolve(backendless_wasm::js::user_service::get_current_user(
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    ))
+    .await
+}
+
+/// Registers a fresh user and logs it in through the SDK; returns (email, objectId, user).
+pub async fn logged_in_user(stay: bool) -> (String, String, JsValue) {
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    let user = login_as(&email, stay).await.unwrap();
     (email, id, user)
 }
 
