@@ -54,6 +54,27 @@ pub struct Auth {
     session_gate: Arc<Mutex<()>>,
 }
 
+/// A new account as of now: a fresh objectId, never logged in, not locked.
+fn new_user(
+    email: Option<String>,
+    password_hash: Option<String>,
+    status: UserStatus,
+    properties: Map<String, Value>,
+) -> Result<UserRecord, ApiError> {
+    let now = now_ms();
+    Ok(UserRecord {
+        object_id: new_uuid().map_err(|_| ApiError::internal())?,
+        email,
+        password_hash,
+        status,
+        created: now,
+        updated: now,
+        last_login: None,
+        locked_until: None,
+        properties,
+    })
+}
+
 /// A fresh token with its stored digest.
 fn new_token() -> Result<(String, crate::ids::TokenDigest), ApiError> {
     let token = crate::ids::new_token().map_err(|error| {
@@ -159,18 +180,12 @@ impl Auth {
                 continue;
             }
             let hash = self.passwords.hash(seed.password.clone()).await?;
-            let now = now_ms();
-            let user = UserRecord {
-                object_id: new_uuid().map_err(|_| ApiError::internal())?,
-                email: Some(seed.login.clone()),
-                password_hash: Some(hash),
-                status: UserStatus::Enabled,
-                created: now,
-                updated: now,
-                last_login: None,
-                locked_until: None,
-                properties: Map::new(),
-            };
+            let user = new_user(
+                Some(seed.login.clone()),
+                Some(hash),
+                UserStatus::Enabled,
+                Map::new(),
+            )?;
             let object_id = user.object_id.clone();
             match self.blocking(move |store| store.insert_user(&user)).await {
                 Ok(()) => tracing::info!(user = %object_id, "seed user created"),
@@ -221,18 +236,12 @@ impl Auth {
             return Err(ApiError::user_exists(&email));
         }
         let hash = self.passwords.hash(password).await?;
-        let now = now_ms();
-        let user = UserRecord {
-            object_id: new_uuid().map_err(|_| ApiError::internal())?,
-            email: Some(email.clone()),
-            password_hash: Some(hash),
-            status: UserStatus::Enabled,
-            created: now,
-            updated: now,
-            last_login: None,
-            locked_until: None,
+        let user = new_user(
+            Some(email.clone()),
+            Some(hash),
+            UserStatus::Enabled,
             properties,
-        };
+        )?;
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
@@ -245,19 +254,11 @@ impl Auth {
 
     /// `POST users/register/guest`: a GUEST user with a session.
     pub async fn register_guest(&self) -> Result<Value, ApiError> {
-        let now = now_ms();
         let (token, digest) = new_token()?;
-        let user = UserRecord {
-            object_id: new_uuid().map_err(|_| ApiError::internal())?,
-            email: None,
-            password_hash: None,
-            status: UserStatus::Guest,
-            created: now,
-            updated: now,
-            last_login: Some(now),
-            locked_until: None,
-            properties: Map::new(),
-        };
+        let mut user = new_user(None, None, UserStatus::Guest, Map::new())?;
+        // A guest is born logged in.
+        let now = user.created;
+        user.last_login = Some(now);
         let session = SessionRecord {
             token_digest: digest,
             user_id: user.object_id.clone(),

@@ -158,17 +158,27 @@ impl Passwords {
         })
     }
 
-    /// Hashes a new password into a PHC string.
-    pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
+    /// Runs `work` on a blocking thread with a permit held, so at most one hash per core runs
+    /// at a time, each with a work area of its own.
+    async fn on_blocking_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&WorkAreas) -> Result<T, PasswordError> + Send + 'static,
+    ) -> Result<T, PasswordError> {
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|error| PasswordError::Task(error.to_string()))?;
         let areas = self.areas.clone();
-        tokio::task::spawn_blocking(move || hash_blocking(&areas, &password))
+        tokio::task::spawn_blocking(move || work(&areas))
             .await
             .map_err(|error| PasswordError::Task(error.to_string()))?
+    }
+
+    /// Hashes a new password into a PHC string.
+    pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
+        self.on_blocking_thread(move |areas| hash_blocking(areas, &password))
+            .await
     }
 
     /// Whether `password` matches `stored`; with no stored hash, spends the same time and says no.
@@ -177,18 +187,11 @@ impl Passwords {
         password: String,
         stored: Option<String>,
     ) -> Result<bool, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|error| PasswordError::Task(error.to_string()))?;
-        let areas = self.areas.clone();
         let has_hash = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.clone());
-        let matches =
-            tokio::task::spawn_blocking(move || verify_blocking(&areas, &password, &stored))
-                .await
-                .map_err(|error| PasswordError::Task(error.to_string()))??;
+        let matches = self
+            .on_blocking_thread(move |areas| verify_blocking(areas, &password, &stored))
+            .await?;
         Ok(has_hash && matches)
     }
 }
