@@ -487,13 +487,7 @@ fn request_log_keeps_only_the_configured_number() {
         server.get(&format!("{APP}/users/isvalidusertoken/T{index}"));
     }
     server.get(&format!("{APP}/data/Users/X"));
-    let log = server.get("/__emulator/requests").json();
-    let paths: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["path"].as_str().unwrap())
-        .collect();
+    let paths = server.logged_paths();
     assert_eq!(
         paths,
         vec![

@@ -344,13 +344,7 @@ fn control_reset_recreates_seed_users_and_drops_everything_else() {
         .assert_error(401, 3003);
     server.login("seed@example.com", "pw");
     // The log was emptied by the reset: only the three requests since (isvalidusertoken, two logins).
-    let log = server.get("/__emulator/requests").json();
-    let paths: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["path"].as_str().unwrap())
-        .collect();
+    let paths = server.logged_paths();
     assert_eq!(
         paths,
         vec![

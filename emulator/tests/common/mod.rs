@@ -64,6 +64,16 @@ impl Server {
         send(self.port, method, path, headers, body)
     }
 
+    /// The paths in the request log, oldest first.
+    pub fn logged_paths(&self) -> Vec<String> {
+        let log = self.get("/__emulator/requests").json();
+        log.as_array()
+            .expect("the request log is an array")
+            .iter()
+            .map(|entry| entry["path"].as_str().expect("a path").to_string())
+            .collect()
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, &[], None)
     }
