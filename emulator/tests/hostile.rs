@@ -102,10 +102,7 @@ fn check_answer(method: &str, reply: &Reply) -> Result<(), String> {
         if !body["code"].is_u64() {
             return Err(format!("a 4xx without a numeric code: {}", context()));
         }
-        if !body["message"]
-            .as_str()
-            .is_some_and(|message| !message.is_empty())
-        {
+        if body["message"].as_str().is_none_or(str::is_empty) {
             return Err(format!("a 4xx without a message: {}", context()));
         }
     }
