@@ -18,6 +18,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release build recompiles the standard library for wasm32 (see scripts/build.sh), which needs
+# its source: a rustup component of the same toolchain, from the same server as the target.
+if ! rustup component list --installed | grep -qx rust-src; then
+  say "adding the rust-src component"
+  rustup component add rust-src
+fi
+
 if ! command -v wasm-pack >/dev/null; then
   say "installing wasm-pack from crates.io"
   cargo install --locked wasm-pack
