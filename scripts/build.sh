@@ -18,10 +18,11 @@ inline="-C llvm-args=-inline-threshold=45"
 # A panic in the shipped wasm is a bug, and with `panic = "abort"` it traps either way; the standard
 # library prebuilt for wasm32 still formats the panic message first, which links in core::fmt and
 # keeps every panic location string. Rebuilding std with immediate-abort panics drops all of it
-# (measured: -3.2 KB gzip of wasm). These are unstable flags of the stable compiler, enabled for
+# (measured: -3.5 KB gzip); `location-detail=none` also stops passing the now unused caller
+# locations around (-0.3 KB). These are unstable flags of the stable compiler, enabled for
 # this one build by RUSTC_BOOTSTRAP; the toolchain is the machine's pinned stable, and a toolchain
 # whose flags differ fails the build loudly (the size check in npm test watches the result).
-panic="-Zunstable-options -Cpanic=immediate-abort"
+panic="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline $panic"
 # Its own target directory: the debug test builds use the prebuilt std and other flags, and
