@@ -51,7 +51,9 @@ thread_local! {
     /// Bumped by `initApp` and by every call that changes who is logged in, so an answer that
     /// arrives after a newer such call (or a re-init) does not overwrite its result.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
-    static LISTENERS: RefCell<Vec<(u32, Function)>> = const { RefCell::new(Vec::new()) };
+    /// Session listeners by id, in a JS Map: adding, removing and snapshotting them is then a
+    /// few JS calls instead of Rust vector code in the wasm.
+    static LISTENERS: js_sys::Map = js_sys::Map::new();
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
@@ -122,18 +124,19 @@ pub(crate) fn transition(
 
 pub(crate) fn add_listener(callback: Function) -> u32 {
     let id = next_id();
-    LISTENERS.with(|l| l.borrow_mut().push((id, callback)));
+    LISTENERS.with(|l| l.set(&JsValue::from(id), &callback));
     id
 }
 
 pub(crate) fn remove_listener(id: u32) {
-    LISTENERS.with(|l| l.borrow_mut().retain(|(other, _)| *other != id));
+    LISTENERS.with(|l| l.delete(&JsValue::from(id)));
 }
 
 fn notify(user: &JsValue) {
-    let listeners: Vec<Function> =
-        LISTENERS.with(|l| l.borrow().iter().map(|(_, f)| f.clone()).collect());
-    for listener in listeners {
+    // A snapshot: listeners added or removed by a listener take effect from the next change.
+    let listeners = LISTENERS.with(|l| js_sys::Array::from(&l.values()));
+    for listener in listeners.iter() {
+        let listener: &Function = listener.unchecked_ref();
         // A throwing listener must not stop the others, nor the SDK.
         if let Err(error) = listener.call1(&JsValue::NULL, user) {
             web_sys::console::error_2(
