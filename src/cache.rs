@@ -196,9 +196,10 @@ impl LocalCache {
         session_of(&self.read_map())
     }
 
-    /// Session part of a map text written by another tab (`None`: the item was removed).
-    pub fn session_from_text(&self, text: Option<String>) -> StoredSession {
-        session_of(&self.parse(text.map_or(JsValue::NULL, |text| JsValue::from_str(&text))))
+    /// Session part of a map text written by another tab (a JS string; null: the item was
+    /// removed).
+    pub fn session_from_text(&self, text: JsValue) -> StoredSession {
+        session_of(&self.parse(text))
     }
 
     /// Carries out a session transition's storage change; `session` is the session after it.
