@@ -39,9 +39,9 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = getItem)]
     fn get_item_value(this: &RawStorage, key: &JsValue) -> Result<JsValue, JsValue>;
 
-    /// `JSON.parse(text)` of a JS string.
-    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    fn parse_value(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// `storage.setItem(key, text)` of JS strings.
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item_value(this: &RawStorage, key: &JsValue, text: &JsValue) -> Result<(), JsValue>;
 }
 
 /// The cache map of one app.
@@ -89,15 +89,17 @@ impl LocalCache {
     }
 
     fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {
-        let Ok(Some(old)) = storage.get_item(legacy) else {
+        let raw: &RawStorage = storage.unchecked_ref();
+        let present = |key: &JsValue| raw.get_item_value(key).ok().filter(JsValue::is_string);
+        let Some(old) = present(&JsValue::from_str(legacy)) else {
             return;
         };
-        if matches!(storage.get_item(&self.key), Ok(Some(_))) {
+        if present(&self.key_js).is_some() {
             return;
         }
         // Write the new item before removing the old one: an interrupted migration leaves
         // the session in both places, never in neither.
-        if storage.set_item(&self.key, &old).is_ok() {
+        if raw.set_item_value(&self.key_js, &old).is_ok() {
             let _ = storage.remove_item(legacy);
         }
     }
@@ -135,8 +137,9 @@ impl LocalCache {
             *self.memory.borrow_mut() = Some(text);
             return;
         }
-        if let (Some(storage), Some(value)) = (&self.storage, text.as_string()) {
-            if storage.set_item(&self.key, &value).is_err() {
+        if let Some(storage) = &self.storage {
+            let storage: &RawStorage = storage.unchecked_ref();
+            if storage.set_item_value(&self.key_js, &text).is_err() {
                 self.fall_back_to_memory(Some(text));
             }
         }
@@ -147,7 +150,7 @@ impl LocalCache {
         if !text.is_string() {
             return Object::new();
         }
-        match parse_value(&text) {
+        match property::parse_json(&text) {
             Ok(value) if value.is_object() && !js_sys::Array::is_array(&value) => {
                 value.unchecked_into()
             }
