@@ -3,7 +3,16 @@
 //! wasm holds that code once instead of at every use.
 
 use js_sys::Reflect;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse(text)` of a JS string: JSON texts (answers, the stored map) stay JS strings
+    /// and are never copied through the wasm.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    pub fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+}
 
 /// `object[name]`, or `undefined` when reading it throws (`object` is not an object, a getter
 /// throws).

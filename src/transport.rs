@@ -5,7 +5,7 @@
 //! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
 //! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
 
-use js_sys::{Function, Object, JSON};
+use js_sys::{Function, JsString, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal};
 
@@ -99,11 +99,12 @@ impl Drop for Guard {
     }
 }
 
-/// Sends `call` with an optional JSON body text. Resolves with the parsed JSON answer
-/// (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx answer.
+/// Sends `call` with an optional JSON body text (a JS string). Resolves with the parsed JSON
+/// answer (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx
+/// answer.
 pub async fn send(
     call: &Call<'_>,
-    body: Option<&str>,
+    body: Option<&JsValue>,
     options: &CallOptions,
 ) -> Result<JsValue, BackendlessError> {
     let guard = Guard::arm(options)?;
@@ -113,7 +114,13 @@ pub async fn send(
         .await
         .map_err(|_| guard.failure())?;
     let status = response.status();
-    let text = response.text().await.map_err(|_| guard.failure())?;
+    // The body is read as a JS string and parsed on the JS side: never copied through the wasm.
+    let response = web_sys::Response::from(response);
+    let text = match response.text() {
+        Ok(text) => wasm_bindgen_futures::JsFuture::from(text).await,
+        Err(error) => Err(error),
+    };
+    let text = text.map_err(|_| guard.failure())?;
     drop(guard);
     answer(status, &text)
 }
@@ -122,7 +129,7 @@ pub async fn send(
 // RequestInit and Headers.
 fn build_request(
     call: &Call<'_>,
-    body: Option<&str>,
+    body: Option<&JsValue>,
     signal: &AbortSignal,
 ) -> Result<web_sys::Request, BackendlessError> {
     let headers = Object::new();
@@ -145,7 +152,7 @@ fn build_request(
     property::set(&init, "headers", &headers);
     property::set(&init, "signal", signal);
     if let (true, Some(body)) = (call.json_body, body) {
-        property::set(&init, "body", &JsValue::from_str(body));
+        property::set(&init, "body", body);
     }
     web_sys::Request::new_with_str_and_init(&call.url, init.unchecked_ref())
         .map_err(|_| BackendlessError::argument(BAD_URL))
@@ -178,17 +185,20 @@ pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     if status == 0 {
         return Err(BackendlessError::network());
     }
-    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    let text = property::get(&xhr, "responseText");
     answer(status, &text)
 }
 
-/// Maps status and body text to the call's result.
-fn answer(status: u16, text: &str) -> Result<JsValue, BackendlessError> {
-    // An empty body (JSON's own whitespace aside) is `null`. Byte-wise: no Unicode tables.
-    let parsed = if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+/// Maps status and body text (a JS string) to the call's result.
+fn answer(status: u16, text: &JsValue) -> Result<JsValue, BackendlessError> {
+    // An empty or blank body is `null`.
+    let blank = text
+        .dyn_ref::<JsString>()
+        .map_or(true, |text| text.trim().length() == 0);
+    let parsed = if blank {
         Ok(JsValue::NULL)
     } else {
-        JSON::parse(text)
+        property::parse_json(text)
     };
     if (200..300).contains(&status) {
         return parsed.map_err(|_| {

@@ -20,6 +20,7 @@ export function megabyte() { return 'x'.repeat(1 << 20); }
 export function symbol() { return Symbol('s'); }
 export function with_big_int() { return { email: 'a@b.c', password: 'p', n: 10n }; }
 export function a_function() { return function () {}; }
+export function without_json_form() { return { toJSON() { return undefined; } }; }
 ")]
 extern "C" {
     fn lone_surrogate() -> JsValue;
@@ -28,6 +29,7 @@ extern "C" {
     fn symbol() -> JsValue;
     fn with_big_int() -> JsValue;
     fn a_function() -> JsValue;
+    fn without_json_form() -> JsValue;
 }
 
 /// What a case must do.
@@ -215,6 +217,12 @@ fn cases() -> Vec<Case> {
             "register({n: BigInt})",
             type_error,
             Box::new(|| Outcome::Async(user_service::register(with_big_int(), undef()))),
+        ),
+        (
+            // JSON.stringify answers undefined, not a string: nothing to send.
+            "register({toJSON: () => undefined})",
+            type_error,
+            Box::new(|| Outcome::Async(user_service::register(without_json_form(), undef()))),
         ),
         (
             "register({})",

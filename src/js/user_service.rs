@@ -5,7 +5,7 @@
 //! `{ timeout, signal }`. The exports only decode arguments into an [`Op`]; one engine,
 //! [`run`], describes the request, sends it and applies the session rule to the answer.
 
-use js_sys::{Function, Object, Promise, JSON};
+use js_sys::{Function, JsString, Object, Promise, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -22,14 +22,15 @@ use crate::user;
 /// One asynchronous operation, its arguments already checked.
 enum Op {
     Login {
-        body: String,
+        /// The JSON text, as a JS string.
+        body: JsValue,
         stay: bool,
     },
     Guest {
         stay: bool,
     },
     Register {
-        body: String,
+        body: JsValue,
     },
     RestorePassword {
         identity: String,
@@ -71,9 +72,9 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
     };
     let token = token.as_deref();
     let (call, body) = match &op {
-        Op::Login { body, .. } => (api::login(&base, token), Some(body.as_str())),
+        Op::Login { body, .. } => (api::login(&base, token), Some(body)),
         Op::Guest { .. } => (api::login_as_guest(&base, token), None),
-        Op::Register { body } => (api::register(&base, token), Some(body.as_str())),
+        Op::Register { body } => (api::register(&base, token), Some(body)),
         Op::RestorePassword { identity } => (api::restore_password(&base, identity, token), None),
         Op::Logout => match token {
             Some(token) => (api::logout(&base, Some(token)), None),
@@ -113,7 +114,7 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
 }
 
 /// Checks login and password as the server would, so mistakes never reach the network.
-fn credentials(login: &JsValue, password: &JsValue) -> Result<String, BackendlessError> {
+fn credentials(login: &JsValue, password: &JsValue) -> Result<JsValue, BackendlessError> {
     let missing = |v: &JsValue| v.is_null() || v.is_undefined();
     if missing(login) || missing(password) {
         return Err(BackendlessError::argument_with_code(
@@ -121,17 +122,18 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<String, Backendles
             "One of the required parameters (login or password) is null",
         ));
     }
-    match (login.as_string(), password.as_string()) {
-        (Some(l), Some(p)) if l.is_empty() || p.is_empty() => {
+    // Checked as JS strings: the credentials are never copied into the wasm.
+    match (login.dyn_ref::<JsString>(), password.dyn_ref::<JsString>()) {
+        (Some(l), Some(p)) if l.length() == 0 || p.length() == 0 => {
             Err(BackendlessError::argument_with_code(
                 codes::EMPTY_LOGIN_OR_PASSWORD,
                 "Either login or password is an empty string value",
             ))
         }
-        (Some(l), Some(p)) => {
+        (Some(_), Some(_)) => {
             let body = Object::new();
-            property::set(&body, "login", &JsValue::from_str(&l));
-            property::set(&body, "password", &JsValue::from_str(&p));
+            property::set(&body, "login", login);
+            property::set(&body, "password", password);
             json_text(&body)
         }
         _ => Err(BackendlessError::argument(
@@ -140,10 +142,13 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<String, Backendles
     }
 }
 
-fn json_text(value: &JsValue) -> Result<String, BackendlessError> {
+/// `JSON.stringify(value)`, kept as a JS string.
+fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
     JSON::stringify(value)
         .ok()
-        .and_then(|text| text.as_string())
+        .map(JsValue::from)
+        // undefined when the value (or its toJSON) has no JSON form
+        .filter(JsValue::is_string)
         .ok_or_else(|| BackendlessError::argument("The value cannot be sent as JSON"))
 }
 
