@@ -24,7 +24,11 @@ inline="-C llvm-args=-inline-threshold=45"
 # whose flags differ fails the build loudly (the size check in npm test watches the result).
 panic="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 export RUSTC_BOOTSTRAP=1
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline $panic"
+# Without the reference-types feature, wasm-bindgen keeps JS values in a table on the JS side
+# instead of an externref table in the wasm, and drops the per-export externref adapters: more
+# glue, less wasm (measured: -592 B gzip in all). Every browser the SDK targets runs either.
+features="-C target-feature=-reference-types"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline $panic $features"
 # Its own target directory: the debug test builds use the prebuilt std and other flags, and
 # sharing one directory would make each rebuild the other.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"
