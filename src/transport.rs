@@ -1,9 +1,11 @@
 //! Carries out a described [`Call`] with `fetch` (through gloo-net) and turns the answer into
 //! a JS value or a [`BackendlessError`].
 //!
-//! Every call runs under its own `AbortController`, fired by the call's timeout or by the
-//! caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
-//! `abort("reason")` with a non-Error reason would make fetch reject with a plain string.
+//! Every call runs under the browser's `AbortSignal.timeout` and, when the caller passes one,
+//! the caller's `AbortSignal`. The caller's signal is never handed to fetch directly: an
+//! `abort("reason")` with a non-Error reason would make fetch reject with a plain string (which
+//! gloo-net's `send` treats as unreachable); our own controller, with an Error reason, stands
+//! in for it.
 
 use js_sys::{Function, JsString, Object};
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,60 +29,60 @@ pub struct CallOptions {
     pub signal: Option<AbortSignal>,
 }
 
-/// Arms the timeout and the caller's signal; disarms both when dropped.
+/// The signal a call's fetch runs under: the timeout's and the caller's, in one.
 ///
-/// Both fire the same callback, our controller's own `abort` bound to an `AbortError`: a plain
-/// JS function, so a call costs no Rust closure. Binding the reason matters: as an event
-/// listener, a bare `abort` would take the event as its reason and fetch would reject with a
-/// non-Error. Which of the two fired is read off the signals afterwards ([`Guard::failure`]).
+/// The timeout is the browser's own `AbortSignal.timeout` (no timer of ours to set and clear:
+/// measured, that per-call setup cost ~50 µs). With no caller signal it goes to fetch as it is,
+/// so the common call creates nothing else. A caller's signal is never handed to fetch
+/// directly (see the module docs): both it and the timeout fire our own controller's `abort`,
+/// bound to an `AbortError`, a plain JS function rather than a Rust closure. Which one fired is
+/// read off the signals afterwards ([`Guard::failure`]).
 struct Guard {
-    controller: AbortController,
-    caller: Option<AbortSignal>,
-    timer: Option<i32>,
-    on_cancel: Function,
+    /// What fetch listens to, if anything.
+    signal: Option<AbortSignal>,
+    /// The caller's signal and the listener we added to it.
+    caller: Option<(AbortSignal, Function)>,
 }
 
 impl Guard {
     fn arm(options: &CallOptions) -> Result<Guard, BackendlessError> {
-        let controller = AbortController::new().map_err(|_| BackendlessError::network())?;
-        let caller = options.signal.clone();
-        if caller.as_ref().is_some_and(AbortSignal::aborted) {
+        let timeout = match options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS) {
+            0 => None,
+            ms => Some(AbortSignal::timeout_with_u32(ms)),
+        };
+        let Some(caller) = options.signal.clone() else {
+            return Ok(Guard {
+                signal: timeout,
+                caller: None,
+            });
+        };
+        if caller.aborted() {
             return Err(BackendlessError::aborted());
         }
+        let controller = AbortController::new().map_err(|_| BackendlessError::network())?;
         let reason = js_sys::Error::new("The request was aborted");
         reason.set_name("AbortError");
         let abort: Function = property::get(&controller, "abort").unchecked_into();
         let on_cancel: Function = abort
             .bind1(&controller, &JsValue::from(reason))
             .unchecked_into();
-        let callback = &on_cancel;
-        if let Some(signal) = &caller {
-            let _ = signal.add_event_listener_with_callback("abort", callback);
+        let _ = caller.add_event_listener_with_callback("abort", &on_cancel);
+        // Firing after the call has ended aborts a finished controller: harmless.
+        if let Some(timeout) = &timeout {
+            let _ = timeout.add_event_listener_with_callback("abort", &on_cancel);
         }
-        let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-        let timer = match (timeout, web_sys::window()) {
-            (0, _) | (_, None) => None,
-            (timeout, Some(window)) => window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    callback,
-                    i32::try_from(timeout).unwrap_or(i32::MAX),
-                )
-                .ok(),
-        };
         Ok(Guard {
-            controller,
-            caller,
-            timer,
-            on_cancel,
+            signal: Some(controller.signal()),
+            caller: Some((caller, on_cancel)),
         })
     }
 
     /// The error for a failed fetch or body read: ours if we cancelled, else the network's.
     /// The caller's abort wins over our timeout, whichever came first.
     fn failure(&self) -> BackendlessError {
-        if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
+        if self.caller.as_ref().is_some_and(|(caller, _)| caller.aborted()) {
             BackendlessError::aborted()
-        } else if self.controller.signal().aborted() {
+        } else if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             BackendlessError::timeout()
         } else {
             BackendlessError::network()
@@ -90,11 +92,8 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let (Some(timer), Some(window)) = (self.timer, web_sys::window()) {
-            window.clear_timeout_with_handle(timer);
-        }
-        if let Some(signal) = &self.caller {
-            let _ = signal.remove_event_listener_with_callback("abort", &self.on_cancel);
+        if let Some((caller, on_cancel)) = &self.caller {
+            let _ = caller.remove_event_listener_with_callback("abort", on_cancel);
         }
     }
 }
@@ -108,7 +107,7 @@ pub async fn send(
     options: &CallOptions,
 ) -> Result<JsValue, BackendlessError> {
     let guard = Guard::arm(options)?;
-    let request = build_request(call, body, &guard.controller.signal())?;
+    let request = build_request(call, body, guard.signal.as_ref())?;
     let response = gloo_net::http::Request::from(request)
         .send()
         .await
@@ -130,7 +129,7 @@ pub async fn send(
 fn build_request(
     call: &Call<'_>,
     body: Option<&JsValue>,
-    signal: &AbortSignal,
+    signal: Option<&AbortSignal>,
 ) -> Result<web_sys::Request, BackendlessError> {
     let headers = Object::new();
     if call.json_body {
@@ -150,7 +149,9 @@ fn build_request(
     let init = Object::new();
     property::set(&init, "method", &JsValue::from_str(call.method.as_str()));
     property::set(&init, "headers", &headers);
-    property::set(&init, "signal", signal);
+    if let Some(signal) = signal {
+        property::set(&init, "signal", signal);
+    }
     if let (true, Some(body)) = (call.json_body, body) {
         property::set(&init, "body", body);
     }
