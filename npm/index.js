@@ -4,10 +4,25 @@
 //   import Backendless from "backendless-wasm";
 //   Backendless.initApp(APP_ID, API_KEY);
 //   const user = await Backendless.UserService.login(login, password, true);
-import init, * as wasm from "./backendless_wasm.js";
+import * as wasm from "./backendless_wasm.js";
 
+// Compiled here and handed to the glue's initSync: the glue's generic async loader (every
+// argument form it accepts, with their warnings) is left out of the shipped glue.
 const wasmUrl = new URL("./backendless_wasm_bg.wasm", import.meta.url);
-await init({ module_or_path: wasmUrl.protocol === "file:" ? await readFromDisk(wasmUrl) : wasmUrl });
+wasm.initSync({ module: await compile(wasmUrl) });
+
+async function compile(url) {
+  if (url.protocol === "file:") return WebAssembly.compile(await readFromDisk(url));
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`backendless-wasm: fetching ${url} answered ${response.status}`);
+  // Streaming compilation needs the application/wasm type; a server without it still works.
+  const fallback = response.clone();
+  try {
+    return await WebAssembly.compileStreaming(response);
+  } catch {
+    return WebAssembly.compile(await fallback.arrayBuffer());
+  }
+}
 
 // Node (scripts, server-side rendering) cannot fetch a file: URL, so the bytes are read from
 // disk there. The specifier is kept opaque so bundlers leave this browser-irrelevant path alone.

@@ -68,6 +68,12 @@ glue = glue.replace(/(?<![\w$])wasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => {
   return `wasm.${renamed}`;
 });
 
+// The entry module compiles the wasm itself and calls initSync; the glue's async loader
+// (default export) is dropped so terser can remove it.
+const exportsLine = "export { initSync, __wbg_init as default };";
+if (!glue.includes(exportsLine)) fail("the glue's export line was not found");
+glue = glue.replace(exportsLine, "export { initSync };");
+
 const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });
 if (!minified.code) fail("terser produced nothing");
 writeFileSync(gluePath, minified.code);

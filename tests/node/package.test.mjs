@@ -193,6 +193,29 @@ describe("npm package", { timeout: 120_000 }, () => {
     }
   });
 
+  test("a server without the application/wasm type still loads the package; a missing wasm fails the import clearly", { timeout: 30_000 }, async () => {
+    const context = await browser.newContext();
+    const wrongType = await serveDirectory(app, { wasm: { type: "application/octet-stream" } });
+    const missing = await serveDirectory(app, { wasm: { missing: true } });
+    try {
+      const page = await newPage(context);
+      await page.goto(`${wrongType.url}index.html?${serverParams({ step: "login" })}`);
+      await waitInPage(page, () => document.getElementById("done").textContent === "yes");
+      assert.deepEqual((await page.locator("#log").textContent()).split("\n").slice(-2), ["user has logged in", `email - ${user.email}`]);
+      assert.deepEqual(page.pageErrors, []);
+
+      const broken = await newPage(context);
+      await broken.goto(`${missing.url}index.html?${serverParams({ step: "login" })}`);
+      const failure = waitInPage(broken, () => false);
+      await assert.rejects(failure, /the page threw: backendless-wasm: fetching \S+backendless_wasm_bg\.wasm answered 404/);
+      assert.equal(await broken.locator("#done").textContent(), "no");
+    } finally {
+      await context.close();
+      await wrongType.stop();
+      await missing.stop();
+    }
+  });
+
   test("a Vite app importing \"backendless-wasm\" builds, and its production build logs in", { timeout: 60_000 }, async () => {
     const { build, preview } = await import("vite");
     const root = join(app, "vite-app");

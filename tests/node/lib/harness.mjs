@@ -189,15 +189,21 @@ export async function startDemoServer(emulatorUrl, { appId = TEST_APP_ID, apiKey
 }
 
 
-/** Serves one directory on 127.0.0.1 at a free port (in this process). */
-export async function serveDirectory(root) {
+/**
+ * Serves one directory on 127.0.0.1 at a free port (in this process). `wasm` changes how .wasm
+ * files are served, as misconfigured servers do: `{ type }` another content type, `{ missing:
+ * true }` a 404.
+ */
+export async function serveDirectory(root, { wasm = {} } = {}) {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
     const file = join(root, path.endsWith("/") ? `${path}index.html` : path);
     if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return response.writeHead(403).end();
     try {
+      if (extname(file) === ".wasm" && wasm.missing) throw new Error("hidden");
       const body = await readFile(file);
-      response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+      const type = (extname(file) === ".wasm" && wasm.type) || CONTENT_TYPES[extname(file)] || "application/octet-stream";
+      response.writeHead(200, { "content-type": type }).end(body);
     } catch {
       response.writeHead(404).end("not found");
     }
