@@ -80,7 +80,11 @@ impl Guard {
     /// The error for a failed fetch or body read: ours if we cancelled, else the network's.
     /// The caller's abort wins over our timeout, whichever came first.
     fn failure(&self) -> BackendlessError {
-        if self.caller.as_ref().is_some_and(|(caller, _)| caller.aborted()) {
+        if self
+            .caller
+            .as_ref()
+            .is_some_and(|(caller, _)| caller.aborted())
+        {
             BackendlessError::aborted()
         } else if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             BackendlessError::timeout()
