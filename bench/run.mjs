@@ -15,7 +15,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 import { GOAL_GZIP_BYTES, OFFICIAL_FILE, ROOT, SHIPPED_FILES, measureAll, readBudget } from "./size.mjs";
 import { startStaticServer } from "./server.mjs";
 
@@ -119,11 +119,9 @@ function sizes() {
 async function openClient(browser, site, name) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
   await page.goto(`${site}/bench/page.html`);
-  await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 15_000 }).catch(() => {
-    throw new Error(`${name}: bench page did not load: ${errors.join("; ")}`);
+  await page.waitFor(() => window.bench !== undefined).catch((error) => {
+    throw new Error(`${name}: bench page did not load: ${error.message}`);
   });
   const info = await page.evaluate((cfg) => window.bench.setup(cfg), { ...config, client: name });
   return { name, context, page, info };
@@ -223,7 +221,7 @@ async function startup(browser, site) {
       }, [storageKey, stored]);
       const page = await context.newPage();
       await page.goto(`${site}/bench/startup.html?client=${name}&${query}`);
-      await page.waitForFunction(() => window.__startup !== undefined, null, { timeout: 15_000 });
+      await page.waitFor(() => window.__startup !== undefined);
       const result = await page.evaluate(() => window.__startup);
       await context.close();
       if (result.error) throw new Error(`start-up ${name}: ${result.error}`);
@@ -322,7 +320,8 @@ function printAll(size, summary, requests, isolated) {
 
 // ---- main ---------------------------------------------------------------------------------------
 const began = Date.now();
-// A client that never answers must not hang the benchmark (playwright closes the browser on exit).
+// A client that never answers must not hang the benchmark (Chromium exits when its debugging pipe
+// closes with this process).
 const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 240);
 setTimeout(() => {
   console.error(`[bench] the browser measurements took longer than ${TIMEOUT_S} s: giving up`);
@@ -331,7 +330,7 @@ setTimeout(() => {
 const build = takeSnapshot();
 const size = sizes();
 const site = await startStaticServer(SNAPSHOT);
-const browser = await chromium.launch({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+const browser = await launchBrowser({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
 let raw;
 try {
   const { latency, phases, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
@@ -345,7 +344,7 @@ const summary = summarise(raw);
 const results = {
   date: new Date().toISOString(),
   seconds: (Date.now() - began) / 1000,
-  browser: browser.version(),
+  browser: browser.version,
   build,
   settings: { CALLS, CHECK_CALLS, WARMUP, ROUNDS, STARTUP_LOADS, HOT_CALLS, HOT_BATCHES, crossOriginIsolated: raw.crossOriginIsolated },
   size,
