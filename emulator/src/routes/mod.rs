@@ -126,7 +126,11 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
                 )
                 .await
             }
-            Err(_) => ApiError::body_too_large(MAX_BODY_BYTES).into_response(),
+            Err(error) if is_over_limit(&error) => {
+                ApiError::body_too_large(MAX_BODY_BYTES).into_response()
+            }
+            // Broken chunked framing, a connection dropped mid-body: the body cannot be read.
+            Err(_) => ApiError::unparsable_body("the request body could not be read").into_response(),
         }
     };
     if let Some(origin) = allow_origin {
@@ -394,4 +398,16 @@ mod tests {
         assert_eq!(percent_decode("%4"), "%4");
         assert_eq!(percent_decode("%C3%A9"), "é");
     }
+}
+
+/// True when reading the body failed because it is larger than the limit (not malformed).
+fn is_over_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
