@@ -130,7 +130,9 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
                 ApiError::body_too_large(MAX_BODY_BYTES).into_response()
             }
             // Broken chunked framing, a connection dropped mid-body: the body cannot be read.
-            Err(_) => ApiError::unparsable_body("the request body could not be read").into_response(),
+            Err(_) => {
+                ApiError::unparsable_body("the request body could not be read").into_response()
+            }
         }
     };
     if let Some(origin) = allow_origin {
