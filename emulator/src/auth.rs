@@ -2,7 +2,8 @@
 //!
 //! Handlers call this; this calls the store on blocking threads and never sees HTTP beyond the error type.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -52,6 +53,9 @@ pub struct Auth {
     passwords: Passwords,
     /// Serialises "count live sessions, then add one" so two parallel logins cannot both pass a limit.
     session_gate: Arc<Mutex<()>>,
+    /// With lockout on, one password check at a time per account (by objectId): a burst of parallel
+    /// guesses then gets exactly the threshold's worth of checks, the rest meet the lock.
+    login_turns: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 /// A new account as of now: a fresh objectId, never logged in, not locked.
@@ -109,6 +113,7 @@ impl Auth {
             seed_users,
             passwords,
             session_gate: Arc::new(Mutex::new(())),
+            login_turns: Mutex::new(HashMap::new()),
         };
         let timeout_ms = Self::timeout_ms(&auth.startup_policy);
         let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
@@ -272,6 +277,24 @@ impl Auth {
         Ok(with_token(&user, &token))
     }
 
+    /// The turn (an async mutex) of account `user_id`; shared by every login of it waiting right now.
+    fn login_turn(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self
+            .login_turns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(turn) = turns.get(user_id).and_then(Weak::upgrade) {
+            return turn;
+        }
+        // Entries of accounts nobody is logging in to are dropped as the map grows.
+        if turns.len() >= 64 {
+            turns.retain(|_, turn| turn.strong_count() > 0);
+        }
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        turns.insert(user_id.to_owned(), Arc::downgrade(&turn));
+        turn
+    }
+
     /// `POST users/login`.
     pub async fn login(
         &self,
@@ -309,8 +332,24 @@ impl Auth {
             tracing::info!("failed login: invalid login or password");
             return Err(ApiError::invalid_credentials());
         };
-        let now = now_ms();
-        if user.locked_until.is_some_and(|until| until > now) {
+        // With lockout on, wait for this account's turn, then read its lock state afresh: a guess that
+        // waited behind failing ones meets the lock they set. Otherwise every guess of a parallel burst
+        // would be checked, past any threshold, and a right one would get in.
+        let turn = (policy.lockout_threshold > 0).then(|| self.login_turn(&user.object_id));
+        let _turn = match &turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
+        let user = if turn.is_some() {
+            let id = user.object_id.clone();
+            match self.blocking(move |store| store.user_by_id(&id)).await? {
+                Some(fresh) => fresh,
+                None => return Err(ApiError::invalid_credentials()),
+            }
+        } else {
+            user
+        };
+        if user.locked_until.is_some_and(|until| until > now_ms()) {
             tracing::info!(user = %user.object_id, "login refused: account locked");
             return Err(ApiError::account_locked());
         }
@@ -318,17 +357,6 @@ impl Auth {
             .passwords
             .verify(password, user.password_hash.clone())
             .await?;
-        // Hashing takes a while and queues behind other logins: a lock set meanwhile by parallel failures
-        // counts too. Otherwise every guess of a parallel burst would be checked, past any threshold, and a
-        // right one would get in (and a 3003 would tell the others were wrong).
-        if policy.lockout_threshold > 0 {
-            let id = user.object_id.clone();
-            let fresh = self.blocking(move |store| store.user_by_id(&id)).await?;
-            if fresh.is_some_and(|fresh| fresh.locked_until.is_some_and(|until| until > now_ms())) {
-                tracing::info!(user = %user.object_id, "login refused: account locked");
-                return Err(ApiError::account_locked());
-            }
-        }
         if !verified {
             self.record_failure(&user.object_id, &policy).await?;
             return Err(ApiError::invalid_credentials());
