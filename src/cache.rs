@@ -46,9 +46,8 @@ extern "C" {
 
 /// The cache map of one app.
 pub struct LocalCache {
-    key: String,
-    /// The same name as a JS string, for the reads on every access.
-    key_js: JsValue,
+    /// The storage item's name, as a JS string: every access passes it to storage as it is.
+    key: JsValue,
     storage: Option<web_sys::Storage>,
     /// The map's JSON text (a JS string) once storage has failed us (or never existed).
     memory: RefCell<Option<JsValue>>,
@@ -71,10 +70,8 @@ impl LocalCache {
     /// Opens the map of `config`, migrating a legacy item if there is one.
     pub fn open(config: &AppConfig) -> LocalCache {
         let storage = browser_storage();
-        let key = config.storage_key();
         let cache = LocalCache {
-            key_js: JsValue::from_str(&key),
-            key,
+            key: JsValue::from_str(&config.storage_key()),
             storage,
             memory: RefCell::new(None),
             warned_corrupt: Cell::new(false),
@@ -94,18 +91,18 @@ impl LocalCache {
         let Some(old) = present(&JsValue::from_str(legacy)) else {
             return;
         };
-        if present(&self.key_js).is_some() {
+        if present(&self.key).is_some() {
             return;
         }
         // Write the new item before removing the old one: an interrupted migration leaves
         // the session in both places, never in neither.
-        if raw.set_item_value(&self.key_js, &old).is_ok() {
+        if raw.set_item_value(&self.key, &old).is_ok() {
             let _ = storage.remove_item(legacy);
         }
     }
 
-    /// The storage item's name.
-    pub fn key(&self) -> &str {
+    /// The storage item's name (a JS string).
+    pub fn key(&self) -> &JsValue {
         &self.key
     }
 
@@ -118,7 +115,7 @@ impl LocalCache {
             return JsValue::NULL;
         };
         let storage: &RawStorage = storage.unchecked_ref();
-        storage.get_item_value(&self.key_js).unwrap_or_else(|_| {
+        storage.get_item_value(&self.key).unwrap_or_else(|_| {
             self.fall_back_to_memory(None);
             JsValue::NULL
         })
@@ -139,7 +136,7 @@ impl LocalCache {
         }
         if let Some(storage) = &self.storage {
             let storage: &RawStorage = storage.unchecked_ref();
-            if storage.set_item_value(&self.key_js, &text).is_err() {
+            if storage.set_item_value(&self.key, &text).is_err() {
                 self.fall_back_to_memory(Some(text));
             }
         }

@@ -105,9 +105,9 @@ pub(crate) struct StorageListener {
 }
 
 impl StorageListener {
-    fn subscribe(key: &str) -> Option<StorageListener> {
+    fn subscribe(key: &JsValue) -> Option<StorageListener> {
         let window = web_sys::window()?;
-        let key = JsValue::from_str(key);
+        let key = key.clone();
         // The event is read as a plain object: three property reads cost the wasm less than
         // StorageEvent's typed bindings.
         let callback = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
