@@ -34,11 +34,10 @@ pub struct CallOptions {
 /// The timeout is the browser's own `AbortSignal.timeout`, with no timer of ours to set and
 /// clear: in a plain-JS stand-in of this call measured in Chromium, a per-call `Error`, `bind`
 /// and `setTimeout`/`clearTimeout` cost ~50–70 µs, the timeout signal ~5. With no caller signal
-/// it goes to fetch as it is,
-/// so the common call creates nothing else. A caller's signal is never handed to fetch
-/// directly (see the module docs): both it and the timeout fire our own controller's `abort`,
-/// bound to an `AbortError`, a plain JS function rather than a Rust closure. Which one fired is
-/// read off the signals afterwards ([`Guard::failure`]).
+/// it goes to fetch as it is, so the common call creates nothing else. A caller's signal is never
+/// handed to fetch directly (see the module docs): both it and the timeout fire our own
+/// controller's `abort`, bound to an `AbortError`, a plain JS function rather than a Rust
+/// closure. Which one fired is read off the signals afterwards ([`Guard::failure`]).
 struct Guard {
     /// What fetch listens to, if anything.
     signal: Option<AbortSignal>,
