@@ -335,19 +335,15 @@ impl Auth {
         // With lockout on, wait for this account's turn, then read its lock state afresh: a guess that
         // waited behind failing ones meets the lock they set. Otherwise every guess of a parallel burst
         // would be checked, past any threshold, and a right one would get in.
-        let turn = (policy.lockout_threshold > 0).then(|| self.login_turn(&user.object_id));
-        let _turn = match &turn {
-            Some(turn) => Some(turn.lock().await),
-            None => None,
-        };
-        let user = if turn.is_some() {
+        let (user, _turn) = if policy.lockout_threshold > 0 {
+            let turn = self.login_turn(&user.object_id).lock_owned().await;
             let id = user.object_id.clone();
             match self.blocking(move |store| store.user_by_id(&id)).await? {
-                Some(fresh) => fresh,
+                Some(fresh) => (fresh, Some(turn)),
                 None => return Err(ApiError::invalid_credentials()),
             }
         } else {
-            user
+            (user, None)
         };
         if user.locked_until.is_some_and(|until| until > now_ms()) {
             tracing::info!(user = %user.object_id, "login refused: account locked");

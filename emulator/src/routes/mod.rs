@@ -148,6 +148,18 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     response
 }
 
+/// True when reading the body failed because it is larger than the limit (not malformed).
+fn is_over_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
 fn is_control_path(path: &str) -> bool {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     first == "__emulator"
@@ -400,16 +412,4 @@ mod tests {
         assert_eq!(percent_decode("%4"), "%4");
         assert_eq!(percent_decode("%C3%A9"), "é");
     }
-}
-
-/// True when reading the body failed because it is larger than the limit (not malformed).
-fn is_over_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = current.source();
-    }
-    false
 }
