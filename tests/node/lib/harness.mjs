@@ -199,10 +199,11 @@ export async function serveDirectory(root, { wasm = {} } = {}) {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
     const file = join(root, path.endsWith("/") ? `${path}index.html` : path);
     if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return response.writeHead(403).end();
+    const ext = extname(file);
     try {
-      if (extname(file) === ".wasm" && wasm.missing) throw new Error("hidden");
+      if (ext === ".wasm" && wasm.missing) throw new Error("hidden");
       const body = await readFile(file);
-      const type = (extname(file) === ".wasm" && wasm.type) || CONTENT_TYPES[extname(file)] || "application/octet-stream";
+      const type = (ext === ".wasm" && wasm.type) || CONTENT_TYPES[ext] || "application/octet-stream";
       response.writeHead(200, { "content-type": type }).end(body);
     } catch {
       response.writeHead(404).end("not found");
