@@ -7,7 +7,10 @@
 
 pub mod backendless;
 pub mod local_cache;
+mod task;
 pub mod user_service;
+
+pub(crate) use task::promise;
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -15,7 +18,6 @@ use std::pin::Pin;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::cache::LocalCache;
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
@@ -148,13 +150,6 @@ fn notify(user: &JsValue) {
 }
 
 pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, BackendlessError>>>>;
-
-/// Turns an SDK future into a Promise rejecting with a JS `Error`. One non-generic function
-/// for every export keeps the wasm small.
-#[inline(never)]
-pub(crate) fn promise(future: CallFuture) -> Promise {
-    future_to_promise(async move { future.await.map_err(error_to_js) })
-}
 
 /// A real `Error` carrying `code`, `status` and `statusCode` (null when unknown) and a `name`
 /// telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).
