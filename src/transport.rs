@@ -7,7 +7,7 @@
 //! gloo-net's `send` treats as unreachable); our own controller, with an Error reason, stands
 //! in for it.
 
-use js_sys::{Function, JsString, Object};
+use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal};
 
@@ -106,7 +106,85 @@ impl Drop for Guard {
 /// Sends `call` with an optional JSON body text (a JS string). Resolves with the parsed JSON
 /// answer (`null` for an empty body); rejects with the server's `{code, message}` for a non-2xx
 /// answer.
+///
+/// Pages send with XMLHttpRequest, as the official client does: status and body arrive in one
+/// event, where fetch resolves at the headers and reads the body in a second round. Where there
+/// is no XMLHttpRequest (Node, service workers), fetch through gloo-net.
 pub async fn send(
+    call: &Call<'_>,
+    body: Option<&JsValue>,
+    options: &CallOptions,
+) -> Result<JsValue, BackendlessError> {
+    match web_sys::XmlHttpRequest::new() {
+        Ok(xhr) => send_xhr(xhr, call, body, options).await,
+        Err(_) => send_fetch(call, body, options).await,
+    }
+}
+
+/// The XMLHttpRequest exchange: one promise, settled with the event of whichever of load,
+/// error, timeout or abort comes first, so one wake-up per call. The timeout is the request's
+/// own; the caller's signal calls its `abort`.
+async fn send_xhr(
+    xhr: web_sys::XmlHttpRequest,
+    call: &Call<'_>,
+    body: Option<&JsValue>,
+    options: &CallOptions,
+) -> Result<JsValue, BackendlessError> {
+    let caller = options.signal.as_ref();
+    if caller.is_some_and(AbortSignal::aborted) {
+        return Err(BackendlessError::aborted());
+    }
+    xhr.open_with_async(call.method.as_str(), &call.url, true)
+        .map_err(|_| BackendlessError::argument(BAD_URL))?;
+    if call.json_body {
+        let _ = xhr.set_request_header("Content-Type", "application/json");
+    }
+    if let Some(token) = call.token {
+        xhr.set_request_header("user-token", checked_token(token)?)
+            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
+    }
+    xhr.set_timeout(options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+    let settled = Promise::new(&mut |resolve, _| {
+        for event in ["onload", "onerror", "ontimeout", "onabort"] {
+            property::set(&xhr, event, &resolve);
+        }
+    });
+    // A bound `abort`, not a Rust closure, listens to the caller's signal.
+    let abort = caller.map(|signal| {
+        let abort: Function = property::get(&xhr, "abort").unchecked_into();
+        let abort = abort.bind0(&xhr);
+        let _ = signal.add_event_listener_with_callback("abort", &abort);
+        (signal, abort)
+    });
+    // The body goes as the JS string it is (no copy through the wasm).
+    let sent = match body {
+        Some(body) if call.json_body => {
+            let send: Function = property::get(&xhr, "send").unchecked_into();
+            send.call1(&xhr, body).map(drop)
+        }
+        _ => xhr.send(),
+    };
+    let event = match sent {
+        Ok(()) => wasm_bindgen_futures::JsFuture::from(settled).await.ok(),
+        Err(_) => None,
+    };
+    if let Some((signal, abort)) = abort {
+        let _ = signal.remove_event_listener_with_callback("abort", &abort);
+    }
+    let kind = event.map(|event| property::get(&event, "type"));
+    match kind.as_ref().and_then(JsValue::as_string).as_deref() {
+        Some("load") => answer(
+            xhr.status().unwrap_or(0),
+            &property::get(&xhr, "responseText"),
+        ),
+        Some("timeout") => Err(BackendlessError::timeout()),
+        _ if caller.is_some_and(AbortSignal::aborted) => Err(BackendlessError::aborted()),
+        _ => Err(BackendlessError::network()),
+    }
+}
+
+/// The fetch exchange, through gloo-net: headers first, then the body as a JS string.
+async fn send_fetch(
     call: &Call<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,

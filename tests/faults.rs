@@ -2,7 +2,8 @@
 //! (tests/support/fault-server.mjs): garbage and wrong-typed bodies, dropped and truncated
 //! connections, answers slower than the timeout. Each case must end in a clear rejection (or
 //! a documented result), leave the session exactly as it was, and leave the module working:
-//! after every case a real login against the real local server succeeds.
+//! after every case a real login against the real local server succeeds. Every case runs over
+//! both transports: XMLHttpRequest (pages) and fetch (where the page has no XMLHttpRequest).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -107,13 +108,20 @@ fn start(call: Call, email: &str) -> Promise {
 
 #[wasm_bindgen_test]
 async fn every_fault_is_a_clear_error_that_changes_nothing() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        every_fault_over(transport).await;
+    }
+}
+
+async fn every_fault_over(transport: Transport) {
     fresh_page();
     let (email, _, user) = logged_in_user(true).await;
     let session = stored_item();
     let token = get_string(&user, "user-token");
 
     for (fault, call, Expect(name, code, status)) in cases() {
-        let label = format!("{fault} on {call:?}");
+        let label = format!("{fault} on {call:?} over {transport:?}");
         // A restore needs a session that is stored but not yet in memory: a reload.
         reload();
         backendless::set_server_url(format!("{FAULTS}/{fault}").into()).unwrap();

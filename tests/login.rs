@@ -1,13 +1,32 @@
 //! Walking skeleton, in a real browser against the real local server: login, the stored
-//! session's exact layout, isValidLogin, restore after reload, and a wrong password.
+//! session's exact layout, isValidLogin, restore after reload, and a wrong password. The wire
+//! and error tests run over both transports (XMLHttpRequest in pages, fetch without it).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
 use backendless_wasm::js::{local_cache, user_service};
 use common::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = "
+export function count_sends() {
+  const counts = { xhr: 0, fetch: 0 };
+  const Xhr = globalThis.XMLHttpRequest, open = Xhr && Xhr.prototype.open, fetch = globalThis.fetch;
+  if (Xhr) Xhr.prototype.open = function (...args) { counts.xhr++; return open.apply(this, args); };
+  globalThis.fetch = (...args) => { counts.fetch++; return fetch(...args); };
+  return () => {
+    if (Xhr) Xhr.prototype.open = open;
+    globalThis.fetch = fetch;
+    return [counts.xhr, counts.fetch];
+  };
+}")]
+extern "C" {
+    /// Counts XMLHttpRequest opens and fetch calls until the returned function is called,
+    /// which answers `[xhr, fetch]`.
+    fn count_sends() -> js_sys::Function;
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -15,6 +34,13 @@ const PASSWORD: &str = "wonderland";
 
 #[wasm_bindgen_test]
 async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        login_with_stay_logged_in_stores_exactly_the_official_map_over().await;
+    }
+}
+
+async fn login_with_stay_logged_in_stores_exactly_the_official_map_over() {
     fresh_page();
     let email = unique_email();
     let id = register_user(&email, PASSWORD).await;
@@ -44,6 +70,31 @@ async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
         stringify(&get(&request, "body")),
         format!(r#"{{"login":"{email}","password":"[redacted]"}}"#)
     );
+}
+
+#[wasm_bindgen_test]
+async fn pages_send_with_xml_http_request_and_fetch_only_without_it() {
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    // login and isValidLogin: two requests, all over the one transport.
+    for (transport, expected) in [(Transport::Xhr, [2, 0]), (Transport::Fetch, [0, 2])] {
+        let _page = transport.select();
+        let stop = count_sends();
+        login_as(&email, true).await.unwrap();
+        let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
+        let counts = stop.call0(&JsValue::NULL).unwrap();
+        assert_eq!(valid.unwrap(), JsValue::TRUE);
+        let counts: Vec<f64> = js_sys::Array::from(&counts)
+            .iter()
+            .map(|n| n.as_f64().unwrap())
+            .collect();
+        assert_eq!(
+            counts,
+            expected.map(f64::from),
+            "{transport:?}: [xhr, fetch]"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
@@ -93,6 +144,13 @@ async fn local_cache_reads_the_session_the_docs_promise() {
 
 #[wasm_bindgen_test]
 async fn is_valid_login_is_true_after_login_and_asks_with_the_token() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        is_valid_login_is_true_after_login_and_asks_with_the_token_over().await;
+    }
+}
+
+async fn is_valid_login_is_true_after_login_and_asks_with_the_token_over() {
     fresh_page();
     let email = unique_email();
     let id = register_user(&email, PASSWORD).await;
@@ -179,6 +237,13 @@ async fn get_current_user_without_a_session_is_null() {
 
 #[wasm_bindgen_test]
 async fn wrong_password_rejects_with_3003_and_changes_nothing() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        wrong_password_rejects_with_3003_and_changes_nothing_over().await;
+    }
+}
+
+async fn wrong_password_rejects_with_3003_and_changes_nothing_over() {
     fresh_page();
     let email = unique_email();
     register_user(&email, PASSWORD).await;

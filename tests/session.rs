@@ -326,101 +326,132 @@ async fn events_for_other_keys_are_ignored() {
     assert_eq!(current_token(), get_string(&user, "user-token"));
 }
 
+// Aborts and timeouts run over both transports: XMLHttpRequest (pages) and fetch (no
+// XMLHttpRequest), which cancel in different ways.
 #[wasm_bindgen_test]
 async fn an_already_aborted_signal_rejects_without_a_request() {
-    fresh_page();
-    let email = unique_email();
-    register_user(&email, PASSWORD).await;
-    clear_requests().await;
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        fresh_page();
+        let email = unique_email();
+        register_user(&email, PASSWORD).await;
+        clear_requests().await;
 
-    let options = options_with(Some(aborted_signal()), None);
-    let error = resolve(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        true.into(),
-        options,
-    ))
-    .await
-    .unwrap_err();
-
-    assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
-    assert!(error.is_instance_of::<js_sys::Error>());
-    assert!(requests().await.is_empty());
-    assert_eq!(stored_item(), None);
-}
-
-#[wasm_bindgen_test]
-async fn aborting_during_login_rejects_and_changes_nothing() {
-    fresh_page();
-    let (email, _, user) = logged_in_user(true).await;
-    let before = stored_item();
-    let control = controller();
-
-    let pending = user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        false.into(),
-        options_with(Some(control.signal()), None),
-    );
-    control.abort();
-    let error = resolve(pending).await.unwrap_err();
-
-    assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
-    assert_eq!(
-        stored_item(),
-        before,
-        "an aborted login leaves the stored session alone"
-    );
-    assert_eq!(current_token(), get_string(&user, "user-token"));
-}
-
-#[wasm_bindgen_test]
-async fn aborting_mid_flight_with_a_non_error_reason_is_still_an_abort_error() {
-    fresh_page();
-    let (email, _, user) = logged_in_user(true).await;
-    let control = controller();
-
-    let pending = user_service::login(
-        email.as_str().into(),
-        PASSWORD.into(),
-        false.into(),
-        options_with(Some(control.signal()), None),
-    );
-    abort_with_text(&control);
-    let error = resolve(pending).await.unwrap_err();
-
-    assert_eq!(get_string(&error, "name").as_deref(), Some("AbortError"));
-    assert!(error.is_instance_of::<js_sys::Error>());
-    assert_eq!(current_token(), get_string(&user, "user-token"));
-    // The module is fine: the same login, unaborted, works.
-    login_as(&email, true).await.unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn a_call_over_its_timeout_rejects_with_timeout_error() {
-    fresh_page();
-    let (email, _, _) = logged_in_user(true).await;
-    let before = stored_item();
-
-    // Login hashes a password with argon2 on the server: far longer than 1 ms. The timeout
-    // alone, and next to a caller's signal that never fires (the two take different paths).
-    let idle = web_sys::AbortController::new().unwrap();
-    for options in [
-        options_with(None, Some(1.0)),
-        options_with(Some(idle.signal()), Some(1.0)),
-    ] {
+        let options = options_with(Some(aborted_signal()), None);
         let error = resolve(user_service::login(
-            email.clone().into(),
+            email.into(),
             PASSWORD.into(),
-            false.into(),
+            true.into(),
             options,
         ))
         .await
         .unwrap_err();
 
-        assert_eq!(get_string(&error, "name").as_deref(), Some("TimeoutError"));
-        assert_error(&error, None, None);
-        assert_eq!(stored_item(), before);
+        assert_eq!(
+            get_string(&error, "name").as_deref(),
+            Some("AbortError"),
+            "{transport:?}"
+        );
+        assert!(error.is_instance_of::<js_sys::Error>(), "{transport:?}");
+        assert!(requests().await.is_empty(), "{transport:?}");
+        assert_eq!(stored_item(), None, "{transport:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn aborting_during_login_rejects_and_changes_nothing() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        fresh_page();
+        let (email, _, user) = logged_in_user(true).await;
+        let before = stored_item();
+        let control = controller();
+
+        let pending = user_service::login(
+            email.into(),
+            PASSWORD.into(),
+            false.into(),
+            options_with(Some(control.signal()), None),
+        );
+        control.abort();
+        let error = resolve(pending).await.unwrap_err();
+
+        assert_eq!(
+            get_string(&error, "name").as_deref(),
+            Some("AbortError"),
+            "{transport:?}"
+        );
+        assert_eq!(
+            stored_item(),
+            before,
+            "{transport:?}: an aborted login leaves the stored session alone"
+        );
+        assert_eq!(current_token(), get_string(&user, "user-token"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn aborting_mid_flight_with_a_non_error_reason_is_still_an_abort_error() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        fresh_page();
+        let (email, _, user) = logged_in_user(true).await;
+        let control = controller();
+
+        let pending = user_service::login(
+            email.as_str().into(),
+            PASSWORD.into(),
+            false.into(),
+            options_with(Some(control.signal()), None),
+        );
+        abort_with_text(&control);
+        let error = resolve(pending).await.unwrap_err();
+
+        assert_eq!(
+            get_string(&error, "name").as_deref(),
+            Some("AbortError"),
+            "{transport:?}"
+        );
+        assert!(error.is_instance_of::<js_sys::Error>(), "{transport:?}");
+        assert_eq!(current_token(), get_string(&user, "user-token"));
+        // The module is fine: the same login, unaborted, works.
+        login_as(&email, true).await.unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_call_over_its_timeout_rejects_with_timeout_error() {
+    for transport in TRANSPORTS {
+        let _page = transport.select();
+        fresh_page();
+        let (email, _, _) = logged_in_user(true).await;
+        let before = stored_item();
+
+        // Login hashes a password with argon2 on the server: far longer than 1 ms. The timeout
+        // alone, and next to a caller's signal that never fires (fetch takes different paths
+        // for the two).
+        let idle = web_sys::AbortController::new().unwrap();
+        for options in [
+            options_with(None, Some(1.0)),
+            options_with(Some(idle.signal()), Some(1.0)),
+        ] {
+            let error = resolve(user_service::login(
+                email.clone().into(),
+                PASSWORD.into(),
+                false.into(),
+                options,
+            ))
+            .await
+            .unwrap_err();
+
+            assert_eq!(
+                get_string(&error, "name").as_deref(),
+                Some("TimeoutError"),
+                "{transport:?}"
+            );
+            assert_error(&error, None, None);
+            assert_eq!(stored_item(), before, "{transport:?}");
+        }
     }
 }
 

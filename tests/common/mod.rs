@@ -278,3 +278,45 @@ pub async fn settle() {
     });
     JsFuture::from(promise).await.unwrap();
 }
+
+/// How the SDK sends: XMLHttpRequest where the page has one, fetch (through gloo-net) where it
+/// has not (service workers, Node). Tests of the wire, errors, aborts and timeouts run both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Xhr,
+    Fetch,
+}
+
+pub const TRANSPORTS: [Transport; 2] = [Transport::Xhr, Transport::Fetch];
+
+impl Transport {
+    /// Makes the page look like one with this transport until the guard is dropped.
+    /// Logged, so a failing test's output says which transport it was on.
+    pub fn select(self) -> Option<WithoutXhr> {
+        web_sys::console::log_1(&format!("transport: {self:?}").into());
+        (self == Transport::Fetch).then(WithoutXhr::hide)
+    }
+}
+
+/// Hides `XMLHttpRequest` from the page while alive, as in a service worker: the SDK then sends
+/// with fetch. Put back on drop.
+pub struct WithoutXhr(JsValue);
+
+impl WithoutXhr {
+    pub fn hide() -> WithoutXhr {
+        let global = js_sys::global();
+        let saved = Reflect::get(&global, &"XMLHttpRequest".into()).unwrap();
+        assert!(
+            saved.is_function(),
+            "this page has no XMLHttpRequest to hide"
+        );
+        Reflect::set(&global, &"XMLHttpRequest".into(), &JsValue::UNDEFINED).unwrap();
+        WithoutXhr(saved)
+    }
+}
+
+impl Drop for WithoutXhr {
+    fn drop(&mut self) {
+        Reflect::set(&js_sys::global(), &"XMLHttpRequest".into(), &self.0).unwrap();
+    }
+}
