@@ -4,6 +4,8 @@
 //   "fetch"    — no SDK: a bare fetch() of the identical request, and the bare-JS equivalents of
 //                the hot paths (a variable for the in-memory user, localStorage + JSON.parse for
 //                LocalCache.get), as the floor both SDKs are compared with.
+//   "xhr"      — no SDK: the identical request with a bare XMLHttpRequest, the transport both SDKs
+//                use in pages (latency only), so each SDK's own overhead over it shows too.
 // The harness (bench/run.mjs) calls window.bench.setup(config), then run()/hot() via
 // page.evaluate, and does the statistics itself from the raw samples.
 
@@ -24,6 +26,7 @@ export async function loadClient(name, { server, appId, apiKey }) {
     return Backendless;
   }
   if (name === "fetch") return bareClient({ server, appId, apiKey });
+  if (name === "xhr") return bareXhrClient({ server, appId, apiKey });
   throw new Error(`unknown client ${name}`);
 }
 
@@ -67,6 +70,41 @@ function bareClient({ server, appId, apiKey }) {
     LocalCache: {
       get(key) {
         return JSON.parse(localStorage.getItem(storageKey) ?? "{}")[key];
+      },
+    },
+  };
+}
+
+/** bareClient's requests over a bare XMLHttpRequest: one event carries status and body. */
+function bareXhrClient({ server, appId, apiKey }) {
+  const base = `${server}/${appId}/${apiKey}`;
+  let token = null;
+  function send(method, url, headers, body) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      for (const name in headers) xhr.setRequestHeader(name, headers[name]);
+      xhr.onload = () => {
+        const value = JSON.parse(xhr.responseText);
+        if (xhr.status < 200 || xhr.status > 299) reject(Object.assign(new Error(value?.message ?? "error"), { code: value?.code }));
+        else resolve(value);
+      };
+      xhr.onerror = () => reject(new Error("network error"));
+      xhr.send(body);
+    });
+  }
+  return {
+    UserService: {
+      async login(login, password) {
+        const headers = { "Content-Type": "application/json" };
+        if (token) headers["user-token"] = token;
+        const user = await send("POST", `${base}/users/login`, headers, JSON.stringify({ login, password }));
+        token = user["user-token"];
+        return user;
+      },
+      async isValidLogin() {
+        if (!token) return false;
+        return send("GET", `${base}/users/isvalidusertoken/${token}`, { "user-token": token }, null);
       },
     },
   };

@@ -20,7 +20,8 @@ const bytes = (value) => value.toLocaleString("en-US");
 const md = (header, rows, align) =>
   [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (align?.[i] === "l" ? "---" : "---:")).join("|")}|`,
     ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
-const LABEL = { ours: "backendless-wasm (ours)", official: "official `backendless`", fetch: "bare fetch / bare JS" };
+const LABEL = { ours: "backendless-wasm (ours)", official: "official `backendless`", fetch: "bare fetch / bare JS",
+  xhr: "bare `XMLHttpRequest`" };
 
 // ---- the Local server section, kept as it is -----------------------------------------------------
 function localServerSection() {
@@ -90,7 +91,7 @@ function latencyTables() {
     parts.push(`**${operation === "login" ? "`login(email, password, true)`" : "`isValidLogin()`"}**\n`);
     const phase = (name, k) => (l[name].phases ? fmt(l[name].phases[k], 3) : "n/a");
     parts.push(md(["client", "median", "p95", "mean", "before request", "request → response", "response → resolved"],
-      ["ours", "official", "fetch"].map((name) =>
+      ["ours", "official", "fetch", "xhr"].map((name) =>
         [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3), phase(name, 0), phase(name, 1), phase(name, 2)]), ["l"]));
     const r = l.ratios;
     parts.push("");
@@ -98,6 +99,8 @@ function latencyTables() {
       ["ours / bare fetch", `${fmt(r.oursOverFetchMedian, 3)}×`, `${fmt(r.oursOverFetchP95, 3)}×`],
       ["ours / official", `${fmt(r.oursOverOfficialMedian, 3)}×`, `${fmt(r.oursOverOfficialP95, 3)}×`],
       ["official / bare fetch", `${fmt(r.officialOverFetchMedian, 3)}×`, ""],
+      ["ours / bare XHR (the SDK's own overhead over its transport)", `${fmt(r.oursOverXhrMedian, 3)}×`, ""],
+      ["official / bare XHR", `${fmt(r.officialOverXhrMedian, 3)}×`, ""],
     ], ["l"]));
     parts.push("");
   }

@@ -40,9 +40,11 @@ const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync",
 ];
-const CLIENTS = ["ours", "official", "fetch"];
+const CLIENTS = ["ours", "official", "fetch", "xhr"];
+/** The hot paths have no bare-XHR form. */
+const HOT_CLIENTS = ["ours", "official", "fetch"];
 const SDKS = ["ours", "official"];
-const LABEL = { ours: "backendless-wasm", official: "official backendless", fetch: "bare fetch / bare JS" };
+const LABEL = { ours: "backendless-wasm", official: "official backendless", fetch: "bare fetch / bare JS", xhr: "bare XMLHttpRequest" };
 
 if (!config.server) throw new Error("EMULATOR_URL is not set (scripts/bench.sh starts the local server)");
 if (CALLS % ROUNDS || CHECK_CALLS % ROUNDS) throw new Error("BENCH_CALLS and BENCH_CHECK_CALLS must be multiples of BENCH_ROUNDS");
@@ -189,7 +191,7 @@ async function latencyAndHot(browser, site) {
   }
 
   const hot = {};
-  for (const name of CLIENTS) {
+  for (const name of HOT_CLIENTS) {
     hot[name] = await pages[name].page.evaluate(([n, b]) => window.bench.hot(n, b), [HOT_CALLS, HOT_BATCHES]);
   }
   log("hot paths: done");
@@ -251,6 +253,7 @@ function summarise(raw) {
       oursOverFetchMedian: l.ours.median / l.fetch.median, oursOverFetchP95: l.ours.p95 / l.fetch.p95,
       oursOverOfficialMedian: l.ours.median / l.official.median, oursOverOfficialP95: l.ours.p95 / l.official.p95,
       officialOverFetchMedian: l.official.median / l.fetch.median,
+      oursOverXhrMedian: l.ours.median / l.xhr.median, officialOverXhrMedian: l.official.median / l.xhr.median,
     };
   }
   const startup = {};
@@ -295,7 +298,8 @@ function printAll(size, summary, requests, isolated) {
     }
     const r = l.ratios;
     out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian, 3)}× median, ${fmt(r.oursOverFetchP95, 3)}× p95 (goal ≤ 1.05×); ` +
-      `ours/official: ${fmt(r.oursOverOfficialMedian, 3)}× median, ${fmt(r.oursOverOfficialP95, 3)}× p95 (goal < 1)`);
+      `ours/official: ${fmt(r.oursOverOfficialMedian, 3)}× median, ${fmt(r.oursOverOfficialP95, 3)}× p95 (goal < 1); ` +
+      `over bare XHR: ours ${fmt(r.oursOverXhrMedian, 3)}×, official ${fmt(r.officialOverXhrMedian, 3)}×`);
     out.push("");
   }
   out.push(`3. Start-up: import start → initApp done / → getCurrentUser() resolved (stored session), ` +
@@ -307,7 +311,7 @@ function printAll(size, summary, requests, isolated) {
   out.push("");
   out.push(`4. Hot paths (µs per call, median of ${HOT_BATCHES} batches of ${HOT_CALLS} calls)`);
   out.push(table(["client", "await getCurrentUser() (in memory)", 'LocalCache.get("user-token")'],
-    CLIENTS.map((name) => [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)])));
+    HOT_CLIENTS.map((name) => [LABEL[name], fmt(summary.hot[name].currentUserUs, 3), fmt(summary.hot[name].cacheGetUs, 3)])));
   out.push(`ours/official: ${fmt(summary.hot.ours.currentUserUs / summary.hot.official.currentUserUs)}× getCurrentUser, ` +
     `${fmt(summary.hot.ours.cacheGetUs / summary.hot.official.cacheGetUs)}× LocalCache.get`);
   out.push("");
