@@ -8,7 +8,7 @@
 // target/bench/results.json) for bench/report.mjs.
 //
 // Environment: EMULATOR_URL (required), BENCH_APP_ID, BENCH_API_KEY, BENCH_LOGIN, BENCH_PASSWORD,
-// BENCH_CALLS (login calls, 200), BENCH_CHECK_CALLS (isValidLogin calls, 1000: its server side is
+// BENCH_CALLS (login calls, 500), BENCH_CHECK_CALLS (isValidLogin calls, 1000: its server side is
 // cheap, so more calls are affordable and the SDK's own overhead shows more clearly),
 // BENCH_WARMUP (20), BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (30),
 // BENCH_HOT_CALLS (10000), BENCH_HOT_BATCHES (5), CHROMIUM (/usr/bin/chromium).
@@ -27,7 +27,7 @@ const config = {
   login: env.BENCH_LOGIN ?? "bench@example.com",
   password: env.BENCH_PASSWORD ?? "benchpass",
 };
-const CALLS = Number(env.BENCH_CALLS ?? 200);
+const CALLS = Number(env.BENCH_CALLS ?? 500);
 const CHECK_CALLS = Number(env.BENCH_CHECK_CALLS ?? 1000);
 const CALLS_OF = { login: CALLS, isValidLogin: CHECK_CALLS };
 const WARMUP = Number(env.BENCH_WARMUP ?? 20);
@@ -246,7 +246,10 @@ function summarise(raw) {
         mean: samples.reduce((a, b) => a + b, 0) / samples.length,
         // Median of each phase on its own (so they need not add up to the median), or null when
         // the Resource Timing entries did not match the calls one to one.
-        phases: split.length === samples.length ? [0, 1, 2].map((k) => median(split.map((p) => p[k]))) : null };
+        phases: split.length === samples.length ? [0, 1, 2].map((k) => median(split.map((p) => p[k]))) : null,
+        // The client's own time per call, network and server taken out: before the request
+        // starts plus after the response ends, summed per call, then the median.
+        client: split.length === samples.length ? median(split.map((p) => p[0] + p[2])) : null };
     }
     const l = latency[operation];
     latency[operation].ratios = {
@@ -254,6 +257,7 @@ function summarise(raw) {
       oursOverOfficialMedian: l.ours.median / l.official.median, oursOverOfficialP95: l.ours.p95 / l.official.p95,
       officialOverFetchMedian: l.official.median / l.fetch.median,
       oursOverXhrMedian: l.ours.median / l.xhr.median, officialOverXhrMedian: l.official.median / l.xhr.median,
+      oursOverOfficialClient: l.ours.client && l.official.client ? l.ours.client / l.official.client : null,
     };
   }
   const startup = {};
@@ -291,15 +295,16 @@ function printAll(size, summary, requests, isolated) {
   for (const [operation, l] of Object.entries(summary.latency)) {
     out.push(table([operation, "median", "p95", "mean"], CLIENTS.map((name) =>
       [LABEL[name], fmt(l[name].median, 3), fmt(l[name].p95, 3), fmt(l[name].mean, 3)])));
-    out.push("where the time goes (medians, ms): before the request starts / request start → response end / response end → resolved");
+    out.push("where the time goes (medians, ms): before the request starts / request start → response end / response end → resolved; client side (before + after, per call)");
     for (const name of CLIENTS) {
       const p = l[name].phases;
-      out.push(`  ${LABEL[name].padEnd(20)}  ${p ? p.map((v) => fmt(v, 3)).join(" / ") : "n/a"}`);
+      out.push(`  ${LABEL[name].padEnd(20)}  ${p ? p.map((v) => fmt(v, 3)).join(" / ") : "n/a"}; ${l[name].client === null ? "n/a" : fmt(l[name].client, 3)}`);
     }
     const r = l.ratios;
     out.push(`ours/fetch: ${fmt(r.oursOverFetchMedian, 3)}× median, ${fmt(r.oursOverFetchP95, 3)}× p95 (goal ≤ 1.05×); ` +
       `ours/official: ${fmt(r.oursOverOfficialMedian, 3)}× median, ${fmt(r.oursOverOfficialP95, 3)}× p95 (goal < 1); ` +
-      `over bare XHR: ours ${fmt(r.oursOverXhrMedian, 3)}×, official ${fmt(r.officialOverXhrMedian, 3)}×`);
+      `over bare XHR: ours ${fmt(r.oursOverXhrMedian, 3)}×, official ${fmt(r.officialOverXhrMedian, 3)}×; ` +
+      `client side ours/official: ${r.oursOverOfficialClient === null ? "n/a" : `${fmt(r.oursOverOfficialClient, 3)}×`}`);
     out.push("");
   }
   out.push(`3. Start-up: import start → initApp done / → getCurrentUser() resolved (stored session), ` +
