@@ -456,6 +456,28 @@ async fn a_call_over_its_timeout_rejects_with_timeout_error() {
 }
 
 #[wasm_bindgen_test]
+async fn a_call_goes_out_with_the_settings_of_the_moment_it_was_made() {
+    // Like a JS async function, the call runs up to its request before it returns: changing
+    // the server address right after calling does not redirect it.
+    fresh_page();
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+
+    let pending = user_service::login(
+        email.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    );
+    use_dead_server();
+    let answer = resolve(pending).await;
+    use_real_server();
+
+    let user = answer.expect("the login went to the server set when it was called");
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+}
+
+#[wasm_bindgen_test]
 async fn bad_options_are_rejected_before_any_request() {
     fresh_page();
     clear_requests().await;
