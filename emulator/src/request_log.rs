@@ -143,6 +143,16 @@ mod tests {
     }
 
     #[test]
+    fn bodies_keep_the_key_order_they_were_sent_in() {
+        // A client's exact body, order included, is what a wire-compatibility test compares.
+        let body = logged_body(br#"{"password":"p","login":"a","z":1,"b":{"y":2,"x":3}}"#);
+        assert_eq!(
+            body.to_string(),
+            r#"{"password":"[redacted]","login":"a","z":1,"b":{"y":2,"x":3}}"#
+        );
+    }
+
+    #[test]
     fn log_keeps_the_newest() {
         let log = RequestLog::new(2);
         for index in 0..3 {
