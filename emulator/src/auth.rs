@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::config::{Policy, SeedUser};
 use crate::error::ApiError;
@@ -327,7 +328,11 @@ impl Auth {
             .blocking(move |store| store.user_by_identity(&identity))
             .await?
         else {
-            // Same work as for a known user, same answer.
+            // Same work as for a known user, same answer: with lockout on, that includes re-reading
+            // the account (below); the failure count is written after the answer.
+            if policy.lockout_threshold > 0 {
+                self.blocking(|store| store.user_by_id("")).await?;
+            }
             self.passwords.verify(password, None).await?;
             tracing::info!("failed login: invalid login or password");
             return Err(ApiError::invalid_credentials());
@@ -335,7 +340,7 @@ impl Auth {
         // With lockout on, wait for this account's turn, then read its lock state afresh: a guess that
         // waited behind failing ones meets the lock they set. Otherwise every guess of a parallel burst
         // would be checked, past any threshold, and a right one would get in.
-        let (user, _turn) = if policy.lockout_threshold > 0 {
+        let (user, turn) = if policy.lockout_threshold > 0 {
             let turn = self.login_turn(&user.object_id).lock_owned().await;
             let id = user.object_id.clone();
             match self.blocking(move |store| store.user_by_id(&id)).await? {
@@ -354,9 +359,13 @@ impl Auth {
             .verify(password, user.password_hash.clone())
             .await?;
         if !verified {
-            self.record_failure(&user.object_id, &policy).await?;
+            tracing::info!(user = %user.object_id, "failed login: invalid login or password");
+            if let Some(turn) = turn {
+                self.record_failure(user.object_id.clone(), &policy, turn);
+            }
             return Err(ApiError::invalid_credentials());
         }
+        drop(turn);
         match user.status {
             UserStatus::Enabled => {}
             UserStatus::Disabled => return Err(ApiError::login_disabled_for_user()),
@@ -409,32 +418,38 @@ impl Auth {
         }
     }
 
-    async fn record_failure(&self, user_id: &str, policy: &Policy) -> Result<(), ApiError> {
-        tracing::info!(user = %user_id, "failed login: invalid login or password");
-        if policy.lockout_threshold == 0 {
-            return Ok(());
-        }
+    /// Counts a failed login against the account (lockout on), locking it at the threshold.
+    ///
+    /// Written after the answer, so a wrong password answers as fast as an unknown user (a slower
+    /// answer would tell which accounts exist), but inside the account's turn: the next guess
+    /// waits for the count, and meets the lock it may set.
+    fn record_failure(&self, user_id: String, policy: &Policy, turn: OwnedMutexGuard<()>) {
         let now = now_ms();
         let window_ms =
             i64::try_from(policy.lockout_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let lock_ms =
             i64::try_from(policy.lockout_duration_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let (id, threshold) = (user_id.to_string(), policy.lockout_threshold);
-        let locked = self
-            .blocking(move |store| {
-                store.record_failed_login(
-                    &id,
-                    now,
-                    now.saturating_sub(window_ms),
-                    threshold,
-                    now.saturating_add(lock_ms),
-                )
-            })
-            .await?;
-        if locked {
-            tracing::info!(user = %user_id, "account locked after too many failed logins");
-        }
-        Ok(())
+        let threshold = policy.lockout_threshold;
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            let counted = store.record_failed_login(
+                &user_id,
+                now,
+                now.saturating_sub(window_ms),
+                threshold,
+                now.saturating_add(lock_ms),
+            );
+            match counted {
+                Ok(true) => {
+                    tracing::info!(user = %user_id, "account locked after too many failed logins");
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::error!(user = %user_id, %error, "could not count a failed login");
+                }
+            }
+        });
     }
 
     /// The user id behind a live token, recording the use; `None` for unknown, ended or expired tokens.
