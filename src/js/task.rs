@@ -3,8 +3,10 @@
 //! The future is polled at once, up to its first `await`, and polled again right where the
 //! awaited promise settles (in the `JsFuture` callback). wasm-bindgen-futures'
 //! `future_to_promise` instead queues the first poll and every wake-up as a microtask of its own
-//! (`queueMicrotask`, then a run of its task queue): three extra hops per request, which was most
-//! of what `isValidLogin` cost over a bare `fetch` in Chromium (see BENCHMARKS.md).
+//! (`queueMicrotask`, then a run of its task queue): three extra hops per request, ~25 µs of the
+//! ~95 µs that `isValidLogin` over fetch cost beyond a bare `fetch` in paired Chromium runs (see
+//! BENCHMARKS.md). It also makes the request go out before the call returns, with the settings
+//! of that moment.
 //!
 //! The awaited promises are still `wasm_bindgen_futures::JsFuture`s; only the executor is ours.
 //! Settling a JS promise always calls its callbacks later, from the microtask queue, so a wake-up
