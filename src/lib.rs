@@ -10,9 +10,10 @@
 //!   [`config`] (app id / domain → base URL, storage key), [`api`] (one request description per
 //!   operation), [`error`] (error kinds and server-code mapping), [`session`] (the session
 //!   transition table);
-//! - a thin browser layer: [`transport`] (fetch), [`cache`] (the `Backendless_{appId}` map in
-//!   localStorage), [`user`] (reading the JS user object), [`property`] (JS properties by name)
-//!   and [`js`] (the `#[wasm_bindgen]` surface: `initApp`, `UserService`, `LocalCache`).
+//! - a thin browser layer: [`transport`] (XMLHttpRequest in pages, fetch elsewhere), [`cache`]
+//!   (the `Backendless_{appId}` map in localStorage), [`user`] (reading the JS user object),
+//!   [`property`] (JS properties by name) and [`js`] (the `#[wasm_bindgen]` surface: `initApp`,
+//!   `UserService`, `LocalCache`, and the executor that runs their futures as Promises).
 //!
 //! From JavaScript:
 //! ```js
