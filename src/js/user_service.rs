@@ -2,8 +2,8 @@
 //!
 //! Every asynchronous call validates its arguments before any request (so a caller's mistake
 //! never reaches the network), returns a Promise, and takes an optional trailing
-//! `{ timeout, signal }`. The exports only decode arguments into an [`Op`]; one engine,
-//! [`run`], describes the request, sends it and applies the session rule to the answer.
+//! `{ timeout, signal }`. The exports only decode arguments into an `Op`; one engine,
+//! `run`, describes the request, sends it and applies the session rule to the answer.
 
 use js_sys::{Function, JsString, Object, Promise, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
