@@ -3,33 +3,20 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{send, try_send, Server, APP};
+use common::{scratch_dir, send, try_send, Server, APP};
 use serde_json::json;
-
-/// A fresh directory for one test's database.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bl-emu-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn start_on(db: &str) -> Server {
-    Server::start_with_args(&["--port", "0", "--db", db, "--log-level", "warn"])
-}
 
 #[test]
 fn kill_9_during_a_registration_burst_loses_no_acknowledged_user() {
     let dir = scratch_dir("kill9");
     let db = dir.join("burst.db");
     let db = db.to_str().unwrap().to_string();
-    let mut server = start_on(&db);
+    let mut server = Server::start_on(&db, &[]);
     let port = server.port;
 
     let acknowledged: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
@@ -94,7 +81,7 @@ fn kill_9_during_a_registration_burst_loses_no_acknowledged_user() {
     assert!(acknowledged.len() <= killed_at_count + 8);
     drop(server);
 
-    let restarted = start_on(&db);
+    let restarted = Server::start_on(&db, &[]);
     for (email, password, id) in &acknowledged {
         let user = restarted.login(email, password);
         assert_eq!(user["objectId"], id.as_str(), "{email}");
@@ -107,7 +94,7 @@ fn kill_9_during_a_registration_burst_loses_no_acknowledged_user() {
 fn parallel_writers_never_see_database_is_locked() {
     let dir = scratch_dir("parallel");
     let db = dir.join("parallel.db");
-    let server = start_on(db.to_str().unwrap());
+    let server = Server::start_on(db.to_str().unwrap(), &[]);
     let port = server.port;
     server.register("shared@x.io", "pw");
     let workers: Vec<_> = (0..16)
@@ -169,7 +156,7 @@ fn sessions_and_users_survive_a_restart() {
     let dir = scratch_dir("restart");
     let db = dir.join("restart.db");
     let db = db.to_str().unwrap().to_string();
-    let first = start_on(&db);
+    let first = Server::start_on(&db, &[]);
     first.register("keep@x.io", "pw");
     let live = first.login("keep@x.io", "pw")["user-token"]
         .as_str()
@@ -181,7 +168,7 @@ fn sessions_and_users_survive_a_restart() {
         .to_string();
     first.get_with_token(&format!("{APP}/users/logout"), &ended);
     drop(first); // SIGKILL: nothing is flushed on the way out
-    let second = start_on(&db);
+    let second = Server::start_on(&db, &[]);
     assert!(second.is_valid(&live));
     assert!(!second.is_valid(&ended));
     drop(second);

@@ -6,7 +6,7 @@ mod common;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use common::{is_upper_uuid, Server, APP};
+use common::{is_upper_uuid, scratch_dir, Server, APP};
 use serde_json::{json, Value};
 
 fn token_of(user: &Value) -> String {
@@ -370,8 +370,7 @@ fn unknown_user_and_wrong_password_take_comparable_time() {
 
 #[test]
 fn config_file_sets_values_and_flags_override_it() {
-    let dir = std::env::temp_dir().join(format!("bl-emu-toml-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("toml");
     let file = dir.join("emulator.toml");
     std::fs::write(
         &file,
@@ -500,8 +499,7 @@ fn request_log_keeps_only_the_configured_number() {
 
 #[test]
 fn the_log_never_shows_passwords_or_tokens_even_at_trace_level() {
-    let dir = std::env::temp_dir().join(format!("bl-emu-log-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("log");
     let log_path = dir.join("stderr.log");
     let log_file = std::fs::File::create(&log_path).unwrap();
     let mut server = Server::start_with_stderr(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{is_upper_uuid, Server, APP};
+use common::{is_upper_uuid, scratch_dir, Server, APP};
 use serde_json::{json, Value};
 
 #[test]
@@ -413,28 +413,13 @@ fn control_status_and_session_expiry() {
 
 #[test]
 fn seed_user_already_existing_is_left_as_is_and_db_file_persists() {
-    let dir = std::env::temp_dir().join(format!("bl-emu-seed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("seed");
     let db = dir.join("seed.db");
     let db = db.to_str().unwrap();
-    let first = Server::start_with_args(&[
-        "--port",
-        "0",
-        "--db",
-        db,
-        "--seed-user",
-        "kim@example.com:one",
-    ]);
+    let first = Server::start_on(db, &["--seed-user", "kim@example.com:one"]);
     let id = first.login("kim@example.com", "one")["objectId"].clone();
     drop(first);
-    let second = Server::start_with_args(&[
-        "--port",
-        "0",
-        "--db",
-        db,
-        "--seed-user",
-        "KIM@example.com:two",
-    ]);
+    let second = Server::start_on(db, &["--seed-user", "KIM@example.com:two"]);
     let user = second.login("kim@example.com", "one");
     assert_eq!(user["objectId"], id);
     second

@@ -14,7 +14,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{is_upper_uuid, send, send_raw, Reply, Server, APP};
+use common::{is_upper_uuid, scratch_dir, send, send_raw, Reply, Server, APP};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -39,15 +39,6 @@ fn assert_alive_and_well(server: &mut Server) {
     );
     let user = server.login(SEED_EMAIL, SEED_PASSWORD);
     assert_eq!(user["email"], SEED_EMAIL);
-}
-
-/// A fresh directory for one test's database files.
-fn scratch_dir(name: &str) -> PathBuf {
-    let base = std::env::temp_dir();
-    let dir = base.join(format!("bl-emu-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// `encodeURIComponent`.
@@ -628,16 +619,10 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
     let dir = scratch_dir("injection");
     let db = dir.join("injection.db");
     let db = db.to_str().unwrap();
-    let server = Server::start_with_args(&[
-        "--port",
-        "0",
-        "--db",
+    let server = Server::start_on(
         db,
-        "--log-level",
-        "warn",
-        "--seed-user",
-        &format!("{SEED_EMAIL}:{SEED_PASSWORD}"),
-    ]);
+        &["--seed-user", &format!("{SEED_EMAIL}:{SEED_PASSWORD}")],
+    );
     let victim = server.register("victim@x.io", "victim-pw");
     let victim_id = victim["objectId"].as_str().unwrap().to_string();
 
@@ -926,16 +911,7 @@ fn unknown_user_and_wrong_password_timing_figures() {
     // With lockout on and a database file, a wrong password for a real account also writes the failure.
     let dir = scratch_dir("timing");
     let db = dir.join("timing.db");
-    let server = Server::start_with_args(&[
-        "--port",
-        "0",
-        "--db",
-        db.to_str().unwrap(),
-        "--log-level",
-        "warn",
-        "--lockout-threshold",
-        "1000",
-    ]);
+    let server = Server::start_on(db.to_str().unwrap(), &["--lockout-threshold", "1000"]);
     let counted = time_login_outcomes(&server, "database file, lockout on (failures written)", 40);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
@@ -992,7 +968,7 @@ fn two_hundred_concurrent_registrations_and_logins_lose_and_duplicate_nothing() 
     let dir = scratch_dir("concurrent");
     let db = dir.join("concurrent.db");
     let db = db.to_str().unwrap().to_string();
-    let server = Server::start_with_args(&["--port", "0", "--db", &db, "--log-level", "warn"]);
+    let server = Server::start_on(&db, &[]);
     let port = server.port;
     let started = Instant::now();
 
@@ -1090,7 +1066,7 @@ fn one_identity_registered_by_twenty_clients_at_once_succeeds_exactly_once() {
     let dir = scratch_dir("race");
     let db = dir.join("race.db");
     let db = db.to_str().unwrap().to_string();
-    let server = Server::start_with_args(&["--port", "0", "--db", &db, "--log-level", "warn"]);
+    let server = Server::start_on(&db, &[]);
     let port = server.port;
     // 100 clients: each identity raced by 20, half of them spelling it in upper case (identities ignore case).
     let replies = all_at_once(IDENTITIES * RACERS, move |index| {
@@ -1192,7 +1168,7 @@ fn ten_thousand_logins_give_ten_thousand_distinct_uuid_tokens() {
     let db = dir.join("tokens.db");
     let db = db.to_str().unwrap().to_string();
     database_with_cheap_users(&db, USERS);
-    let server = Server::start_with_args(&["--port", "0", "--db", &db, "--log-level", "warn"]);
+    let server = Server::start_on(&db, &[]);
     let port = server.port;
 
     let started = Instant::now();

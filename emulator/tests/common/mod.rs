@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -11,6 +12,14 @@ use serde_json::Value;
 
 /// Path prefix of the `/{appId}/{apiKey}` URL form with the default credentials.
 pub const APP: &str = "/LOCAL-APP-ID/LOCAL-API-KEY";
+
+/// A fresh, empty directory for one test's database files, named after the test.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bl-emu-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 /// A running server, killed on drop.
 pub struct Server {
@@ -21,7 +30,12 @@ pub struct Server {
 impl Server {
     /// Starts the binary with an in-memory database and `extra` flags.
     pub fn start(extra: &[&str]) -> Server {
-        let mut args = vec!["--port", "0", "--db", ":memory:", "--log-level", "warn"];
+        Server::start_on(":memory:", extra)
+    }
+
+    /// Starts the binary on the database `db` (a file path, or `:memory:`) with `extra` flags.
+    pub fn start_on(db: &str, extra: &[&str]) -> Server {
+        let mut args = vec!["--port", "0", "--db", db, "--log-level", "warn"];
         args.extend_from_slice(extra);
         Server::start_with_args(&args)
     }
