@@ -135,15 +135,7 @@ async fn send_xhr(
     if caller.is_some_and(AbortSignal::aborted) {
         return Err(BackendlessError::aborted());
     }
-    xhr.open_with_async(call.method.as_str(), &call.url, true)
-        .map_err(|_| BackendlessError::argument(BAD_URL))?;
-    if call.json_body {
-        let _ = xhr.set_request_header("Content-Type", "application/json");
-    }
-    if let Some(token) = call.token {
-        xhr.set_request_header("user-token", checked_token(token)?)
-            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
-    }
+    open(&xhr, call, true)?;
     xhr.set_timeout(options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
     let settled = Promise::new(&mut |resolve, _| {
         for event in ["onload", "onerror", "ontimeout", "onabort"] {
@@ -188,6 +180,25 @@ async fn send_xhr(
         _ if caller.is_some_and(AbortSignal::aborted) => Err(BackendlessError::aborted()),
         _ => Err(BackendlessError::network()),
     }
+}
+
+/// Opens `xhr` for `call` (asynchronous or blocking) and sets its headers: `Content-Type` when
+/// a JSON body follows, the checked `user-token` when the call carries one.
+fn open(
+    xhr: &web_sys::XmlHttpRequest,
+    call: &Call<'_>,
+    asynchronous: bool,
+) -> Result<(), BackendlessError> {
+    xhr.open_with_async(call.method.as_str(), &call.url, asynchronous)
+        .map_err(|_| BackendlessError::argument(BAD_URL))?;
+    if call.json_body {
+        let _ = xhr.set_request_header("Content-Type", "application/json");
+    }
+    if let Some(token) = call.token {
+        xhr.set_request_header("user-token", checked_token(token)?)
+            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
+    }
+    Ok(())
 }
 
 /// The fetch exchange, through gloo-net: headers first, then the body as a JS string.
@@ -263,12 +274,7 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
 pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     let xhr = web_sys::XmlHttpRequest::new().map_err(|_| BackendlessError::network())?;
-    xhr.open_with_async(call.method.as_str(), &call.url, false)
-        .map_err(|_| BackendlessError::argument(BAD_URL))?;
-    if let Some(token) = call.token {
-        xhr.set_request_header("user-token", checked_token(token)?)
-            .map_err(|_| BackendlessError::argument(BAD_TOKEN))?;
-    }
+    open(&xhr, call, false)?;
     // Engines differ here (Chrome throws a NetworkError DOMException, Firefox may answer with
     // status 0): both mean there was no answer.
     xhr.send().map_err(|_| BackendlessError::network())?;
