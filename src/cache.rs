@@ -236,15 +236,11 @@ impl LocalCache {
 }
 
 fn session_of(map: &Object) -> StoredSession {
-    let string = |name: &str| {
-        property::get(map, name)
-            .as_string()
-            .filter(|s| !s.is_empty())
-    };
     // A stored token that could not even travel as a header is garbage, not a session.
-    let token = string(USER_TOKEN).filter(|token| crate::api::is_header_value(token));
+    let token = property::non_empty_string(map, USER_TOKEN)
+        .filter(|token| crate::api::is_header_value(token));
     StoredSession {
         token,
-        user_id: string(CURRENT_USER_ID),
+        user_id: property::non_empty_string(map, CURRENT_USER_ID),
     }
 }

@@ -21,6 +21,11 @@ pub fn get(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `object[name]` when it is a non-empty string (`None` for anything else, non-objects included).
+pub fn non_empty_string(object: &JsValue, name: &str) -> Option<String> {
+    get(object, name).as_string().filter(|s| !s.is_empty())
+}
+
 /// `object[name] = value`, ignoring a refused or throwing write (the SDK writes only to objects
 /// it made, or to a user object that already went through the server).
 #[inline(never)]

@@ -6,15 +6,6 @@ use wasm_bindgen::JsValue;
 use crate::cache::USER_TOKEN;
 use crate::property;
 
-fn string_property(user: &JsValue, name: &str) -> Option<String> {
-    if !user.is_object() {
-        return None;
-    }
-    property::get(user, name)
-        .as_string()
-        .filter(|s| !s.is_empty())
-}
-
 /// True for a JS object that is not an array (what a user must be).
 pub fn is_plain_object(value: &JsValue) -> bool {
     value.is_object() && !js_sys::Array::is_array(value)
@@ -22,12 +13,12 @@ pub fn is_plain_object(value: &JsValue) -> bool {
 
 /// The user's `objectId`, when it is a non-empty string.
 pub fn object_id(user: &JsValue) -> Option<String> {
-    string_property(user, "objectId")
+    property::non_empty_string(user, "objectId")
 }
 
 /// The `user-token` property of a logged-in user.
 pub fn token(user: &JsValue) -> Option<String> {
-    string_property(user, USER_TOKEN)
+    property::non_empty_string(user, USER_TOKEN)
 }
 
 /// Puts the session token on a user restored from `data/Users/{id}` (which answers without it).
