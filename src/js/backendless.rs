@@ -4,7 +4,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{error_to_js, replace_app, transition, App, SERVER_URL};
+use super::{error_to_js, replace_app, transition, with_server_url, App, SERVER_URL};
 use crate::cache::{browser_storage, LocalCache};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
@@ -75,13 +75,7 @@ pub fn server_url_property(set: bool, url: JsValue) -> Result<JsValue, JsValue> 
             .map_err(error_to_js)?;
         SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
     }
-    Ok(SERVER_URL.with(|url| {
-        JsValue::from_str(
-            url.borrow()
-                .as_deref()
-                .unwrap_or(crate::config::DEFAULT_SERVER_URL),
-        )
-    }))
+    Ok(with_server_url(JsValue::from_str))
 }
 
 /// `Backendless.serverURL` (read).

@@ -11,6 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{
     call_options, error_to_js, generation, next_generation, next_id, promise, transition, with_app,
+    App,
 };
 use crate::api;
 use crate::error::{codes, BackendlessError};
@@ -64,7 +65,7 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
 
 /// The engine: describe, send, apply the session rule, answer.
 async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
-    let (base, token) = with_app(|app| (app.base_url(), app.session.token.clone()))?;
+    let (base, token) = with_app(App::base_and_token)?;
     let started = if op.changes_session() {
         next_generation()
     } else {
@@ -306,8 +307,7 @@ pub fn is_valid_login(options: JsValue) -> Promise {
 /// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
 #[wasm_bindgen(js_name = isValidLoginSync)]
 pub fn is_valid_login_sync() -> Result<bool, JsValue> {
-    let (base, token) =
-        with_app(|app| (app.base_url(), app.session.token.clone())).map_err(error_to_js)?;
+    let (base, token) = with_app(App::base_and_token).map_err(error_to_js)?;
     let Some(token) = token else { return Ok(false) };
     let started = generation();
     validity(
