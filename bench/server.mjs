@@ -6,15 +6,9 @@
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
+import { CONTENT_TYPES } from "../scripts/content-types.mjs";
 import { ROOT } from "./size.mjs";
 
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-};
 const ALLOWED = ["/bench/", "/pkg/", "/node_modules/backendless/dist/"];
 
 /**
@@ -32,7 +26,7 @@ export function startStaticServer(snapshot = ROOT) {
     try {
       const body = await readFile(join(path.startsWith("/bench/") ? ROOT : snapshot, path));
       response.writeHead(200, {
-        "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+        "content-type": CONTENT_TYPES[extname(path)] ?? "application/octet-stream",
         "cache-control": "no-store",
         "cross-origin-opener-policy": "same-origin",
         "cross-origin-embedder-policy": "require-corp",

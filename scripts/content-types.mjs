@@ -1,4 +1,5 @@
-// Content types of the files our static servers hand to browsers (the demo's and the tests').
+// Content types of the files our static servers hand to browsers (the demo's, the tests' and the
+// benchmark's).
 // `.wasm` must be application/wasm for WebAssembly.instantiateStreaming.
 export const CONTENT_TYPES = {
   ".html": "text/html; charset=utf-8",
