@@ -30,8 +30,6 @@ extern "C" {
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PASSWORD: &str = "wonderland";
-
 #[wasm_bindgen_test]
 async fn login_with_stay_logged_in_stores_exactly_the_official_map() {
     for transport in TRANSPORTS {
