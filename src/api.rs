@@ -12,6 +12,8 @@
 //! assert_eq!(call.token, Some("TOK"));
 //! ```
 
+use crate::protocol::{encode_uri_component, paths};
+
 /// HTTP methods the login protocol uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -43,12 +45,13 @@ fn call<'a>(
     method: Method,
     base: &str,
     path: &[&str],
+    last: Option<&str>,
     json_body: bool,
     token: Option<&'a str>,
 ) -> Call<'a> {
     let mut url = String::with_capacity(base.len() + 48);
     url.push_str(base);
-    for segment in path {
+    for segment in path.iter().copied().chain(last) {
         url.push('/');
         url.push_str(segment);
     }
@@ -63,7 +66,7 @@ fn call<'a>(
 /// `POST users/login` with body `{"login":…,"password":…}`. The official client sends a
 /// known token along even here.
 pub fn login<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
-    call(Method::Post, base, &["users", "login"], true, token)
+    call(Method::Post, base, &paths::LOGIN, None, true, token)
 }
 
 /// `GET users/isvalidusertoken/{token}`, with the same token in the header.
@@ -72,7 +75,8 @@ pub fn is_valid_user_token<'a>(base: &str, token: &'a str) -> Call<'a> {
     call(
         Method::Get,
         base,
-        &["users", "isvalidusertoken", &encoded],
+        &paths::IS_VALID_USER_TOKEN,
+        Some(&encoded),
         false,
         Some(token),
     )
@@ -84,7 +88,8 @@ pub fn find_user<'a>(base: &str, object_id: &str, token: Option<&'a str>) -> Cal
     call(
         Method::Get,
         base,
-        &["data", "Users", &encoded],
+        &paths::USERS_TABLE,
+        Some(&encoded),
         false,
         token,
     )
@@ -92,23 +97,17 @@ pub fn find_user<'a>(base: &str, object_id: &str, token: Option<&'a str>) -> Cal
 
 /// `GET users/logout`.
 pub fn logout<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
-    call(Method::Get, base, &["users", "logout"], false, token)
+    call(Method::Get, base, &paths::LOGOUT, None, false, token)
 }
 
 /// `POST users/register` with the user's properties as the body.
 pub fn register<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
-    call(Method::Post, base, &["users", "register"], true, token)
+    call(Method::Post, base, &paths::REGISTER, None, true, token)
 }
 
 /// `POST users/register/guest`, no body at all (so no Content-Type either).
 pub fn login_as_guest<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
-    call(
-        Method::Post,
-        base,
-        &["users", "register", "guest"],
-        false,
-        token,
-    )
+    call(Method::Post, base, &paths::GUEST_LOGIN, None, false, token)
 }
 
 /// `GET users/restorepassword/{identity}`.
@@ -117,39 +116,11 @@ pub fn restore_password<'a>(base: &str, identity: &str, token: Option<&'a str>) 
     call(
         Method::Get,
         base,
-        &["users", "restorepassword", &encoded],
+        &paths::RESTORE_PASSWORD,
+        Some(&encoded),
         false,
         token,
     )
-}
-
-/// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
-/// leading or trailing whitespace (fetch would reject anything else).
-pub fn is_header_value(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
-    bytes
-        .iter()
-        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
-        && !blank(bytes.first())
-        && !blank(bytes.last())
-}
-
-/// JavaScript's `encodeURIComponent`: every byte of the UTF-8 form is percent-encoded except
-/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
-pub fn encode_uri_component(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for &byte in text.as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(byte >> 4) as usize] as char);
-            out.push(HEX[(byte & 15) as usize] as char);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -204,32 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn header_values_are_visible_ascii() {
-        assert!(is_header_value("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
-        assert!(is_header_value(""));
-        for bad in [
-            "a\nb",
-            "a\rb",
-            "é",
-            "tab\tend\t",
-            " lead",
-            "nul\0",
-            "del\u{7f}",
-        ] {
-            assert!(!is_header_value(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn path_segments_are_encoded_like_encode_uri_component() {
-        assert_eq!(encode_uri_component("AZaz09-_.!~*'()"), "AZaz09-_.!~*'()");
-        assert_eq!(
-            encode_uri_component("a b/c?d#e%f&g=h+i"),
-            "a%20b%2Fc%3Fd%23e%25f%26g%3Dh%2Bi"
-        );
-        assert_eq!(encode_uri_component("é✓"), "%C3%A9%E2%9C%93");
-        assert_eq!(encode_uri_component("😀"), "%F0%9F%98%80");
-        assert_eq!(encode_uri_component("../../etc"), "..%2F..%2Fetc");
+    fn data_in_paths_is_encoded() {
         assert_eq!(
             find_user(BASE, "../x", None).url,
             format!("{BASE}/data/Users/..%2Fx")

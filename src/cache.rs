@@ -22,12 +22,7 @@ use crate::config::AppConfig;
 use crate::property;
 use crate::session::{Session, StorageChange, StoredSession};
 
-/// Map key: `true` when the session is to survive a reload.
-pub const STAY_LOGGED_IN: &str = "stayLoggedIn";
-/// Map key: the session's user-token.
-pub const USER_TOKEN: &str = "user-token";
-/// Map key: the objectId of the logged-in user.
-pub const CURRENT_USER_ID: &str = "current-user-id";
+use crate::protocol::keys::{CURRENT_USER_ID, STAY_LOGGED_IN, USER_TOKEN};
 
 #[wasm_bindgen]
 extern "C" {
@@ -238,7 +233,7 @@ impl LocalCache {
 fn session_of(map: &Object) -> StoredSession {
     // A stored token that could not even travel as a header is garbage, not a session.
     let token = property::non_empty_string(map, USER_TOKEN)
-        .filter(|token| crate::api::is_header_value(token));
+        .filter(|token| crate::protocol::is_header_value(token));
     StoredSession {
         token,
         user_id: property::non_empty_string(map, CURRENT_USER_ID),

@@ -20,7 +20,7 @@ pub const DEFAULT_SERVER_URL: &str = "https://api.backendless.com";
 
 /// Name of the localStorage item in custom-domain mode, and of the legacy item that
 /// `Backendless_{appId}` replaced.
-pub const SHARED_STORAGE_KEY: &str = "Backendless";
+pub const SHARED_STORAGE_KEY: &str = crate::protocol::keys::STORAGE_PREFIX;
 
 /// An initialised application.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,9 @@
 //!
 //! A [`BackendlessError`] becomes a real JavaScript `Error` at the JS boundary, carrying
 //! `message`, `code` (the Backendless error code, when the server sent one or an argument check
-//! produced one), `status` (the HTTP status, when there was a response) and `statusCode` (the
-//! same code again, because the documentation's samples read `err.statusCode`).
+//! produced one), `status` (the HTTP status, when there was a response), `statusCode` (the
+//! same code again, because the documentation's samples read `err.statusCode`) and `body` (the
+//! server's error body, parsed when it is JSON, as the official client's rejections carry it).
 //!
 //! ```
 //! use backendless_wasm::error::{BackendlessError, ErrorKind};
@@ -13,6 +14,10 @@
 //! ```
 
 use std::borrow::Cow;
+
+use wasm_bindgen::JsValue;
+
+use crate::protocol::{Fault, SESSION_ENDING_CODES};
 
 /// What went wrong, in the categories a caller reacts to differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,23 +54,8 @@ impl ErrorKind {
     }
 }
 
-/// Codes the server uses to say the user-token is no longer a session.
-/// 3064: not existing user token; 3090: user disabled; 3091: the official client treats it like
-/// 3064 on logout; 3023: general logout error (the session is gone either way).
-const SESSION_ENDING_CODES: [u32; 4] = [3064, 3090, 3091, 3023];
-
-/// Codes produced locally by argument checks, with the server's wording.
-pub mod codes {
-    /// Either login or password is an empty string value.
-    pub const EMPTY_LOGIN_OR_PASSWORD: u32 = 3006;
-    /// A required parameter (login or password) is null.
-    pub const MISSING_PARAMETER: u32 = 3038;
-    /// Not existing user token: the session is dead on the server.
-    pub const STALE_TOKEN: u32 = 3064;
-}
-
 /// An error from any SDK call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BackendlessError {
     pub kind: ErrorKind,
     /// Backendless error code, e.g. 3003.
@@ -73,6 +63,8 @@ pub struct BackendlessError {
     /// HTTP status of the answer, when there was one.
     pub status: Option<u16>,
     pub message: Cow<'static, str>,
+    /// The server's error body: parsed JSON, else its text; `None` without an answer.
+    pub body: Option<JsValue>,
 }
 
 impl BackendlessError {
@@ -82,6 +74,7 @@ impl BackendlessError {
             code: None,
             status: None,
             message: Cow::Borrowed(message),
+            body: None,
         }
     }
 
@@ -90,11 +83,12 @@ impl BackendlessError {
         Self::new(ErrorKind::Argument, message)
     }
 
-    /// A bad argument the server would reject with `code`; caught locally, so no request.
-    pub fn argument_with_code(code: u32, message: &'static str) -> Self {
+    /// A bad argument the server would refuse with `fault`; caught locally, so no request,
+    /// with the server's code and wording.
+    pub fn refused_locally(fault: Fault) -> Self {
         BackendlessError {
-            code: Some(code),
-            ..Self::argument(message)
+            code: Some(fault.code),
+            ..Self::argument(fault.message)
         }
     }
 
@@ -131,8 +125,8 @@ impl BackendlessError {
         }
     }
 
-    /// A non-2xx answer. Without a code or message in the body (an HTML error page, say), the
-    /// message says so and `code` stays empty.
+    /// A non-2xx answer. Without a message in the body (an HTML error page, say), the message
+    /// says so; without a code, `code` stays empty.
     pub fn server(status: u16, code: Option<u32>, message: Option<String>) -> Self {
         let message = match message {
             Some(text) if !text.is_empty() => Cow::Owned(text),
@@ -143,6 +137,7 @@ impl BackendlessError {
             code,
             status: Some(status),
             message,
+            body: None,
         }
     }
 
@@ -198,7 +193,12 @@ mod tests {
         assert!(!BackendlessError::timeout().ends_session());
         assert!(!BackendlessError::aborted().ends_session());
         // A locally produced code never ends a session: the server did not say so.
-        assert!(!BackendlessError::argument_with_code(3064, "x").ends_session());
+        let local = Fault {
+            status: 401,
+            code: 3064,
+            message: "x",
+        };
+        assert!(!BackendlessError::refused_locally(local).ends_session());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! The crate is split in two:
 //! - a plain-Rust core that decides everything and is tested natively with `cargo test`:
-//!   [`config`] (app id / domain → base URL, storage key), [`api`] (one request description per
+//!   [`protocol`] (codes, messages, paths: shared with the local server), [`config`] (app id /
+//!   domain → base URL, storage key), [`api`] (one request description per
 //!   operation), [`error`] (error kinds and server-code mapping), [`session`] (the session
 //!   transition table);
 //! - a thin browser layer: [`transport`] (XMLHttpRequest in pages, fetch elsewhere), [`cache`]
@@ -39,6 +40,7 @@ pub mod config;
 pub mod error;
 pub mod js;
 pub mod property;
+pub mod protocol;
 pub mod session;
 pub mod transport;
 pub mod user;

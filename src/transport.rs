@@ -263,7 +263,7 @@ fn build_request(
 /// A token with characters a header cannot carry is not a token the server issued (a corrupt
 /// stored value, say): refuse it clearly instead of letting fetch throw.
 fn checked_token(token: &str) -> Result<&str, BackendlessError> {
-    if crate::api::is_header_value(token) {
+    if crate::protocol::is_header_value(token) {
         Ok(token)
     } else {
         Err(BackendlessError::argument(BAD_TOKEN))
@@ -287,36 +287,34 @@ pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
 }
 
 /// Maps status and body text (a JS string) to the call's result.
+///
+/// A non-2xx answer's `code` and `message` are read from the top level of its JSON body, the
+/// only place the service puts them (its `errorData` is an object of extra details), whatever
+/// else the body holds; the body itself travels on the error, parsed when it is JSON, else as
+/// the text received, as the official client's rejections carry it.
 fn answer(status: u16, text: &JsValue) -> Result<JsValue, BackendlessError> {
-    // An empty or blank body is `null`.
+    // An empty or blank body is no JSON at all (`null` for a success).
     let blank = text
         .dyn_ref::<JsString>()
         .map_or(true, |text| text.trim().length() == 0);
-    let parsed = if blank {
-        Ok(JsValue::NULL)
-    } else {
-        property::parse_json(text)
-    };
+    let parsed = (!blank).then(|| property::parse_json(text));
     if (200..300).contains(&status) {
-        return parsed.map_err(|_| {
+        return parsed.unwrap_or(Ok(JsValue::NULL)).map_err(|_| {
             BackendlessError::invalid_response(status, "The server's answer is not valid JSON")
         });
     }
-    let body = parsed.unwrap_or(JsValue::NULL);
-    // The official client also accepts the error under `errorData`.
-    let nested = Some(property::get(&body, "errorData")).filter(JsValue::is_object);
-    let source = nested.as_ref().unwrap_or(&body);
-    let field = |name: &str| {
-        if source.is_object() {
-            Some(property::get(source, name))
-        } else {
-            None
-        }
+    let body = match parsed {
+        Some(Ok(json)) => json,
+        _ => text.clone(),
     };
+    let field = |name: &str| body.is_object().then(|| property::get(&body, name));
     let code = field("code")
         .and_then(|v| v.as_f64())
         .filter(|c| c.fract() == 0.0 && *c >= 0.0 && *c < 4e9)
         .map(|c| c as u32);
     let message = field("message").and_then(|v| v.as_string());
-    Err(BackendlessError::server(status, code, message))
+    Err(BackendlessError {
+        body: Some(body),
+        ..BackendlessError::server(status, code, message)
+    })
 }

@@ -3,8 +3,8 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::cache::USER_TOKEN;
 use crate::property;
+use crate::protocol::keys::{OBJECT_ID, USER_TOKEN};
 
 /// True for a JS object that is not an array (what a user must be).
 pub fn is_plain_object(value: &JsValue) -> bool {
@@ -13,7 +13,7 @@ pub fn is_plain_object(value: &JsValue) -> bool {
 
 /// The user's `objectId`, when it is a non-empty string.
 pub fn object_id(user: &JsValue) -> Option<String> {
-    property::non_empty_string(user, "objectId")
+    property::non_empty_string(user, OBJECT_ID)
 }
 
 /// The `user-token` property of a logged-in user.

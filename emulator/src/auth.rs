@@ -217,18 +217,11 @@ impl Auth {
         };
         let limit = self.policy().max_property_length;
         let too_long = |value: &str| value.chars().count() > limit;
-        if too_long(&email) {
-            return Err(ApiError::value_too_long("email", limit));
-        }
-        if too_long(&password) {
-            return Err(ApiError::value_too_long("password", limit));
-        }
-        for (name, value) in &properties {
-            if let Value::String(text) = value {
-                if too_long(text) {
-                    return Err(ApiError::value_too_long(name, limit));
-                }
-            }
+        let too_long_property = properties
+            .values()
+            .any(|value| matches!(value, Value::String(text) if too_long(text)));
+        if too_long(&email) || too_long(&password) || too_long_property {
+            return Err(ApiError::value_too_long());
         }
         for name in SERVER_OWNED_PROPERTIES {
             properties.remove(*name);
@@ -498,7 +491,7 @@ impl Auth {
         let id = object_id.to_string();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(user) => Ok(Value::Object(user.to_wire())),
-            None => Err(ApiError::object_not_found(object_id)),
+            None => Err(ApiError::object_not_found()),
         }
     }
 
@@ -534,7 +527,7 @@ impl Auth {
             .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
             .await?;
         let Some(user) = updated else {
-            return Err(ApiError::object_not_found(object_id));
+            return Err(ApiError::object_not_found());
         };
         if end_sessions {
             self.sessions.end_user(object_id);

@@ -1,8 +1,11 @@
-//! The one error type every handler answers with: a Backendless error code, an HTTP status and a message,
-//! rendered as `{"code":N,"message":"…"}`.
+//! The one error type every handler answers with: a Backendless error code, an HTTP status and a
+//! message, rendered as the hosted service renders it: `{"code":N,"message":"…","errorData":{}}`.
+//! Codes, statuses and wording come from the protocol module shared with the SDK.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+use crate::protocol::{faults, stale_token_message, Fault, STALE_TOKEN_STATUS};
 
 /// An error as the Backendless API reports it on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,6 +17,16 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Human-readable message, sent as is.
     pub message: String,
+}
+
+impl From<Fault> for ApiError {
+    fn from(fault: Fault) -> Self {
+        Self::new(
+            fault.code,
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::BAD_REQUEST),
+            fault.message,
+        )
+    }
 }
 
 impl ApiError {
@@ -53,182 +66,131 @@ impl ApiError {
         )
     }
 
-    /// 1000 / 404: no object with that id.
-    pub fn object_not_found(object_id: &str) -> Self {
-        Self::new(
-            1000,
-            StatusCode::NOT_FOUND,
-            format!("Entity with ID {object_id} not found"),
-        )
+    /// 1000: no object with that id.
+    pub fn object_not_found() -> Self {
+        faults::OBJECT_NOT_FOUND.into()
     }
 
-    /// 2002 / 401: the app id or API key in the URL is not this server's.
+    /// 2002: the app id or API key in the URL is not this server's.
     pub fn wrong_app_info() -> Self {
-        Self::new(
-            2002,
-            StatusCode::UNAUTHORIZED,
-            "Version is disabled or provided wrong application info (application id or secret key)",
-        )
+        faults::WRONG_APP_INFO.into()
     }
 
-    /// 3000 / 403: the account's userStatus forbids logging in.
+    /// 3000: the account's userStatus forbids logging in.
     pub fn login_disabled_for_user() -> Self {
-        Self::new(
-            3000,
-            StatusCode::FORBIDDEN,
-            "Login has been disabled for the user account.",
-        )
+        faults::LOGIN_DISABLED_FOR_USER.into()
     }
 
-    /// 3001 / 400: the app has no login settings (simulated by configuration).
+    /// 3001: the app has no login settings (simulated by configuration).
     pub fn missing_login_settings() -> Self {
-        Self::new(
-            3001,
-            StatusCode::BAD_REQUEST,
-            "Missing login settings, possibly invalid application id or version.",
-        )
+        faults::MISSING_LOGIN_SETTINGS.into()
     }
 
-    /// 3002 / 403: multiple logins are disabled and the account already has a live session.
+    /// 3002: multiple logins are disabled and the account already has a live session.
     pub fn multiple_logins_disabled() -> Self {
-        Self::new(
-            3002,
-            StatusCode::FORBIDDEN,
-            "User cannot login because Multiple Logins disabled and there is a logged in user for the account.",
-        )
+        faults::MULTIPLE_LOGINS_DISABLED.into()
     }
 
-    /// 3003 / 401: unknown identity or wrong password; deliberately one message for both.
+    /// 3003: unknown identity or wrong password; deliberately one answer for both.
     pub fn invalid_credentials() -> Self {
-        Self::new(3003, StatusCode::UNAUTHORIZED, "Invalid login or password.")
+        faults::INVALID_LOGIN.into()
     }
 
-    /// 3006 / 400: login or password is an empty string.
+    /// 3006: login or password is an empty string.
     pub fn empty_credentials() -> Self {
-        Self::new(
-            3006,
-            StatusCode::BAD_REQUEST,
-            "Either login or password is an empty string value.",
-        )
+        faults::EMPTY_LOGIN_OR_PASSWORD.into()
     }
 
-    /// 3011 / 400: register without a usable password.
+    /// 3011: register without a usable password.
     pub fn missing_password() -> Self {
-        Self::new(
-            3011,
-            StatusCode::BAD_REQUEST,
-            "Property 'password' is required.",
-        )
+        faults::MISSING_PASSWORD.into()
     }
 
-    /// 3013 / 400: register without a usable identity (`email`).
+    /// 3013: register without a usable identity (`email`).
     pub fn missing_identity() -> Self {
-        Self::new(
-            3013,
-            StatusCode::BAD_REQUEST,
-            "Identity property 'email' is required and must be a non-empty string.",
-        )
+        faults::MISSING_IDENTITY.into()
     }
 
-    /// 3020 / 404: password recovery for an identity nobody has.
+    /// 3020: password recovery for an identity nobody has.
     pub fn unknown_identity() -> Self {
-        Self::new(
-            3020,
-            StatusCode::NOT_FOUND,
-            "Unable to find user with the specified login.",
-        )
+        faults::UNKNOWN_IDENTITY.into()
     }
 
-    /// 3033 / 409: register with an identity that is taken.
+    /// 3033: register with an identity that is taken.
     pub fn user_exists(identity: &str) -> Self {
+        let fault = faults::USER_EXISTS;
         Self::new(
-            3033,
-            StatusCode::CONFLICT,
-            format!("User already exists: {identity}"),
+            fault.code,
+            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::BAD_REQUEST),
+            crate::protocol::user_exists_message(identity),
         )
     }
 
-    /// 3034 / 403: logins are disabled for the whole app (simulated by configuration).
+    /// 3034: logins are disabled for the whole app (simulated by configuration).
     pub fn logins_disabled_for_app() -> Self {
-        Self::new(
-            3034,
-            StatusCode::FORBIDDEN,
-            "User logins are disabled for the version of the application.",
-        )
+        faults::LOGINS_DISABLED_FOR_APP.into()
     }
 
-    /// 3036 / 403: too many failed logins; the account is locked for a while.
+    /// 3036: too many failed logins; the account is locked for a while.
     pub fn account_locked() -> Self {
-        Self::new(
-            3036,
-            StatusCode::FORBIDDEN,
-            "Account locked out due to too many failed logins.",
-        )
+        faults::ACCOUNT_LOCKED.into()
     }
 
-    /// 3038 / 400: login or password missing or null.
+    /// 3038: login or password missing or null.
     pub fn missing_parameter() -> Self {
-        Self::new(
-            3038,
-            StatusCode::BAD_REQUEST,
-            "One of the required parameters (application id, version, login or password) is null.",
-        )
+        faults::MISSING_PARAMETER.into()
     }
 
-    /// 3044 / 403: the account already has as many live sessions as allowed.
+    /// 3044: the account already has as many live sessions as allowed.
     pub fn login_limit_reached() -> Self {
-        Self::new(
-            3044,
-            StatusCode::FORBIDDEN,
-            "Multiple login limit for the same user account has been reached.",
-        )
+        faults::LOGIN_LIMIT_REACHED.into()
     }
 
-    /// 3064 / 401: the user-token is unknown, ended or expired. The token is echoed as the hosted service does.
+    /// 3064: the user-token is unknown, ended or expired. The token is echoed as the hosted service does.
     pub fn stale_token(token: &str) -> Self {
         Self::new(
-            3064,
-            StatusCode::UNAUTHORIZED,
-            format!("Not existing user token - {token}. Relogin user to update your user token"),
+            crate::protocol::codes::STALE_TOKEN,
+            StatusCode::from_u16(STALE_TOKEN_STATUS).unwrap_or(StatusCode::UNAUTHORIZED),
+            stale_token_message(token),
         )
     }
 
-    /// 3087 / 403: the account still waits for its email confirmation.
+    /// 3087: the account still waits for its email confirmation.
     pub fn email_not_confirmed() -> Self {
-        Self::new(3087, StatusCode::FORBIDDEN, "User has not confirmed email.")
+        faults::EMAIL_NOT_CONFIRMED.into()
     }
 
-    /// 8000 / 400: a property value is longer than the configured limit.
-    pub fn value_too_long(property: &str, limit: usize) -> Self {
-        Self::new(
-            8000,
-            StatusCode::BAD_REQUEST,
-            format!("Property value exceeds the length limit: '{property}' is longer than {limit} characters."),
-        )
+    /// 8000: a property value is longer than the configured limit.
+    pub fn value_too_long() -> Self {
+        faults::VALUE_TOO_LONG.into()
     }
 
-    /// 8002 / 400: the body is not the JSON the operation needs.
+    /// 8002 / 400: the body is not the JSON the operation needs. The detail is the emulator's.
     pub fn unparsable_body(detail: &str) -> Self {
+        let fault = faults::UNPARSABLE_BODY;
         Self::new(
-            8002,
+            fault.code,
             StatusCode::BAD_REQUEST,
-            format!("Could not parse request: {detail}"),
+            format!("{}: {detail}", fault.message),
         )
     }
 
     /// 8002 / 413: the body is larger than the server accepts.
     pub fn body_too_large(limit: usize) -> Self {
         Self::new(
-            8002,
+            faults::UNPARSABLE_BODY.code,
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Request body is larger than {limit} bytes."),
+            format!("Request body is larger than {limit} bytes"),
         )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "code": self.code, "message": self.message }).to_string();
+        // The service always sends `errorData`, an object of extra details (empty here).
+        let body =
+            serde_json::json!({ "code": self.code, "message": self.message, "errorData": {} })
+                .to_string();
         let mut response = (self.status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -12,12 +12,16 @@
 //! | [`request_log`] | the redacted recent-request log |
 //! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
 //! | [`error`] | `ApiError` and its JSON form |
+//! | [`protocol`] | codes, wording and paths, the same source file the SDK compiles |
 
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod ids;
 pub mod password;
+/// The protocol facts shared with the SDK (codes, wording, paths): the SDK crate's own file.
+#[path = "../../src/protocol.rs"]
+pub mod protocol;
 pub mod request_log;
 pub mod routes;
 pub mod sessions;

@@ -158,8 +158,8 @@ fn notify(user: &JsValue) {
 
 pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, BackendlessError>>>>;
 
-/// A real `Error` carrying `code`, `status` and `statusCode` (null when unknown) and a `name`
-/// telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).
+/// A real `Error` carrying `code`, `status`, `statusCode` and `body` (null when unknown) and a
+/// `name` telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).
 pub fn error_to_js(error: BackendlessError) -> JsValue {
     let js = js_sys::Error::new(&error.message);
     js.set_name(error.kind.js_name());
@@ -168,6 +168,7 @@ pub fn error_to_js(error: BackendlessError) -> JsValue {
     property::set(&js, "code", &code);
     property::set(&js, "statusCode", &code);
     property::set(&js, "status", &number(error.status.map(f64::from)));
+    property::set(&js, "body", &error.body.unwrap_or(JsValue::NULL));
     js.into()
 }
 

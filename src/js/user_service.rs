@@ -14,8 +14,9 @@ use super::{
     App,
 };
 use crate::api;
-use crate::error::{codes, BackendlessError};
+use crate::error::BackendlessError;
 use crate::property;
+use crate::protocol::faults;
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
@@ -118,19 +119,13 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
 fn credentials(login: &JsValue, password: &JsValue) -> Result<JsValue, BackendlessError> {
     let missing = |v: &JsValue| v.is_null() || v.is_undefined();
     if missing(login) || missing(password) {
-        return Err(BackendlessError::argument_with_code(
-            codes::MISSING_PARAMETER,
-            "One of the required parameters (login or password) is null",
-        ));
+        return Err(BackendlessError::refused_locally(faults::MISSING_PARAMETER));
     }
     // Checked as JS strings: the credentials are never copied into the wasm.
     match (login.dyn_ref::<JsString>(), password.dyn_ref::<JsString>()) {
-        (Some(l), Some(p)) if l.length() == 0 || p.length() == 0 => {
-            Err(BackendlessError::argument_with_code(
-                codes::EMPTY_LOGIN_OR_PASSWORD,
-                "Either login or password is an empty string value",
-            ))
-        }
+        (Some(l), Some(p)) if l.length() == 0 || p.length() == 0 => Err(
+            BackendlessError::refused_locally(faults::EMPTY_LOGIN_OR_PASSWORD),
+        ),
         (Some(_), Some(_)) => {
             let body = Object::new();
             property::set(&body, "login", login);

@@ -1,0 +1,295 @@
+//! Facts of the Backendless user-login protocol, in one place for the SDK, the local server and
+//! the tests: error codes with the hosted service's wording and HTTP status, request paths, the
+//! encoding of path segments and header values, and the names in the stored session map.
+//!
+//! Plain constants and two small functions, with no dependencies: the local server includes this
+//! same file (`emulator/src/lib.rs`), so the two sides cannot drift apart, and what the wasm does
+//! not use costs it nothing. Where the wording comes from is recorded beside each entry; the
+//! recorded answers themselves are in `tests/fixtures/real-service/` (see its `INDEX.md`).
+
+/// An error the server answers with: HTTP status, Backendless code and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    pub status: u16,
+    pub code: u32,
+    pub message: &'static str,
+}
+
+const fn fault(status: u16, code: u32, message: &'static str) -> Fault {
+    Fault {
+        status,
+        code,
+        message,
+    }
+}
+
+/// The errors of the login family. Messages are the hosted service's as recorded where a real
+/// answer is public (`INDEX.md` names the file), else the documentation's wording.
+pub mod faults {
+    use super::{fault, Fault};
+
+    /// An object id nobody has (`data/Users/{id}`).
+    pub const OBJECT_NOT_FOUND: Fault =
+        fault(400, 1000, "Entity with the specified ID cannot be found");
+    /// The app id or API key in the URL is not the app's.
+    pub const WRONG_APP_INFO: Fault = fault(
+        401,
+        2002,
+        "Version is disabled or provided wrong application info (application id or secret key)",
+    );
+    /// The account's status forbids logging in.
+    pub const LOGIN_DISABLED_FOR_USER: Fault =
+        fault(401, 3000, "Login has been disabled for the user account");
+    /// The app has no login settings.
+    pub const MISSING_LOGIN_SETTINGS: Fault = fault(
+        400,
+        3001,
+        "Missing login settings, possibly invalid application id or version",
+    );
+    /// Multiple logins are disabled and the account has a live session.
+    pub const MULTIPLE_LOGINS_DISABLED: Fault = fault(
+        401,
+        3002,
+        "User cannot login because Multiple Logins disabled and there is a logged in user for the account",
+    );
+    /// Unknown identity or wrong password: one answer for both.
+    pub const INVALID_LOGIN: Fault = fault(401, 3003, "Invalid login or password");
+    /// Login or password is an empty string.
+    pub const EMPTY_LOGIN_OR_PASSWORD: Fault = fault(
+        400,
+        3006,
+        "Either login or password is an empty string value",
+    );
+    /// Register without a password.
+    pub const MISSING_PASSWORD: Fault = fault(400, 3011, "Property 'password' is required");
+    /// Register without the identity property.
+    pub const MISSING_IDENTITY: Fault = fault(400, 3013, "Identity property 'email' is required");
+    /// Register with an identity that is taken; the message names it
+    /// ([`super::user_exists_message`]).
+    pub const USER_EXISTS: Fault = fault(409, 3033, "User already exists");
+    /// Password recovery for an identity nobody has.
+    pub const UNKNOWN_IDENTITY: Fault =
+        fault(400, 3020, "Unable to find user with the specified login");
+    /// Logins are disabled for the whole app.
+    pub const LOGINS_DISABLED_FOR_APP: Fault = fault(
+        401,
+        3034,
+        "User logins are disabled for the version of the application",
+    );
+    /// Too many failed logins: the account is locked for a while.
+    pub const ACCOUNT_LOCKED: Fault = fault(
+        401,
+        3036,
+        "Account locked out due to too many failed logins",
+    );
+    /// Login or password is missing or null.
+    pub const MISSING_PARAMETER: Fault = fault(
+        400,
+        3038,
+        "One of the required parameters (application id, version, login or password) is null",
+    );
+    /// The account has as many live sessions as allowed.
+    pub const LOGIN_LIMIT_REACHED: Fault = fault(
+        401,
+        3044,
+        "Multiple login limit for the same user account has been reached",
+    );
+    /// A malformed email on register.
+    pub const INVALID_EMAIL: Fault = fault(400, 3040, "Email address is not valid");
+    /// The account waits for its email confirmation.
+    pub const EMAIL_NOT_CONFIRMED: Fault = fault(401, 3087, "User has not confirmed email");
+    /// A property value longer than the column allows.
+    pub const VALUE_TOO_LONG: Fault = fault(400, 8000, "Property value exceeds the length limit");
+    /// The body is not the JSON the operation needs.
+    pub const UNPARSABLE_BODY: Fault = fault(400, 8002, "Could not parse request");
+}
+
+/// Codes by name, for matching answers.
+pub mod codes {
+    use super::faults;
+
+    pub const INVALID_LOGIN: u32 = faults::INVALID_LOGIN.code;
+    pub const EMPTY_LOGIN_OR_PASSWORD: u32 = faults::EMPTY_LOGIN_OR_PASSWORD.code;
+    pub const MISSING_PARAMETER: u32 = faults::MISSING_PARAMETER.code;
+    pub const USER_EXISTS: u32 = faults::USER_EXISTS.code;
+    /// General logout error: the session is gone either way.
+    pub const LOGOUT_ERROR: u32 = 3023;
+    /// The user-token is not (or no longer) a session; see [`super::stale_token_message`].
+    pub const STALE_TOKEN: u32 = 3064;
+    /// The user is disabled.
+    pub const USER_DISABLED: u32 = 3090;
+    /// Meaning unknown; the official client treats it like 3064 on logout.
+    pub const SESSION_UNKNOWN: u32 = 3091;
+}
+
+/// Codes with which the server says the user-token is no longer a session, so the client's copy
+/// must go too (the official client's list for logout).
+pub const SESSION_ENDING_CODES: [u32; 4] = [
+    codes::STALE_TOKEN,
+    codes::USER_DISABLED,
+    codes::SESSION_UNKNOWN,
+    codes::LOGOUT_ERROR,
+];
+
+/// HTTP status of a stale-token answer.
+pub const STALE_TOKEN_STATUS: u16 = 401;
+
+/// The two halves of the 3064 message, around the token it names:
+/// `Not existing user token - {token}. Relogin user to update your user token`.
+pub const STALE_TOKEN_MESSAGE: [&str; 2] = [
+    "Not existing user token - ",
+    ". Relogin user to update your user token",
+];
+
+/// The 3064 message for `token`.
+pub fn stale_token_message(token: &str) -> String {
+    let [head, tail] = STALE_TOKEN_MESSAGE;
+    let mut message = String::with_capacity(head.len() + token.len() + tail.len());
+    message.push_str(head);
+    message.push_str(token);
+    message.push_str(tail);
+    message
+}
+
+/// The 3033 message for `identity`.
+pub fn user_exists_message(identity: &str) -> String {
+    let mut message = String::from(faults::USER_EXISTS.message);
+    message.push_str(": ");
+    message.push_str(identity);
+    message
+}
+
+/// Request paths below the app's base URL, as segments.
+pub mod paths {
+    pub const LOGIN: [&str; 2] = ["users", "login"];
+    pub const LOGOUT: [&str; 2] = ["users", "logout"];
+    pub const REGISTER: [&str; 2] = ["users", "register"];
+    pub const GUEST_LOGIN: [&str; 3] = ["users", "register", "guest"];
+    /// Followed by the token, encoded.
+    pub const IS_VALID_USER_TOKEN: [&str; 2] = ["users", "isvalidusertoken"];
+    /// Followed by the identity, encoded.
+    pub const RESTORE_PASSWORD: [&str; 2] = ["users", "restorepassword"];
+    /// Followed by the user's objectId, encoded.
+    pub const USERS_TABLE: [&str; 2] = ["data", "Users"];
+}
+
+/// Names in the user object and in the stored session map.
+pub mod keys {
+    /// The session token: a property of a logged-in user, a key of the stored map, and the
+    /// request header (lowercase) that carries it.
+    pub const USER_TOKEN: &str = "user-token";
+    /// The logged-in user's objectId in the stored map.
+    pub const CURRENT_USER_ID: &str = "current-user-id";
+    /// Marks a stored map written by `login(…, true)`.
+    pub const STAY_LOGGED_IN: &str = "stayLoggedIn";
+    pub const OBJECT_ID: &str = "objectId";
+    /// The stored map's localStorage item is this prefix and the app id (`Backendless_{appId}`),
+    /// or the prefix alone in custom-domain mode, and for the legacy item.
+    pub const STORAGE_PREFIX: &str = "Backendless";
+}
+
+/// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
+/// leading or trailing whitespace (browsers refuse anything else).
+pub fn is_header_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    bytes
+        .iter()
+        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+        && !blank(bytes.first())
+        && !blank(bytes.last())
+}
+
+/// JavaScript's `encodeURIComponent`, the encoding of every path segment taken from data (token,
+/// objectId, identity): every byte of the UTF-8 form is percent-encoded except
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+pub fn encode_uri_component(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_token_message_names_the_token() {
+        assert_eq!(
+            stale_token_message("AB-12"),
+            "Not existing user token - AB-12. Relogin user to update your user token"
+        );
+    }
+
+    #[test]
+    fn codes_are_distinct() {
+        let all = [
+            faults::OBJECT_NOT_FOUND,
+            faults::WRONG_APP_INFO,
+            faults::LOGIN_DISABLED_FOR_USER,
+            faults::MISSING_LOGIN_SETTINGS,
+            faults::MULTIPLE_LOGINS_DISABLED,
+            faults::INVALID_LOGIN,
+            faults::EMPTY_LOGIN_OR_PASSWORD,
+            faults::MISSING_PASSWORD,
+            faults::MISSING_IDENTITY,
+            faults::USER_EXISTS,
+            faults::UNKNOWN_IDENTITY,
+            faults::LOGINS_DISABLED_FOR_APP,
+            faults::ACCOUNT_LOCKED,
+            faults::MISSING_PARAMETER,
+            faults::LOGIN_LIMIT_REACHED,
+            faults::INVALID_EMAIL,
+            faults::EMAIL_NOT_CONFIRMED,
+            faults::VALUE_TOO_LONG,
+            faults::UNPARSABLE_BODY,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            assert!(
+                !a.message.ends_with('.'),
+                "{a:?}: the service's messages end without a period"
+            );
+            for b in &all[i + 1..] {
+                assert_ne!(a.code, b.code);
+            }
+        }
+    }
+
+    #[test]
+    fn header_values_are_visible_ascii() {
+        assert!(is_header_value("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
+        assert!(is_header_value(""));
+        for bad in [
+            "a\nb",
+            "a\rb",
+            "é",
+            "tab\tend\t",
+            " lead",
+            "nul\0",
+            "del\u{7f}",
+        ] {
+            assert!(!is_header_value(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn path_segments_are_encoded_like_encode_uri_component() {
+        assert_eq!(encode_uri_component("AZaz09-_.!~*'()"), "AZaz09-_.!~*'()");
+        assert_eq!(
+            encode_uri_component("a b/c?d#e%f&g=h+i"),
+            "a%20b%2Fc%3Fd%23e%25f%26g%3Dh%2Bi"
+        );
+        assert_eq!(encode_uri_component("é✓"), "%C3%A9%E2%9C%93");
+        assert_eq!(encode_uri_component("😀"), "%F0%9F%98%80");
+        assert_eq!(encode_uri_component("../../etc"), "..%2F..%2Fetc");
+    }
+}
