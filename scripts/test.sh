@@ -28,6 +28,12 @@ start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY
 start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
 export BACKENDLESS_FAULT_URL=$FAULT_URL
+# The live suite (tests/live.rs) runs against the server these name: a real Backendless app when
+# they are set before `npm test` (README, "Testing against a real Backendless app"), else the
+# local server, through the same public-API path.
+if [ -z "${BACKENDLESS_LIVE_URL:-}${BACKENDLESS_LIVE_DOMAIN:-}" ]; then
+  export BACKENDLESS_LIVE_URL=$EMULATOR_URL BACKENDLESS_LIVE_APP_ID=TEST-APP BACKENDLESS_LIVE_API_KEY=TEST-KEY
+fi
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90}
 echo "local server: $EMULATOR_URL (pid $EMULATOR_PID); fault responder: $FAULT_URL (pid $FAULT_PID)"
 

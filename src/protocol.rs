@@ -23,84 +23,95 @@ const fn fault(status: u16, code: u32, message: &'static str) -> Fault {
     }
 }
 
-/// The errors of the login family. Messages are the hosted service's as recorded where a real
-/// answer is public (`INDEX.md` names the file), else the documentation's wording.
+/// The errors of the login family, each with where its wording comes from:
+/// - *wire*: a real answer of the hosted service, recorded in `tests/fixtures/real-service/`;
+/// - *wire substring*: public apps match this text in real answers; the sentence around it is the
+///   service's error-code list's;
+/// - *docs*: no public answer; the login docs' wording, without the final period (the one case
+///   where docs and wire can be compared, 3003, has none on the wire).
+///
+/// HTTP statuses are *assumed* (the local server's choice) except 3003's 401 (wire).
 pub mod faults {
     use super::{fault, Fault};
 
-    /// An object id nobody has (`data/Users/{id}`).
-    pub const OBJECT_NOT_FOUND: Fault =
-        fault(400, 1000, "Entity with the specified ID cannot be found");
-    /// The app id or API key in the URL is not the app's.
+    /// An object id nobody has (`data/Users/{id}`); the message names the id
+    /// ([`super::object_not_found_message`]). Wording: the official SDK's end-to-end suite
+    /// against a real server.
+    pub const OBJECT_NOT_FOUND: Fault = fault(404, 1000, "Entity with ID ");
+    /// The app id or API key in the URL is not the app's. Wire (2017).
     pub const WRONG_APP_INFO: Fault = fault(
         401,
         2002,
         "Version is disabled or provided wrong application info (application id or secret key)",
     );
-    /// The account's status forbids logging in.
+    /// The account's status forbids logging in. Docs.
     pub const LOGIN_DISABLED_FOR_USER: Fault =
-        fault(401, 3000, "Login has been disabled for the user account");
-    /// The app has no login settings.
+        fault(403, 3000, "Login has been disabled for the user account");
+    /// The app has no login settings. Docs.
     pub const MISSING_LOGIN_SETTINGS: Fault = fault(
         400,
         3001,
         "Missing login settings, possibly invalid application id or version",
     );
-    /// Multiple logins are disabled and the account has a live session.
+    /// Multiple logins are disabled and the account has a live session. Docs.
     pub const MULTIPLE_LOGINS_DISABLED: Fault = fault(
-        401,
+        403,
         3002,
         "User cannot login because Multiple Logins disabled and there is a logged in user for the account",
     );
-    /// Unknown identity or wrong password: one answer for both.
+    /// Unknown identity or wrong password: one answer for both. Wire, status included.
     pub const INVALID_LOGIN: Fault = fault(401, 3003, "Invalid login or password");
-    /// Login or password is an empty string.
+    /// Login or password is an empty string. Docs.
     pub const EMPTY_LOGIN_OR_PASSWORD: Fault = fault(
         400,
         3006,
         "Either login or password is an empty string value",
     );
-    /// Register without a password.
+    /// Register without a password. The local server's wording (no public source).
     pub const MISSING_PASSWORD: Fault = fault(400, 3011, "Property 'password' is required");
-    /// Register without the identity property.
+    /// Register without the identity property. The local server's wording (no public source).
     pub const MISSING_IDENTITY: Fault = fault(400, 3013, "Identity property 'email' is required");
-    /// Register with an identity that is taken; the message names it
-    /// ([`super::user_exists_message`]).
-    pub const USER_EXISTS: Fault = fault(409, 3033, "User already exists");
-    /// Password recovery for an identity nobody has.
-    pub const UNKNOWN_IDENTITY: Fault =
-        fault(400, 3020, "Unable to find user with the specified login");
-    /// Logins are disabled for the whole app.
+    /// Password recovery for an identity nobody has. Wire substring.
+    pub const UNKNOWN_IDENTITY: Fault = fault(
+        404,
+        3020,
+        "Cannot perform password recovery. Unable to find a user with the specified identity.",
+    );
+    /// Register with an identity that is taken. Wire (through the Java SDK), final period
+    /// included.
+    pub const USER_EXISTS: Fault =
+        fault(409, 3033, "Unable to register user. User already exists.");
+    /// Logins are disabled for the whole app. Docs.
     pub const LOGINS_DISABLED_FOR_APP: Fault = fault(
-        401,
+        403,
         3034,
         "User logins are disabled for the version of the application",
     );
-    /// Too many failed logins: the account is locked for a while.
+    /// Too many failed logins: the account is locked for a while. Wire substring.
     pub const ACCOUNT_LOCKED: Fault = fault(
-        401,
+        403,
         3036,
-        "Account locked out due to too many failed logins",
+        "Unable to login. User account is locked out due to too many failed logins.",
     );
-    /// Login or password is missing or null.
+    /// Login or password is missing or null. Docs.
     pub const MISSING_PARAMETER: Fault = fault(
         400,
         3038,
         "One of the required parameters (application id, version, login or password) is null",
     );
-    /// The account has as many live sessions as allowed.
+    /// A malformed email on register. Wire substring.
+    pub const INVALID_EMAIL: Fault = fault(400, 3040, "Provided email has wrong format.");
+    /// The account has as many live sessions as allowed. Docs.
     pub const LOGIN_LIMIT_REACHED: Fault = fault(
-        401,
+        403,
         3044,
         "Multiple login limit for the same user account has been reached",
     );
-    /// A malformed email on register.
-    pub const INVALID_EMAIL: Fault = fault(400, 3040, "Email address is not valid");
-    /// The account waits for its email confirmation.
-    pub const EMAIL_NOT_CONFIRMED: Fault = fault(401, 3087, "User has not confirmed email");
-    /// A property value longer than the column allows.
+    /// The account waits for its email confirmation. The local server's wording.
+    pub const EMAIL_NOT_CONFIRMED: Fault = fault(403, 3087, "User has not confirmed email");
+    /// A property value longer than the column allows. Docs.
     pub const VALUE_TOO_LONG: Fault = fault(400, 8000, "Property value exceeds the length limit");
-    /// The body is not the JSON the operation needs.
+    /// The body is not the JSON the operation needs. The local server's wording.
     pub const UNPARSABLE_BODY: Fault = fault(400, 8002, "Could not parse request");
 }
 
@@ -151,11 +162,11 @@ pub fn stale_token_message(token: &str) -> String {
     message
 }
 
-/// The 3033 message for `identity`.
-pub fn user_exists_message(identity: &str) -> String {
-    let mut message = String::from(faults::USER_EXISTS.message);
-    message.push_str(": ");
-    message.push_str(identity);
+/// The 1000 message for `object_id`: `Entity with ID {id} not found`.
+pub fn object_not_found_message(object_id: &str) -> String {
+    let mut message = String::from(faults::OBJECT_NOT_FOUND.message);
+    message.push_str(object_id);
+    message.push_str(" not found");
     message
 }
 
@@ -254,10 +265,6 @@ mod tests {
             faults::UNPARSABLE_BODY,
         ];
         for (i, a) in all.iter().enumerate() {
-            assert!(
-                !a.message.ends_with('.'),
-                "{a:?}: the service's messages end without a period"
-            );
             for b in &all[i + 1..] {
                 assert_ne!(a.code, b.code);
             }

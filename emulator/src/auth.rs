@@ -232,7 +232,7 @@ impl Auth {
             .blocking(move |store| store.identity_exists(&probe))
             .await?
         {
-            return Err(ApiError::user_exists(&email));
+            return Err(ApiError::user_exists());
         }
         let hash = self.passwords.hash(password).await?;
         let user = new_user(
@@ -244,7 +244,7 @@ impl Auth {
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
-            Err(StoreError::IdentityTaken) => return Err(ApiError::user_exists(&email)),
+            Err(StoreError::IdentityTaken) => return Err(ApiError::user_exists()),
             Err(error) => return Err(error.into()),
         }
         tracing::info!(user = %user.object_id, "user registered");
@@ -491,7 +491,7 @@ impl Auth {
         let id = object_id.to_string();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(user) => Ok(Value::Object(user.to_wire())),
-            None => Err(ApiError::object_not_found()),
+            None => Err(ApiError::object_not_found(object_id)),
         }
     }
 
@@ -527,7 +527,7 @@ impl Auth {
             .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
             .await?;
         let Some(user) = updated else {
-            return Err(ApiError::object_not_found());
+            return Err(ApiError::object_not_found(object_id));
         };
         if end_sessions {
             self.sessions.end_user(object_id);

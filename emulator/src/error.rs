@@ -67,8 +67,11 @@ impl ApiError {
     }
 
     /// 1000: no object with that id.
-    pub fn object_not_found() -> Self {
-        faults::OBJECT_NOT_FOUND.into()
+    pub fn object_not_found(object_id: &str) -> Self {
+        Self {
+            message: crate::protocol::object_not_found_message(object_id),
+            ..faults::OBJECT_NOT_FOUND.into()
+        }
     }
 
     /// 2002: the app id or API key in the URL is not this server's.
@@ -117,13 +120,8 @@ impl ApiError {
     }
 
     /// 3033: register with an identity that is taken.
-    pub fn user_exists(identity: &str) -> Self {
-        let fault = faults::USER_EXISTS;
-        Self::new(
-            fault.code,
-            StatusCode::from_u16(fault.status).unwrap_or(StatusCode::BAD_REQUEST),
-            crate::protocol::user_exists_message(identity),
-        )
+    pub fn user_exists() -> Self {
+        faults::USER_EXISTS.into()
     }
 
     /// 3034: logins are disabled for the whole app (simulated by configuration).
@@ -153,6 +151,11 @@ impl ApiError {
             StatusCode::from_u16(STALE_TOKEN_STATUS).unwrap_or(StatusCode::UNAUTHORIZED),
             stale_token_message(token),
         )
+    }
+
+    /// 3040: the email on register is malformed.
+    pub fn invalid_email() -> Self {
+        faults::INVALID_EMAIL.into()
     }
 
     /// 3087: the account still waits for its email confirmation.

@@ -100,7 +100,7 @@ impl UserRecord {
             "lastLogin".into(),
             self.last_login.map_or(Value::Null, Value::from),
         );
-        object.insert("accountType".into(), Value::from("BACKENDLESS_ACCOUNT"));
+        object.insert("accountType".into(), Value::from("BACKENDLESS"));
         object.insert("socialAccount".into(), Value::from("BACKENDLESS"));
         object.insert("oAuthIdentities".into(), Value::Null);
         // The official client sends its locale on register; keep it, else "en" as the hosted service does.

@@ -24,7 +24,7 @@ fn register_returns_user_without_password_or_token_and_keeps_custom_properties()
     assert_eq!(user["tags"], json!(["a"]));
     assert_eq!(user["userStatus"], "ENABLED");
     assert_eq!(user["lastLogin"], Value::Null);
-    assert_eq!(user["accountType"], "BACKENDLESS_ACCOUNT");
+    assert_eq!(user["accountType"], "BACKENDLESS");
     assert_eq!(user["socialAccount"], "BACKENDLESS");
     assert_eq!(user["oAuthIdentities"], Value::Null);
     assert_eq!(user["blUserLocale"], "en");

@@ -35,6 +35,11 @@ pub fn local_storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
+/// The raw text of a localStorage item.
+pub fn local_cache_item(key: &str) -> Option<String> {
+    local_storage().get_item(key).unwrap()
+}
+
 /// The raw text of this app's cache item.
 pub fn stored_item() -> Option<String> {
     local_storage().get_item(&storage_key()).unwrap()
