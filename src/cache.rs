@@ -165,16 +165,28 @@ impl LocalCache {
         Ok(())
     }
 
-    /// `LocalCache.get(key)`: the stored value, or `undefined`. `key` is the caller's JS string.
+    /// `LocalCache.get(key)`: the stored value, or `undefined`. `key` is the caller's JS string,
+    /// a plain data key: `constructor` or `toString` are not found on the map's prototype.
     pub fn get(&self, key: &JsValue) -> JsValue {
-        Reflect::get(&self.read_map(), key).unwrap_or(JsValue::UNDEFINED)
+        let map = self.read_map();
+        if Object::has_own(&map, key) {
+            Reflect::get(&map, key).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        }
     }
 
     /// `LocalCache.set(key, value)`. Fails (nothing written) when the value cannot be turned
-    /// into JSON (a BigInt, a cycle).
+    /// into JSON (a BigInt, a cycle). The value becomes an own property whatever the key, so
+    /// `__proto__` is stored as data (an assignment would set the map's prototype instead).
     pub fn set(&self, key: &JsValue, value: &JsValue) -> Result<(), JsValue> {
         let map = self.read_map();
-        Reflect::set(&map, key, value)?;
+        let data = Object::new();
+        for name in ["writable", "enumerable", "configurable"] {
+            property::set(&data, name, &JsValue::TRUE);
+        }
+        property::set(&data, "value", value);
+        Reflect::define_property(&map, key, &data)?;
         self.write_map(&map)
     }
 

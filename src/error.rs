@@ -36,6 +36,9 @@ pub enum ErrorKind {
     InvalidResponse,
     /// The SDK was used before `initApp`.
     NotInitialized,
+    /// A session call whose answer came after a later session call had taken effect: it
+    /// changed nothing (see README, "Session rules").
+    Superseded,
 }
 
 impl ErrorKind {
@@ -50,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Argument => "TypeError",
             ErrorKind::InvalidResponse => "InvalidResponseError",
             ErrorKind::NotInitialized => "NotInitializedError",
+            ErrorKind::Superseded => "SupersededError",
         }
     }
 }
@@ -108,6 +112,14 @@ impl BackendlessError {
         Self::new(
             ErrorKind::NotInitialized,
             "Call Backendless.initApp(appId, apiKey) first",
+        )
+    }
+
+    /// A later session call took effect before this one's answer came.
+    pub fn superseded() -> Self {
+        Self::new(
+            ErrorKind::Superseded,
+            "A later login or logout took effect first; this call changed nothing",
         )
     }
 
@@ -212,6 +224,7 @@ mod tests {
             Argument,
             InvalidResponse,
             NotInitialized,
+            Superseded,
         ];
         for (i, a) in kinds.iter().enumerate() {
             for b in &kinds[i + 1..] {

@@ -9,9 +9,10 @@
 //! | login ok, stay = true | user + token | `stayLoggedIn`, `user-token`, `current-user-id` |
 //! | login ok, stay = false | user + token | session keys removed (`{}`) |
 //! | login failed | unchanged (no event) | unchanged |
-//! | logout, server-confirmed dead token, `isValidLogin` → false | cleared | session keys removed |
+//! | logout | cleared | session keys removed |
+//! | server-confirmed dead token, `isValidLogin` → false | cleared, if that token is still the session's | session keys removed |
 //! | network error / timeout / abort | unchanged (no event) | unchanged |
-//! | restore after reload | user from the server | unchanged |
+//! | restore after reload | user from the server, if its token is still the session's | unchanged |
 //! | another tab changed the map | follows the map | already written |
 //!
 //! The user type is generic so the rules are tested natively with plain strings; the browser
@@ -25,6 +26,55 @@
 //! assert_eq!(effects.storage, StorageChange::Write);
 //! assert_eq!(session.token.as_deref(), Some("T"));
 //! ```
+
+/// The policy for overlapping session calls (login, loginAsGuest, setCurrentUser, logout): the
+/// last one *made* wins. Each takes a stamp when it is made; when its answer comes it may take
+/// effect only if no later-stamped change has taken effect meanwhile, else it is superseded
+/// (and must reject, changing nothing). So a call that resolves has taken effect, and once all
+/// calls have settled the session is the last-made successful call's.
+///
+/// ```
+/// use backendless_wasm::session::Stamps;
+/// let mut stamps = Stamps::new();
+/// let (alice, bob) = (stamps.issue(), stamps.issue());
+/// assert!(stamps.admit(bob));    // bob answers first: bob's session
+/// assert!(!stamps.admit(alice)); // alice answers later: superseded
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamps {
+    issued: u32,
+    applied: u32,
+}
+
+impl Stamps {
+    pub const fn new() -> Stamps {
+        Stamps {
+            issued: 0,
+            applied: 0,
+        }
+    }
+
+    /// A stamp later than every one issued before (4 billion session calls per page load).
+    pub fn issue(&mut self) -> u32 {
+        self.issued += 1;
+        self.issued
+    }
+
+    /// May the change stamped `stamp` take effect now? If so it becomes the one in force.
+    pub fn admit(&mut self, stamp: u32) -> bool {
+        let admitted = stamp >= self.applied;
+        if admitted {
+            self.applied = stamp;
+        }
+        admitted
+    }
+
+    /// A change made now, outside any call (`initApp`, another tab), has taken effect: every
+    /// call made before it is superseded.
+    pub fn supersede_all(&mut self) {
+        self.applied = self.issue();
+    }
+}
 
 /// The session part of the cache map, as another tab or a page reload sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,11 +122,14 @@ pub enum Event<U> {
         token: String,
         stay: bool,
     },
-    /// The user of the stored session came back from `data/Users/{id}`.
-    Restored { user: U },
-    /// The session is over: logout (whatever the server said), a server-confirmed dead token,
-    /// or `isValidLogin` answered false.
+    /// The user of the stored session with `token` came back from `data/Users/{id}`.
+    Restored { user: U, token: String },
+    /// The session is over: logout (whatever the server said).
     Ended,
+    /// The server says `token` is not a session (`isValidLogin` answered false, or 3064 and
+    /// kin): the session ends if it is still that token's. An answer about a token the page has
+    /// since replaced says nothing about the new session.
+    Invalidated { token: String },
     /// A page load found this stored session (no request yet).
     Loaded(StoredSession),
     /// Another tab wrote this stored session.
@@ -150,9 +203,10 @@ impl<U> Session<U> {
                     restore: false,
                 }
             }
-            Event::Restored { user } => {
-                if !self.is_active() {
-                    // The session ended while the restore was in flight: its answer is stale.
+            Event::Restored { user, token } => {
+                if self.token.as_deref() != Some(token.as_str()) {
+                    // The session ended or changed while the restore was in flight: its answer
+                    // is stale.
                     return Effects::NONE;
                 }
                 self.user = Some(user);
@@ -161,7 +215,10 @@ impl<U> Session<U> {
                     ..Effects::NONE
                 }
             }
-            Event::Ended => {
+            Event::Invalidated { token } if self.token.as_deref() != Some(token.as_str()) => {
+                Effects::NONE
+            }
+            Event::Ended | Event::Invalidated { .. } => {
                 let was_active = self.clear();
                 Effects {
                     storage: StorageChange::Clear,
@@ -286,7 +343,10 @@ mod tests {
             ),
             (Some("T"), Some("ID"), None, true)
         );
-        let e = s.apply(Event::Restored { user: "alice" });
+        let e = s.apply(Event::Restored {
+            user: "alice",
+            token: "T".into(),
+        });
         assert!(e.notify);
         assert_eq!(e.storage, StorageChange::Keep);
         assert_eq!(s.user, Some("alice"));
@@ -320,9 +380,42 @@ mod tests {
         let mut s: Session<&str> = Session::default();
         s.apply(Event::Loaded(stored("T", "ID")));
         s.apply(Event::Ended);
-        let e = s.apply(Event::Restored { user: "alice" });
+        let e = s.apply(Event::Restored {
+            user: "alice",
+            token: "T".into(),
+        });
         assert_eq!(e, Effects::NONE);
         assert_eq!(s.user, None);
+    }
+
+    #[test]
+    fn a_restore_of_a_replaced_token_is_dropped() {
+        let mut s: Session<&str> = Session::default();
+        s.apply(Event::Loaded(stored("T", "ID")));
+        login(&mut s, "bob", true);
+        let e = s.apply(Event::Restored {
+            user: "alice",
+            token: "T".into(),
+        });
+        assert_eq!(e, Effects::NONE);
+        assert_eq!(s.user, Some("bob"));
+    }
+
+    #[test]
+    fn invalidating_an_old_token_leaves_the_new_session() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        login(&mut s, "bob", true);
+        let e = s.apply(Event::Invalidated {
+            token: "alice-token".into(),
+        });
+        assert_eq!(e, Effects::NONE);
+        assert_eq!(s.token.as_deref(), Some("bob-token"));
+        let e = s.apply(Event::Invalidated {
+            token: "bob-token".into(),
+        });
+        assert_eq!((e.storage, e.notify), (StorageChange::Clear, true));
+        assert!(!s.is_active());
     }
 
     #[test]

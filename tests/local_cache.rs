@@ -227,6 +227,41 @@ fn set_get_remove_round_trip_any_json_value() {
     }
 }
 
+/// Keys are plain data keys: the names of `Object.prototype`'s members are neither found on the
+/// map's prototype nor able to change it.
+#[wasm_bindgen_test]
+fn keys_are_plain_data_keys() {
+    fresh_page();
+    for key in [
+        "constructor",
+        "toString",
+        "hasOwnProperty",
+        "__proto__",
+        "valueOf",
+    ] {
+        assert!(
+            local_cache::get(key.into()).unwrap().is_undefined(),
+            "{key}: nothing stored under it yet"
+        );
+    }
+    local_cache::set("__proto__".into(), json(r#"{"polluted":true}"#)).unwrap();
+    local_cache::set("constructor".into(), "c".into()).unwrap();
+    assert_eq!(
+        stored_item().as_deref(),
+        Some(r#"{"__proto__":{"polluted":true},"constructor":"c"}"#),
+        "stored as data"
+    );
+    assert_eq!(
+        stringify(&local_cache::get("__proto__".into()).unwrap()),
+        r#"{"polluted":true}"#
+    );
+    assert_eq!(local_cache::get("constructor".into()).unwrap(), "c");
+    assert!(local_cache::get("polluted".into()).unwrap().is_undefined());
+    local_cache::remove("__proto__".into()).unwrap();
+    assert!(local_cache::get("__proto__".into()).unwrap().is_undefined());
+    assert_eq!(stored_item().as_deref(), Some(r#"{"constructor":"c"}"#));
+}
+
 #[wasm_bindgen_test]
 async fn blocked_local_storage_falls_back_to_memory() {
     fresh_page();

@@ -28,6 +28,7 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
         cache,
         session,
         restoring: None,
+        pending_login: None,
         _storage_listener: listener,
     })
     .map_err(error_to_js)
@@ -74,6 +75,8 @@ pub fn server_url_property(set: bool, url: JsValue) -> Result<JsValue, JsValue> 
             .and_then(|text| normalize_server_url(&text))
             .map_err(error_to_js)?;
         SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
+        // A login made from now on goes to the new server: it must not join one in flight.
+        let _ = super::with_app(|app| app.pending_login = None);
     }
     Ok(with_server_url(JsValue::from_str))
 }

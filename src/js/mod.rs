@@ -23,7 +23,7 @@ use crate::cache::LocalCache;
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::property;
-use crate::session::{Event, Session};
+use crate::session::{Event, Session, Stamps};
 use crate::transport::CallOptions;
 
 /// The app set up by `initApp`.
@@ -33,6 +33,8 @@ pub(crate) struct App {
     pub session: Session<JsValue>,
     /// The restore request in flight, shared by concurrent `getCurrentUser` calls.
     pub restoring: Option<(u32, Promise)>,
+    /// The login request in flight, shared by an identical login made before it answers.
+    pub pending_login: Option<user_service::PendingLogin>,
     /// Follows other tabs' writes to the cache map; unsubscribes when the app is replaced.
     pub _storage_listener: Option<backendless::StorageListener>,
 }
@@ -57,9 +59,9 @@ thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
     /// `Backendless.serverURL` once set; `None` means the hosted service.
     static SERVER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
-    /// Bumped by `initApp` and by every call that changes who is logged in, so an answer that
-    /// arrives after a newer such call (or a re-init) does not overwrite its result.
-    static GENERATION: Cell<u32> = const { Cell::new(0) };
+    /// The last-made-wins order of session calls; page-wide, so that calls made under an app
+    /// that `initApp` replaced are superseded too.
+    static STAMPS: Cell<Stamps> = const { Cell::new(Stamps::new()) };
     /// Session listeners by id, in a JS Map: adding, removing and snapshotting them is then a
     /// few JS calls instead of Rust vector code in the wasm.
     static LISTENERS: js_sys::Map = js_sys::Map::new();
@@ -85,20 +87,24 @@ pub(crate) fn replace_app(app: App) -> Result<(), BackendlessError> {
     // Drop the old app (and its storage listener) outside the borrow.
     let old = APP.with(|slot| slot.try_borrow_mut().map(|mut slot| slot.replace(app)));
     let old = old.map_err(|_| BackendlessError::reentrant())?;
-    next_generation();
+    // Calls made under the old app are superseded by the new one.
+    stamps(Stamps::supersede_all);
     drop(old);
     Ok(())
 }
 
-pub(crate) fn generation() -> u32 {
-    GENERATION.with(Cell::get)
+fn stamps<R>(f: impl FnOnce(&mut Stamps) -> R) -> R {
+    STAMPS.with(|cell| {
+        let mut stamps = cell.get();
+        let result = f(&mut stamps);
+        cell.set(stamps);
+        result
+    })
 }
 
-pub(crate) fn next_generation() -> u32 {
-    GENERATION.with(|g| {
-        g.set(g.get().wrapping_add(1));
-        g.get()
-    })
+/// The stamp of a session call made now.
+pub(crate) fn new_stamp() -> u32 {
+    stamps(Stamps::issue)
 }
 
 pub(crate) fn next_id() -> u32 {
@@ -108,20 +114,29 @@ pub(crate) fn next_id() -> u32 {
     })
 }
 
-/// Applies a session event if no newer session change happened since `started`; then writes
-/// storage, and tells the listeners (after the state borrow is released).
+/// Applies a session event, writes storage, and tells the listeners (after the state borrow is
+/// released).
+///
+/// A session call passes its `stamp` ([`Stamps`]: the last call made wins); one that a later
+/// change superseded fails, changing nothing, so a call that resolves has always taken effect.
+/// Other events (`None`: restores and invalidations, guarded by the token they concern, and
+/// other tabs' changes, which count as made now) always apply.
 pub(crate) fn transition(
-    started: Option<u32>,
+    stamp: Option<u32>,
     event: Event<JsValue>,
 ) -> Result<(), BackendlessError> {
-    if started.is_some_and(|g| g != generation()) {
-        return Ok(());
+    if stamp.is_some_and(|stamp| !stamps(|stamps| stamps.admit(stamp))) {
+        return Err(BackendlessError::superseded());
     }
+    let from_other_tab = matches!(event, Event::StorageChanged(_));
     let (notify_now, restore, user) = with_app(|app| {
         let effects = app.session.apply(event);
         app.cache.apply(&effects.storage, &app.session);
         (effects.notify, effects.restore, app.session.user.clone())
     })?;
+    if from_other_tab && (notify_now || restore) {
+        stamps(Stamps::supersede_all);
+    }
     if notify_now {
         notify(&user.unwrap_or(JsValue::NULL));
     }

@@ -9,14 +9,12 @@ use js_sys::{Function, JsString, Object, Promise, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{
-    call_options, error_to_js, generation, next_generation, next_id, promise, transition, with_app,
-    App,
-};
+use super::{call_options, error_to_js, new_stamp, next_id, promise, transition, with_app, App};
 use crate::api;
 use crate::error::BackendlessError;
 use crate::property;
 use crate::protocol::faults;
+use crate::protocol::is_header_value;
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
@@ -27,6 +25,8 @@ enum Op {
         /// The JSON text, as a JS string.
         body: JsValue,
         stay: bool,
+        /// Tells this login's [`PendingLogin`] entry apart.
+        id: u32,
     },
     Guest {
         stay: bool,
@@ -48,30 +48,89 @@ enum Op {
 }
 
 impl Op {
-    /// Calls that change who is logged in claim a new generation, so the answer of an older,
-    /// slower call cannot overwrite theirs.
+    /// Calls that change who is logged in take a stamp: the last one made wins (see
+    /// [`transition`]).
     fn changes_session(&self) -> bool {
         matches!(self, Op::Login { .. } | Op::Guest { .. } | Op::Logout)
+    }
+}
+
+/// The login in flight. A login identical to it (same body text, same `stayLoggedIn`, no
+/// `AbortSignal` on either) made before it answers shares its request and its Promise, as a
+/// React StrictMode effect that runs twice would want: both resolve with the same user, and the
+/// shared login counts as made when the last of them was.
+pub(crate) struct PendingLogin {
+    id: u32,
+    body: JsValue,
+    stay: bool,
+    /// The stamp the answer applies under; a joining call renews it.
+    stamp: u32,
+    /// `None` until the call that started it has its Promise, and for a login with a signal.
+    promise: Option<Promise>,
+}
+
+impl App {
+    /// The Promise of an identical login in flight, renewed as made now.
+    fn join_login(&mut self, body: &JsValue, stay: bool) -> Option<Promise> {
+        let pending = self.pending_login.as_mut()?;
+        let shared = pending.promise.clone()?;
+        if pending.stay != stay || pending.body != *body {
+            return None;
+        }
+        pending.stamp = new_stamp();
+        Some(shared)
+    }
+
+    /// Ends the login entry `id`, answering the stamp its answer applies under.
+    fn finish_login(&mut self, id: u32) -> Option<u32> {
+        let pending = self.pending_login.take_if(|pending| pending.id == id)?;
+        Some(pending.stamp)
     }
 }
 
 /// Starts `op` as a Promise, or answers one already rejected with the argument error (no
 /// future needed for that).
 fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
-    match op.and_then(|op| Ok((op, call_options(options)?))) {
-        Ok((op, options)) => promise(Box::pin(run(op, options))),
-        Err(error) => Promise::reject(&error_to_js(error)),
+    let (op, options) = match op.and_then(|op| Ok((op, call_options(options)?))) {
+        Ok(checked) => checked,
+        Err(error) => return Promise::reject(&error_to_js(error)),
+    };
+    let login = match &op {
+        Op::Login { body, stay, id } if options.signal.is_none() => {
+            let joined = with_app(|app| app.join_login(body, *stay)).ok().flatten();
+            if let Some(shared) = joined {
+                return shared;
+            }
+            Some(*id)
+        }
+        _ => None,
+    };
+    let started = promise(Box::pin(run(op, options)));
+    if let Some(id) = login {
+        // Shared from now on, unless it has already ended (it failed before any request).
+        let _ = with_app(|app| match &mut app.pending_login {
+            Some(pending) if pending.id == id => pending.promise = Some(started.clone()),
+            _ => {}
+        });
     }
+    started
 }
 
 /// The engine: describe, send, apply the session rule, answer.
 async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
     let (base, token) = with_app(App::base_and_token)?;
-    let started = if op.changes_session() {
-        next_generation()
-    } else {
-        generation()
-    };
+    let started = op.changes_session().then(new_stamp);
+    if let (Op::Login { body, stay, id }, Some(stamp)) = (&op, started) {
+        with_app(|app| {
+            app.pending_login = Some(PendingLogin {
+                id: *id,
+                body: body.clone(),
+                stay: *stay,
+                stamp,
+                promise: None,
+            })
+        })?;
+    }
     let token = token.as_deref();
     let (call, body) = match &op {
         Op::Login { body, .. } => (api::login(&base, token), Some(body)),
@@ -81,7 +140,7 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
         Op::Logout => match token {
             Some(token) => (api::logout(&base, Some(token)), None),
             None => {
-                transition(Some(started), Event::Ended)?;
+                transition(started, Event::Ended)?;
                 return Ok(JsValue::UNDEFINED);
             }
         },
@@ -94,24 +153,28 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
     };
     let answer = transport::send(&call, body, &options).await;
     match op {
-        Op::Login { stay, .. } | Op::Guest { stay } => logged_in(started, answer?, stay),
+        Op::Login { stay, id, .. } => {
+            let stamp = with_app(|app| app.finish_login(id))?.or(started);
+            logged_in(stamp, answer?, stay)
+        }
+        Op::Guest { stay } => logged_in(started, answer?, stay),
         Op::Register { .. } => answer,
         Op::RestorePassword { .. } => answer.map(|_| JsValue::UNDEFINED),
         Op::Logout => {
             // Logout always ends the local session, even when the server was not reached; the
             // error still reaches the caller, unless the server says the session was gone anyway.
-            transition(Some(started), Event::Ended)?;
+            transition(started, Event::Ended)?;
             match answer {
                 Err(error) if !error.ends_session() => Err(error),
                 _ => Ok(JsValue::UNDEFINED),
             }
         }
-        Op::IsValid => validity(started, answer).map(JsValue::from_bool),
+        Op::IsValid => validity(token.unwrap_or_default(), answer).map(JsValue::from_bool),
         Op::Restore {
             id,
             token,
             restore_id,
-        } => restored(started, answer, &id, &token, restore_id),
+        } => restored(answer, &id, token, restore_id),
     }
 }
 
@@ -148,16 +211,19 @@ fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
         .ok_or_else(|| BackendlessError::argument("The value cannot be sent as JSON"))
 }
 
-/// Reads `objectId` and `user-token` from a login answer and records the new session.
-fn logged_in(started: u32, user: JsValue, stay: bool) -> Result<JsValue, BackendlessError> {
-    let (Some(user_id), Some(token)) = (user::object_id(&user), user::token(&user)) else {
+/// Reads `objectId` and `user-token` from a login answer and records the new session. A token
+/// that could not travel back as a header (control characters, say) is refused here, leaving
+/// the session as it was, rather than breaking every later call.
+fn logged_in(stamp: Option<u32>, user: JsValue, stay: bool) -> Result<JsValue, BackendlessError> {
+    let token = user::token(&user).filter(|token| is_header_value(token));
+    let (Some(user_id), Some(token)) = (user::object_id(&user), token) else {
         return Err(BackendlessError::invalid_response(
             200,
-            "The login answer has no objectId or user-token",
+            "The login answer has no objectId or no usable user-token",
         ));
     };
     transition(
-        Some(started),
+        stamp,
         Event::LoggedIn {
             user: user.clone(),
             user_id,
@@ -169,9 +235,10 @@ fn logged_in(started: u32, user: JsValue, stay: bool) -> Result<JsValue, Backend
 }
 
 /// The session rule shared by both forms of isValidLogin: a server-confirmed `false` (or a
-/// dead-token error) ends the session; anything else leaves it as it is.
+/// dead-token error) about `token` ends the session if it is still that token's; anything else
+/// leaves it as it is.
 fn validity(
-    started: u32,
+    token: &str,
     answer: Result<JsValue, BackendlessError>,
 ) -> Result<bool, BackendlessError> {
     let valid = match answer {
@@ -182,7 +249,12 @@ fn validity(
         Err(error) => return Err(error),
     };
     if !valid {
-        transition(Some(started), Event::Ended)?;
+        transition(
+            None,
+            Event::Invalidated {
+                token: token.into(),
+            },
+        )?;
     }
     Ok(valid)
 }
@@ -190,10 +262,9 @@ fn validity(
 /// The end of a restore: the user gets its token back and becomes current; a token the server
 /// calls dead ends the session and answers null.
 fn restored(
-    started: u32,
     answer: Result<JsValue, BackendlessError>,
     id: &str,
-    token: &str,
+    token: String,
     restore_id: u32,
 ) -> Result<JsValue, BackendlessError> {
     with_app(|app| {
@@ -207,11 +278,12 @@ fn restored(
     })?;
     match answer {
         Ok(found) if user::object_id(&found).as_deref() == Some(id) => {
-            user::set_token(&found, token);
+            user::set_token(&found, &token);
             transition(
-                Some(started),
+                None,
                 Event::Restored {
                     user: found.clone(),
+                    token,
                 },
             )?;
             Ok(found)
@@ -221,7 +293,7 @@ fn restored(
             "data/Users answered without the user's objectId",
         )),
         Err(error) if error.ends_session() => {
-            transition(Some(started), Event::Ended)?;
+            transition(None, Event::Invalidated { token })?;
             Ok(JsValue::NULL)
         }
         Err(error) => Err(error),
@@ -241,6 +313,7 @@ pub fn login(
     let op = credentials(&login, &password).map(|body| Op::Login {
         body,
         stay: stay_logged_in.is_truthy(),
+        id: next_id(),
     });
     start(op, &options)
 }
@@ -304,9 +377,8 @@ pub fn is_valid_login(options: JsValue) -> Promise {
 pub fn is_valid_login_sync() -> Result<bool, JsValue> {
     let (base, token) = with_app(App::base_and_token).map_err(error_to_js)?;
     let Some(token) = token else { return Ok(false) };
-    let started = generation();
     validity(
-        started,
+        &token,
         transport::send_sync(&api::is_valid_user_token(&base, &token)),
     )
     .map_err(error_to_js)
@@ -402,8 +474,7 @@ pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValu
             "setCurrentUser: the user must be an object",
         )));
     }
-    let started = next_generation();
-    logged_in(started, user, stay_logged_in.is_truthy()).map_err(error_to_js)
+    logged_in(Some(new_stamp()), user, stay_logged_in.is_truthy()).map_err(error_to_js)
 }
 
 /// `UserService.addSessionListener(callback)`: `callback(user | null)` runs on login, logout,

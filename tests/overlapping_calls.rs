@@ -1,0 +1,528 @@
+//! Overlapping session calls against the real local server: the last call made wins, a call that
+//! resolves has taken effect, a superseded one rejects with `SupersededError` and changes
+//! nothing, identical logins share one request. The server holds requests on demand
+//! (`/__emulator/hold`) so answers arrive in the order a test picks; random sequences are checked
+//! step by step against the reference model (tests/model), over both transports.
+//!
+//! A failing sequence prints its seed; build with `OVERLAP_SEED=N` to replay just that one.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+mod model;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use backendless_wasm::js::user_service;
+use common::*;
+use gloo_net::http::Request;
+use js_sys::Promise;
+use model::{Held, Model, Outcome, Rng, SUPERSEDED};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = "
+export function other_tab_writes(key, text) {
+  window.localStorage.setItem(key, text);
+  window.dispatchEvent(new StorageEvent('storage', { key, newValue: text, storageArea: window.localStorage }));
+}
+")]
+extern "C" {
+    fn other_tab_writes(key: &str, text: &str);
+}
+
+// ---- the server's hold switch ---------------------------------------------------------------
+
+async fn control(method: &str, path: &str) -> String {
+    let url = format!("{SERVER}/__emulator/{path}");
+    let request = match method {
+        "POST" => Request::post(&url),
+        "DELETE" => Request::delete(&url),
+        _ => Request::get(&url),
+    };
+    let response = request.send().await.unwrap();
+    assert!(response.ok(), "{method} {path}: {}", response.status());
+    response.text().await.unwrap()
+}
+
+/// The held requests, oldest first: (id, method, path).
+async fn held() -> Vec<(u64, String, String)> {
+    let list = json(&control("GET", "held").await);
+    js_sys::Array::from(&list)
+        .iter()
+        .map(|r| {
+            (
+                get(&r, "id").as_f64().unwrap() as u64,
+                get_string(&r, "method").unwrap(),
+                get_string(&r, "path").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Waits until `n` requests are held (a request is on its way once the call returns, but reaches
+/// the server a little later).
+async fn wait_for_held(n: usize) -> Vec<(u64, String, String)> {
+    for _ in 0..200 {
+        let list = held().await;
+        if list.len() >= n {
+            assert_eq!(list.len(), n, "more requests held than calls made");
+            return list;
+        }
+        settle_briefly().await;
+    }
+    panic!("{n} requests never arrived at the server");
+}
+
+async fn settle_briefly() {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 5)
+            .unwrap();
+    });
+    resolve(promise).await.unwrap();
+}
+
+// ---- settling calls -------------------------------------------------------------------------
+
+/// A call's settlement once it comes: `Ok(value)` or `Err(error name)`.
+type Settled = Rc<RefCell<Option<Result<JsValue, String>>>>;
+
+fn watch(promise: Promise) -> Settled {
+    let settled: Settled = Rc::new(RefCell::new(None));
+    let sink = settled.clone();
+    spawn_local(async move {
+        let outcome = resolve(promise)
+            .await
+            .map_err(|error| get_string(&error, "name").unwrap_or_default());
+        *sink.borrow_mut() = Some(outcome);
+    });
+    settled
+}
+
+async fn until_settled(settled: &Settled) -> Result<JsValue, String> {
+    for _ in 0..400 {
+        if let Some(outcome) = settled.borrow().clone() {
+            return outcome;
+        }
+        settle_briefly().await;
+    }
+    panic!("the call never settled");
+}
+
+fn outcome_of(result: &Result<JsValue, String>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Resolved,
+        Err(name) if name == "SupersededError" => SUPERSEDED,
+        Err(name) => Outcome::Rejected(match name.as_str() {
+            "BackendlessError" => "BackendlessError",
+            "NetworkError" => "NetworkError",
+            other => panic!("unexpected error {other}"),
+        }),
+    }
+}
+
+/// The state a page sees: memory, LocalCache and localStorage, compared with the model.
+fn assert_page_matches(model: &Model, label: &str) {
+    assert_eq!(
+        current_token().as_deref(),
+        model.token(),
+        "{label}: token in memory"
+    );
+    let cached = |key: &str| {
+        backendless_wasm::js::local_cache::get(key.into())
+            .unwrap()
+            .as_string()
+    };
+    let expected = model.stored();
+    assert_eq!(
+        cached("user-token").as_deref(),
+        expected.map(|(token, _)| token),
+        "{label}: LocalCache user-token"
+    );
+    assert_eq!(
+        cached("current-user-id").as_deref(),
+        expected.map(|(_, id)| id),
+        "{label}: LocalCache current-user-id"
+    );
+    let item = stored_item().unwrap_or_else(|| "{}".into());
+    let want = expected.map_or("{}".to_string(), |(token, id)| session_map(token, id));
+    assert_eq!(item, want, "{label}: localStorage");
+}
+
+// ---- the StrictMode double login ------------------------------------------------------------
+
+/// React StrictMode runs an effect twice: two identical logins overlap. They share one request,
+/// both resolve with the same user, and the page is logged in from the first resolution on.
+#[wasm_bindgen_test]
+async fn identical_overlapping_logins_share_one_request_and_both_take_effect() {
+    fresh_page();
+    let email = unique_email();
+    let id = register_user(&email, PASSWORD).await;
+    for round in 0..20 {
+        resolve(user_service::logout(JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        clear_requests().await;
+        let first = user_service::login(
+            email.clone().into(),
+            PASSWORD.into(),
+            true.into(),
+            JsValue::UNDEFINED,
+        );
+        let second = user_service::login(
+            email.clone().into(),
+            PASSWORD.into(),
+            true.into(),
+            JsValue::UNDEFINED,
+        );
+        let user = resolve(first)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e:?}"));
+        // The moment the first resolves, the page is logged in as that user.
+        let token = get_string(&user, "user-token");
+        assert_eq!(current_token(), token, "round {round}");
+        assert_eq!(stored_item(), Some(session_map_of(&user)), "round {round}");
+        assert_eq!(
+            get_string(&current_user().await.unwrap(), "objectId").as_deref(),
+            Some(id.as_str())
+        );
+        let again = resolve(second).await.unwrap();
+        assert_eq!(
+            get_string(&again, "user-token"),
+            token,
+            "round {round}: the same answer"
+        );
+        assert_eq!(current_token(), token, "round {round}");
+        let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        assert_eq!(valid, JsValue::TRUE, "round {round}");
+        let logins = requests()
+            .await
+            .iter()
+            .filter(|r| get_string(r, "path").is_some_and(|p| p.ends_with("/users/login")))
+            .count();
+        assert_eq!(logins, 1, "round {round}: one request for both");
+    }
+}
+
+/// Two different users: the later login wins even when its answer comes first, and the earlier
+/// one then rejects instead of resolving into a session that is not its own.
+#[wasm_bindgen_test]
+async fn a_login_answered_after_a_later_one_took_effect_is_superseded() {
+    fresh_page();
+    let (alice, bob) = (unique_email(), unique_email());
+    register_user(&alice, PASSWORD).await;
+    let bob_id = register_user(&bob, PASSWORD).await;
+    control("POST", "hold").await;
+    let first = watch(user_service::login(
+        alice.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    ));
+    let second = watch(user_service::login(
+        bob.into(),
+        PASSWORD.into(),
+        true.into(),
+        JsValue::UNDEFINED,
+    ));
+    let held = wait_for_held(2).await;
+    control("POST", &format!("release/{}", held[1].0)).await;
+    let user = until_settled(&second).await.unwrap();
+    assert_eq!(
+        get_string(&user, "objectId").as_deref(),
+        Some(bob_id.as_str())
+    );
+    control("POST", &format!("release/{}", held[0].0)).await;
+    assert_eq!(until_settled(&first).await.unwrap_err(), "SupersededError");
+    control("DELETE", "hold").await;
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+}
+
+// ---- random sequences against the model -----------------------------------------------------
+
+const SEQUENCES: u64 = 60;
+const STEPS: usize = 14;
+
+#[wasm_bindgen_test]
+async fn random_overlapping_sequences_follow_the_reference_model() {
+    let users = [unique_email(), unique_email()];
+    let mut ids = Vec::new();
+    for email in &users {
+        ids.push(register_user(email, PASSWORD).await);
+    }
+    let seeds: Vec<u64> = match option_env!("OVERLAP_SEED") {
+        Some(seed) => vec![seed.parse().unwrap()],
+        None => (1..=SEQUENCES).collect(),
+    };
+    for seed in seeds {
+        let transport = if seed % 2 == 0 {
+            Transport::Xhr
+        } else {
+            Transport::Fetch
+        };
+        let _page = transport.select();
+        sequence(seed, &users, &ids).await;
+    }
+}
+
+enum Call {
+    Login {
+        stamp: u32,
+        user: usize,
+        stay: bool,
+        wrong: bool,
+    },
+    Logout {
+        stamp: u32,
+        token: String,
+    },
+    IsValid {
+        token: String,
+    },
+}
+
+struct InFlight {
+    call: Call,
+    /// The held request's id, once the server has it.
+    request: Option<u64>,
+    settled: Settled,
+    /// Whether the answer is to be dropped (a network error).
+    drop: bool,
+}
+
+async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
+    let mut rng = Rng::new(seed * 7919);
+    fresh_page();
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    control("POST", "hold").await;
+    let mut model = Model::default();
+    let mut flights: Vec<InFlight> = Vec::new();
+    // Tokens the server has ended (processed logouts).
+    let mut dead: Vec<String> = Vec::new();
+    // The request of the login made last (not joined), while it waits: the only one a new
+    // identical login can join.
+    let mut joinable: Option<u64> = None;
+    for step in 0..STEPS {
+        let label = format!("seed {seed} step {step}");
+        let mut requests: Vec<u64> = flights.iter().filter_map(|f| f.request).collect();
+        requests.sort_unstable();
+        requests.dedup();
+        let expected_requests = requests.len();
+        match rng.below(7) {
+            0 | 1 => {
+                let user = rng.below(2);
+                let stay = rng.chance(60);
+                let wrong = rng.chance(15);
+                let password = if wrong { "not the password" } else { PASSWORD };
+                let promise = user_service::login(
+                    users[user].clone().into(),
+                    password.into(),
+                    stay.into(),
+                    JsValue::UNDEFINED,
+                );
+                // An identical login still waiting shares its request: no new one goes out.
+                let joined = flights.iter().position(|f| {
+                    f.request.is_some()
+                        && f.request == joinable
+                        && matches!(f.call, Call::Login { user: u, stay: s, wrong: w, .. } if u == user && s == stay && w == wrong)
+                });
+                let stamp = model.make();
+                if let Some(index) = joined {
+                    if let Call::Login { stamp: shared, .. } = &mut flights[index].call {
+                        *shared = stamp;
+                    }
+                    let settled = watch(promise);
+                    flights.push(InFlight {
+                        call: Call::Login {
+                            stamp,
+                            user,
+                            stay,
+                            wrong,
+                        },
+                        request: None,
+                        settled,
+                        drop: false,
+                    });
+                    // The joiner settles with the shared request: mark it as following `index`.
+                    flights.last_mut().unwrap().request = flights[index].request;
+                } else {
+                    let settled = watch(promise);
+                    let list = wait_for_held(expected_requests + 1).await;
+                    let id = list.last().unwrap().0;
+                    joinable = Some(id);
+                    flights.push(InFlight {
+                        call: Call::Login {
+                            stamp,
+                            user,
+                            stay,
+                            wrong,
+                        },
+                        request: Some(id),
+                        settled,
+                        drop: rng.chance(10),
+                    });
+                }
+            }
+            2 => {
+                let stamp = model.make();
+                let promise = user_service::logout(JsValue::UNDEFINED);
+                match model.token().map(str::to_string) {
+                    None => {
+                        // Nothing to tell the server: settles at once.
+                        let result = resolve(promise)
+                            .await
+                            .map_err(|e| get_string(&e, "name").unwrap());
+                        let expected = model.logout_answered(stamp, Ok(()));
+                        assert_eq!(
+                            outcome_of(&result),
+                            expected,
+                            "{label}: logout without session"
+                        );
+                    }
+                    Some(token) => {
+                        let settled = watch(promise);
+                        let list = wait_for_held(expected_requests + 1).await;
+                        let id = list.last().unwrap().0;
+                        flights.push(InFlight {
+                            call: Call::Logout { stamp, token },
+                            request: Some(id),
+                            settled,
+                            drop: rng.chance(10),
+                        });
+                    }
+                }
+            }
+            3 => {
+                let promise = user_service::is_valid_login(JsValue::UNDEFINED);
+                match model.token().map(str::to_string) {
+                    None => assert_eq!(resolve(promise).await.unwrap(), JsValue::FALSE, "{label}"),
+                    Some(token) => {
+                        let settled = watch(promise);
+                        let list = wait_for_held(expected_requests + 1).await;
+                        let id = list.last().unwrap().0;
+                        flights.push(InFlight {
+                            call: Call::IsValid { token },
+                            request: Some(id),
+                            settled,
+                            drop: false,
+                        });
+                    }
+                }
+            }
+            4 => {
+                other_tab_writes(&storage_key(), "{}");
+                model.other_tab_logged_out();
+            }
+            _ => {
+                // Release one held request (chosen at random), then settle every call it answers.
+                let holders: Vec<usize> = (0..flights.len())
+                    .filter(|&i| {
+                        flights[i].request.is_some()
+                            && !flights
+                                .iter()
+                                .take(i)
+                                .any(|f| f.request == flights[i].request)
+                    })
+                    .collect();
+                if holders.is_empty() {
+                    continue;
+                }
+                let chosen = holders[rng.below(holders.len())];
+                let request = flights[chosen].request.unwrap();
+                let drop = flights[chosen].drop;
+                let release = if drop {
+                    format!("release/{request}?drop=1")
+                } else {
+                    format!("release/{request}")
+                };
+                control("POST", &release).await;
+                if joinable == Some(request) {
+                    joinable = None;
+                }
+                let sharing: Vec<usize> = (0..flights.len())
+                    .filter(|&i| flights[i].request == Some(request))
+                    .collect();
+                for &i in sharing.iter().rev() {
+                    let flight = flights.remove(i);
+                    let result = until_settled(&flight.settled).await;
+                    let expected = match flight.call {
+                        Call::Login {
+                            stamp,
+                            user,
+                            stay,
+                            wrong,
+                        } => {
+                            let answer = if drop {
+                                Err("NetworkError")
+                            } else if wrong {
+                                Err("BackendlessError")
+                            } else {
+                                let value = result.as_ref().ok().cloned();
+                                let token = value
+                                    .as_ref()
+                                    .and_then(|v| get_string(v, "user-token"))
+                                    .unwrap_or_else(|| {
+                                        format!("(superseded login of user {user})")
+                                    });
+                                Ok(Held {
+                                    user_id: ids[user].clone(),
+                                    token,
+                                    stay,
+                                })
+                            };
+                            model.login_answered(stamp, answer)
+                        }
+                        Call::Logout { stamp, token } => {
+                            if !drop {
+                                dead.push(token.clone());
+                            }
+                            model.logout_answered(
+                                stamp,
+                                if drop { Err("NetworkError") } else { Ok(()) },
+                            )
+                        }
+                        Call::IsValid { token } => {
+                            let alive = !dead.contains(&token);
+                            if !alive {
+                                model.token_dead(&token);
+                            }
+                            assert_eq!(
+                                result.as_ref().ok().and_then(JsValue::as_bool),
+                                Some(alive),
+                                "{label}: isValidLogin"
+                            );
+                            Outcome::Resolved
+                        }
+                    };
+                    assert_eq!(outcome_of(&result), expected, "{label}");
+                }
+            }
+        }
+        assert_page_matches(&model, &label);
+    }
+    control("DELETE", "hold").await;
+    // Whatever was still in flight settles now; the page must end whole either way.
+    for flight in flights {
+        let _ = until_settled(&flight.settled).await;
+    }
+    let token = current_token();
+    let cached = backendless_wasm::js::local_cache::get("user-token".into())
+        .unwrap()
+        .as_string();
+    if cached.is_some() {
+        assert_eq!(
+            cached, token,
+            "seed {seed}: storage and memory agree at the end"
+        );
+    }
+}
