@@ -69,8 +69,8 @@ impl Stamps {
         admitted
     }
 
-    /// A change made now, outside any call (`initApp`, another tab), has taken effect: every
-    /// call made before it is superseded.
+    /// A change made now, outside any call (`initApp`), has taken effect: every call made
+    /// before it is superseded.
     pub fn supersede_all(&mut self) {
         self.applied = self.issue();
     }

@@ -106,13 +106,8 @@ fn run(seed: u64) {
                 }
             }
             4 => {
-                // As the browser layer does: an observable change from another tab counts as
-                // made now.
                 sdk.stored = None; // what the other tab wrote
-                let effects = sdk.apply(Event::StorageChanged(StoredSession::default()));
-                if effects.notify || effects.restore {
-                    sdk.stamps.supersede_all();
-                }
+                let _ = sdk.apply(Event::StorageChanged(StoredSession::default()));
                 model.other_tab_logged_out();
             }
             _ => {

@@ -117,10 +117,11 @@ pub(crate) fn next_id() -> u32 {
 /// Applies a session event, writes storage, and tells the listeners (after the state borrow is
 /// released).
 ///
-/// A session call passes its `stamp` ([`Stamps`]: the last call made wins); one that a later
-/// change superseded fails, changing nothing, so a call that resolves has always taken effect.
-/// Other events (`None`: restores and invalidations, guarded by the token they concern, and
-/// other tabs' changes, which count as made now) always apply.
+/// A session call passes its `stamp` ([`Stamps`]: the last call made in this page wins); one
+/// that a later change superseded fails, changing nothing, so a call that resolves has always
+/// taken effect. Other events (`None`) always apply: restores and invalidations (guarded by the
+/// token they concern) and other tabs' changes (followed at once; this page's calls in flight
+/// still take effect when they answer, and the other tabs then follow them).
 pub(crate) fn transition(
     stamp: Option<u32>,
     event: Event<JsValue>,
@@ -128,15 +129,11 @@ pub(crate) fn transition(
     if stamp.is_some_and(|stamp| !stamps(|stamps| stamps.admit(stamp))) {
         return Err(BackendlessError::superseded());
     }
-    let from_other_tab = matches!(event, Event::StorageChanged(_));
     let (notify_now, restore, user) = with_app(|app| {
         let effects = app.session.apply(event);
         app.cache.apply(&effects.storage, &app.session);
         (effects.notify, effects.restore, app.session.user.clone())
     })?;
-    if from_other_tab && (notify_now || restore) {
-        stamps(Stamps::supersede_all);
-    }
     if notify_now {
         notify(&user.unwrap_or(JsValue::NULL));
     }

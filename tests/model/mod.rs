@@ -9,7 +9,8 @@
 //! - A logout that takes effect ends the session whatever the server answered.
 //! - The server saying a token is dead (`isValidLogin` false, 3064) ends the session only if
 //!   that token is still the session's.
-//! - Another tab ending a shared (stored) session ends it here, as a change made now.
+//! - Another tab ending a shared (stored) session ends it here at once; calls in flight here
+//!   still take effect when they answer (the other tabs then follow them).
 //! - The stored map holds the session only when it was made with stayLoggedIn.
 #![allow(dead_code)]
 
@@ -93,10 +94,8 @@ impl Model {
 
     /// Another tab ended the stored session.
     pub fn other_tab_logged_out(&mut self) {
-        let shared = self.session.as_ref().is_none_or(|held| held.stay);
-        if shared && self.session.is_some() {
+        if self.session.as_ref().is_some_and(|held| held.stay) {
             self.session = None;
-            self.in_force = self.make();
         }
     }
 
