@@ -35,13 +35,20 @@ export interface BackendlessError extends Error {
     | "AbortError"
     | "TypeError"
     | "InvalidResponseError"
-    | "NotInitializedError";
+    | "NotInitializedError"
+    /** A session call answered after a later-made one took effect: it changed nothing. */
+    | "SupersededError";
   /** The Backendless error code, e.g. 3003; null when there is none (network errors). */
   code: number | null;
   /** The same code, as the documentation's samples read it. */
   statusCode: number | null;
   /** The HTTP status of the answer; null when there was no answer. */
   status: number | null;
+  /**
+   * The server's error body: parsed JSON (`{ code, message, errorData }` from Backendless), else
+   * its text; null when there was no answer.
+   */
+  body: unknown;
 }
 
 /** Per-call options, accepted as the last argument of every asynchronous call. */
