@@ -44,7 +44,9 @@ before(async () => {
   emulator = await useEmulator();
   await ensureAlice();
   await mkdir(WORK, { recursive: true });
-  const { stdout } = await run("npm", ["pack", join(repoRoot, "pkg"), "--pack-destination", WORK, "--json", "--loglevel=error"], { timeoutMs: 60_000 });
+  // ECOSYSTEM_PKG: another built package directory (e.g. an older build, to see the fixtures fail).
+  const pkgDir = process.env.ECOSYSTEM_PKG ?? join(repoRoot, "pkg");
+  const { stdout } = await run("npm", ["pack", pkgDir, "--pack-destination", WORK, "--json", "--loglevel=error"], { timeoutMs: 60_000 });
   const [{ filename }] = JSON.parse(stdout);
   await cp(join(WORK, filename), join(WORK, "backendless-wasm.tgz"));
   await rm(join(WORK, filename));
