@@ -260,7 +260,31 @@ describe("Vite", { timeout: 300_000 }, () => {
 
 // ---- workers without a bundler, Node -----------------------------------------------------------
 
-describe("service worker and Node", { timeout: 300_000 }, () => {
+describe("plain page under a CSP, service worker and Node", { timeout: 300_000 }, () => {
+  test("a plain page with CSP script-src 'self' 'wasm-unsafe-eval' logs in; without 'wasm-unsafe-eval' the import fails with the CSP error", { timeout: 60_000 }, async () => {
+    const dir = await prepare("csp");
+    const server = await serveDirectory(dir);
+    try {
+      await expectLoggedIn(`${server.url}wasm-unsafe-eval.html`, { screenshot: "csp" });
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        const errors = [];
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(`${server.url}self-only.html?${query()}`);
+        await page.waitForFunction(() => document.readyState === "complete");
+        await page.waitForTimeout(500);
+        assert.equal(await page.locator("#result").textContent(), "pending", "nothing ran");
+        // Chromium's message names 'unsafe-eval'; the README says 'wasm-unsafe-eval' is enough.
+        assert.ok(errors.some((message) => /WebAssembly\.Module\(\).*Content Security/.test(message)), `the page threw the CSP error: ${JSON.stringify(errors)}`);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("a module service worker imports the package and logs in", { timeout: 60_000 }, async () => {
     const dir = await prepare("service-worker");
     const server = await serveDirectory(dir);
