@@ -81,8 +81,10 @@ async function prepare(name) {
   const started = Date.now();
   const dir = join(WORK, name);
   await mkdir(dir, { recursive: true });
+  // Everything but node_modules goes, build caches too (Parcel's fails a build once the package
+  // under it changed: "bundleInfoMap[bundleId] is not iterable").
   for (const entry of await readdir(dir)) {
-    if (entry !== "node_modules" && entry !== ".parcel-cache") await rm(join(dir, entry), { recursive: true, force: true });
+    if (entry !== "node_modules") await rm(join(dir, entry), { recursive: true, force: true });
   }
   await rm(join(dir, "node_modules/backendless-wasm"), { recursive: true, force: true });
   await cp(join(FIXTURES, name), dir, { recursive: true });
