@@ -116,6 +116,14 @@ function pageApi(send, errors) {
     errors,
     evaluate,
     goto: (url) => send("Page.navigate", { url }),
+    /**
+     * Throttles this page's network (Network.emulateNetworkConditions). It needs the Network
+     * domain, which the latency pages never turn on (see above); only start-up pages use this.
+     */
+    async emulateNetwork(conditions) {
+      await send("Network.enable");
+      await send("Network.emulateNetworkConditions", conditions);
+    },
     /** Polls `fn` in the page until it is truthy; fails after `timeout` ms or at a page error. */
     async waitFor(fn, { timeout = 15_000 } = {}) {
       const until = Date.now() + timeout;

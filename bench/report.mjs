@@ -71,16 +71,17 @@ function sizeTable() {
   const row = (r, label = `\`${r.file}\``) => [label, bytes(r.raw), bytes(r.gzip), bytes(r.brotli)];
   return md(["file", "raw", "gzip -9", "brotli"], [
     ...size.files.map((r) => row(r)),
-    row(size.budgeted, "**ours: wasm + glue** (budgeted)"),
-    row(size.shipped, "**ours: all a page loads** (wasm + glue + entry)"),
+    row(size.budgeted, "ours: wasm + glue, the parts inlined in each entry (the ceiling `npm test` enforces today)"),
+    row(size.shipped, "**ours: all a page loads** (`index.js`, one file)"),
     row(size.official, "**official**: `backendless.min.js`"),
   ], ["l"]);
 }
 
 function budgetLine() {
-  const gz = size.budgeted.gzip;
+  const gz = size.shipped.gzip;
   const over = gz - size.goalGzipBytes;
-  return `${bytes(gz)} B gzip — ${over > 0 ? `**over by ${bytes(over)} B**` : `under by ${bytes(-over)} B`}. ` +
+  return `${bytes(gz)} B gzip, all-in — ${over > 0 ? `**over by ${bytes(over)} B**` : `under by ${bytes(-over)} B`} ` +
+    `(the parts: wasm + glue ${bytes(size.budgeted.gzip)} B). ` +
     `Everything a page loads for our SDK is ${fmt((100 * size.shipped.gzip) / size.official.gzip, 0)}% of the ` +
     `official bundle's gzip size (${fmt((100 * size.shipped.brotli) / size.official.brotli, 0)}% brotli).`;
 }
@@ -118,12 +119,29 @@ function requestsTable() {
     (results.sameRequests ? "\n\nIdentical for all three clients." : "\n\n**The clients' requests differ.**");
 }
 
+const STARTUP_LABEL = {
+  ours: "backendless-wasm (ours: one file, wasm inlined)",
+  official: "official `backendless`",
+  threeFiles: "ours as before: entry → glue → wasm (3 files in sequence)",
+  threeFilesPreload: "ours as before + preload hints in the page",
+};
+const PAGE_LABEL = { plain: "plain page", vite: "Vite production build" };
+const NETWORK_LABEL = { loopback: "loopback", emulated: "emulated network" };
+
 function startupTable() {
-  const s = summary.startup;
-  return md(["client", "ready median", "ready p95", "getCurrentUser() median", "getCurrentUser() p95"],
-    ["ours", "official"].map((name) => [LABEL[name], fmt(s[name].readyMedian, 1), fmt(s[name].readyP95, 1),
-      fmt(s[name].currentUserMedian, 1), fmt(s[name].currentUserP95, 1)]), ["l"]) +
-    `\n\nours / official: ${fmt(s.ours.currentUserMedian / s.official.currentUserMedian)}× (median to a resolved getCurrentUser()).`;
+  const rows = [];
+  const ratios = [];
+  for (const [key, byClient] of Object.entries(summary.startup)) {
+    const [page, network] = key.split("/");
+    for (const [name, st] of Object.entries(byClient)) {
+      rows.push([PAGE_LABEL[page], NETWORK_LABEL[network], STARTUP_LABEL[name], String(st.n), fmt(st.readyMedian, 0),
+        fmt(st.readyP95, 0), fmt(st.currentUserMedian, 0), fmt(st.currentUserP95, 0)]);
+    }
+    ratios.push(`${PAGE_LABEL[page]}, ${NETWORK_LABEL[network]}: ${fmt(byClient.ours.readyMedian / byClient.official.readyMedian)}× ready, ` +
+      `${fmt(byClient.ours.currentUserMedian / byClient.official.currentUserMedian)}× getCurrentUser()`);
+  }
+  return md(["page", "network", "client", "loads", "ready median", "ready p95", "getCurrentUser() median", "getCurrentUser() p95"],
+    rows, ["l", "l", "l"]) + `\n\nours / official (medians): ${ratios.join("; ")}.`;
 }
 
 function hotTable() {
@@ -168,6 +186,8 @@ const values = {
   latencyTables: latencyTables(),
   requestsTable: requestsTable(),
   loads: String(settings.STARTUP_LOADS),
+  slowLoads: String(settings.STARTUP_SLOW_LOADS),
+  slowNetwork: `${settings.SLOW_NETWORK.latency} ms round trip, ${fmt(settings.SLOW_NETWORK.downloadThroughput * 8 / 1e6, 1)} Mbit/s down, ${fmt(settings.SLOW_NETWORK.uploadThroughput * 8 / 1e3, 0)} kbit/s up`,
   startupTable: startupTable(),
   hotBatches: String(settings.HOT_BATCHES),
   hotCalls: bytes(settings.HOT_CALLS),

@@ -2,7 +2,8 @@
 // server and passes it in the environment). Measures, in one run:
 //   1. shipped size: ours vs the official bundle, raw / gzip -9 / brotli
 //   2. call latency in headless Chromium: login and isValidLogin, ours vs official vs bare fetch
-//   3. start-up: module import → resolved getCurrentUser() with a stored session
+//   3. start-up: navigation → initApp returned / resolved getCurrentUser() with a stored session,
+//      plain page and Vite build, over loopback and an emulated network (bench/startup.mjs)
 //   4. hot paths: getCurrentUser() with the user in memory, LocalCache.get("user-token")
 // Prints the tables and writes the raw figures as JSON (BENCH_RESULTS, default
 // target/bench/results.json) for bench/report.mjs.
@@ -10,7 +11,8 @@
 // Environment: EMULATOR_URL (required), BENCH_APP_ID, BENCH_API_KEY, BENCH_LOGIN, BENCH_PASSWORD,
 // BENCH_CALLS (login calls, 500), BENCH_CHECK_CALLS (isValidLogin calls, 1000: its server side is
 // cheap, so more calls are affordable and the SDK's own overhead shows more clearly),
-// BENCH_WARMUP (20), BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (30),
+// BENCH_WARMUP (20), BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (30, per client over loopback),
+// BENCH_STARTUP_SLOW_LOADS (10, per client over the emulated network),
 // BENCH_HOT_CALLS (10000), BENCH_HOT_BATCHES (5), CHROMIUM (/usr/bin/chromium).
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +20,7 @@ import { execFileSync } from "node:child_process";
 import { launchBrowser } from "./browser.mjs";
 import { GOAL_GZIP_BYTES, OFFICIAL_FILE, ROOT, SHIPPED_FILES, measureAll, readBudget } from "./size.mjs";
 import { startStaticServer } from "./server.mjs";
+import { SLOW_NETWORK, STARTUP_CLIENTS, STARTUP_LABEL, prepareStartupPages } from "./startup.mjs";
 
 const env = process.env;
 const config = {
@@ -33,6 +36,7 @@ const CALLS_OF = { login: CALLS, isValidLogin: CHECK_CALLS };
 const WARMUP = Number(env.BENCH_WARMUP ?? 20);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
 const STARTUP_LOADS = Number(env.BENCH_STARTUP_LOADS ?? 30);
+const STARTUP_SLOW_LOADS = Number(env.BENCH_STARTUP_SLOW_LOADS ?? 10);
 const HOT_CALLS = Number(env.BENCH_HOT_CALLS ?? 10_000);
 const HOT_BATCHES = Number(env.BENCH_HOT_BATCHES ?? 5);
 const RESULTS = env.BENCH_RESULTS ?? "target/bench/results.json";
@@ -200,7 +204,9 @@ async function latencyAndHot(browser, site) {
 }
 
 // ---- 3. start-up --------------------------------------------------------------------------------
-async function startup(browser, site) {
+// Pages and builds: bench/startup.mjs. Every (page, network) block alternates the clients load by
+// load, so drift from the shared machine hits them alike.
+async function startup(browser, site, paths) {
   // A real session for the stored-session page loads.
   const response = await fetch(`${config.server}/${config.appId}/${config.apiKey}/users/login`, {
     method: "POST",
@@ -211,27 +217,35 @@ async function startup(browser, site) {
   if (!response.ok) throw new Error(`start-up: login failed: ${JSON.stringify(user)}`);
   const stored = JSON.stringify({ stayLoggedIn: true, "user-token": user["user-token"], "current-user-id": user.objectId });
   const storageKey = `Backendless_${config.appId}`;
-
-  const results = { ours: [], official: [] };
   const query = new URLSearchParams({ server: config.server, app: config.appId, key: config.apiKey });
+
+  const results = {};
   const WARM_LOADS = 2;
-  for (let i = 0; i < STARTUP_LOADS + WARM_LOADS; i++) {
-    for (const name of i % 2 ? [...SDKS].reverse() : SDKS) {
-      const context = await browser.newContext();
-      await context.addInitScript(([key, value]) => {
-        try { if (location.pathname.startsWith("/bench/")) localStorage.setItem(key, value); } catch {}
-      }, [storageKey, stored]);
-      const page = await context.newPage();
-      await page.goto(`${site}/bench/startup.html?client=${name}&${query}`);
-      await page.waitFor(() => window.__startup !== undefined);
-      const result = await page.evaluate(() => window.__startup);
-      await context.close();
-      if (result.error) throw new Error(`start-up ${name}: ${result.error}`);
-      if (result.objectId !== user.objectId) throw new Error(`start-up ${name}: getCurrentUser gave ${result.objectId}`);
-      if (i >= WARM_LOADS) results[name].push(result);
+  for (const [network, loads] of [["loopback", STARTUP_LOADS], ["emulated", STARTUP_SLOW_LOADS]]) {
+    for (const [pageName, clients] of Object.entries(STARTUP_CLIENTS)) {
+      const block = (results[`${pageName}/${network}`] = Object.fromEntries(clients.map((name) => [name, []])));
+      for (let i = 0; i < loads + WARM_LOADS; i++) {
+        const order = clients.map((_, k) => clients[(k + i) % clients.length]);
+        for (const name of order) {
+          const context = await browser.newContext();
+          await context.addInitScript(([key, value]) => {
+            try { localStorage.setItem(key, value); } catch {}
+          }, [storageKey, stored]);
+          const page = await context.newPage();
+          if (network === "emulated") await page.emulateNetwork(SLOW_NETWORK);
+          await page.goto(`${site}${paths[pageName][name]}?${query}`);
+          await page.waitFor(() => window.__startup !== undefined, { timeout: 60_000 });
+          const result = await page.evaluate(() => window.__startup);
+          await context.close();
+          const label = `start-up ${pageName}/${network} ${name}`;
+          if (result.error) throw new Error(`${label}: ${result.error}`);
+          if (result.objectId !== user.objectId) throw new Error(`${label}: getCurrentUser gave ${result.objectId}`);
+          if (i >= WARM_LOADS) block[name].push(result);
+        }
+      }
+      log(`start-up ${pageName}/${network}: done`);
     }
   }
-  log("start-up: done");
   return results;
 }
 
@@ -261,11 +275,14 @@ function summarise(raw) {
     };
   }
   const startup = {};
-  for (const [name, loads] of Object.entries(raw.startup)) {
-    const ready = loads.map((l) => l.ready);
-    const current = loads.map((l) => l.currentUser);
-    startup[name] = { n: loads.length, readyMedian: median(ready), readyP95: percentile(ready, 95),
-      currentUserMedian: median(current), currentUserP95: percentile(current, 95) };
+  for (const [row, byClient] of Object.entries(raw.startup)) {
+    startup[row] = {};
+    for (const [name, loads] of Object.entries(byClient)) {
+      const ready = loads.map((l) => l.ready);
+      const current = loads.map((l) => l.currentUser);
+      startup[row][name] = { n: loads.length, readyMedian: median(ready), readyP95: percentile(ready, 95),
+        currentUserMedian: median(current), currentUserP95: percentile(current, 95) };
+    }
   }
   const hot = {};
   for (const [name, { currentUser, cacheGet }] of Object.entries(raw.hot)) {
@@ -307,12 +324,16 @@ function printAll(size, summary, requests, isolated) {
       `client side ours/official: ${r.oursOverOfficialClient === null ? "n/a" : `${fmt(r.oursOverOfficialClient, 3)}×`}`);
     out.push("");
   }
-  out.push(`3. Start-up: import start → initApp done / → getCurrentUser() resolved (stored session), ` +
-    `${summary.startup.ours.n} fresh page loads each (ms)`);
-  out.push(table(["client", "ready median", "ready p95", "getCurrentUser median", "getCurrentUser p95"],
-    SDKS.map((name) => { const s = summary.startup[name];
-      return [LABEL[name], fmt(s.readyMedian, 1), fmt(s.readyP95, 1), fmt(s.currentUserMedian, 1), fmt(s.currentUserP95, 1)]; })));
-  out.push(`ours/official: ${fmt(summary.startup.ours.currentUserMedian / summary.startup.official.currentUserMedian)}× median`);
+  out.push("3. Start-up: navigation start → initApp returned / → getCurrentUser() resolved (stored session), fresh context per load (ms)");
+  const startupRows = [];
+  for (const [row, byClient] of Object.entries(summary.startup)) {
+    for (const [name, st] of Object.entries(byClient)) {
+      startupRows.push([row, STARTUP_LABEL[name], String(st.n), fmt(st.readyMedian, 1), fmt(st.readyP95, 1), fmt(st.currentUserMedian, 1), fmt(st.currentUserP95, 1)]);
+    }
+  }
+  out.push(table(["page/network", "client", "loads", "ready median", "ready p95", "getCurrentUser median", "getCurrentUser p95"], startupRows));
+  out.push(Object.entries(summary.startup).map(([row, c]) =>
+    `${row}: ours/official ${fmt(c.ours.readyMedian / c.official.readyMedian)}× ready, ${fmt(c.ours.currentUserMedian / c.official.currentUserMedian)}× getCurrentUser`).join("; "));
   out.push("");
   out.push(`4. Hot paths (µs per call, median of ${HOT_BATCHES} batches of ${HOT_CALLS} calls)`);
   out.push(table(["client", "await getCurrentUser() (in memory)", 'LocalCache.get("user-token")'],
@@ -331,19 +352,20 @@ function printAll(size, summary, requests, isolated) {
 const began = Date.now();
 // A client that never answers must not hang the benchmark (Chromium exits when its debugging pipe
 // closes with this process).
-const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 240);
+const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 600);
 setTimeout(() => {
   console.error(`[bench] the browser measurements took longer than ${TIMEOUT_S} s: giving up`);
   process.exit(2);
 }, TIMEOUT_S * 1000).unref();
 const build = takeSnapshot();
 const size = sizes();
+const startupPaths = await prepareStartupPages(SNAPSHOT);
 const site = await startStaticServer(SNAPSHOT);
 const browser = await launchBrowser({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
 let raw;
 try {
   const { latency, phases, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
-  const startupLoads = await startup(browser, site.url);
+  const startupLoads = await startup(browser, site.url, startupPaths);
   raw = { latency, phases, hot, startup: startupLoads, requests, crossOriginIsolated };
 } finally {
   await browser.close();
@@ -355,7 +377,7 @@ const results = {
   seconds: (Date.now() - began) / 1000,
   browser: browser.version,
   build,
-  settings: { CALLS, CHECK_CALLS, WARMUP, ROUNDS, STARTUP_LOADS, HOT_CALLS, HOT_BATCHES, crossOriginIsolated: raw.crossOriginIsolated },
+  settings: { CALLS, CHECK_CALLS, WARMUP, ROUNDS, STARTUP_LOADS, STARTUP_SLOW_LOADS, SLOW_NETWORK, HOT_CALLS, HOT_BATCHES, crossOriginIsolated: raw.crossOriginIsolated },
   size,
   summary,
   requests: raw.requests,

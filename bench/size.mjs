@@ -8,10 +8,21 @@ import { join } from "node:path";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** The files the budget counts: the release wasm and its wasm-bindgen JS glue. */
+/**
+ * The release wasm and its wasm-bindgen JS glue: the parts every entry inlines (they stay in pkg/
+ * for this measurement, but are not shipped). Their sum is the ceiling npm test enforces today.
+ */
 export const BUDGET_FILES = ["pkg/backendless_wasm_bg.wasm", "pkg/backendless_wasm.js"];
-/** Everything a page downloads to use our SDK: the budgeted files plus the entry module. */
-export const SHIPPED_FILES = [...BUDGET_FILES, "pkg/index.js"];
+/**
+ * The shipped entries, each self-contained (glue and wasm inlined): index.js is everything a page
+ * or a bundled app downloads for the SDK (index.cjs the same as CommonJS, for require(); server.js
+ * never reaches a browser). Each entry's own size is its all-in size.
+ */
+export const ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs", "pkg/server.js"];
+/** The entries a browser can download (server.js runs on servers only). */
+export const BROWSER_ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs"];
+/** Everything the benchmark measures and copies: entries and parts. */
+export const SHIPPED_FILES = [...ENTRY_FILES, ...BUDGET_FILES];
 /** The official client's browser bundle, measured the same way. */
 export const OFFICIAL_FILE = "node_modules/backendless/dist/backendless.min.js";
 /** The goal of issue 6: wasm + glue at most 20 KB gzip (1 KB = 1,000 B here). */
@@ -62,7 +73,8 @@ export function readBudget() {
 export function measureAll(from = ROOT) {
   const files = SHIPPED_FILES.map((file) => measure(file, from));
   const budgeted = total("wasm + glue", files.filter((row) => BUDGET_FILES.includes(row.file)));
-  const shipped = total("wasm + glue + entry", files);
+  // All a page loads: the largest browser entry (they hold the same code).
+  const shipped = files.filter((row) => BROWSER_ENTRY_FILES.includes(row.file)).sort((a, b) => b.gzip - a.gzip)[0];
   const official = measure(OFFICIAL_FILE, from);
-  return { files, budgeted, shipped, official };
+  return { files, budgeted, shipped: { ...shipped, file: "entry" }, official };
 }

@@ -1,119 +1,17 @@
-// backendless-wasm: the entry module. It instantiates the WebAssembly module itself (top-level
-// await, so no init() call is needed) and assembles the documented API from the raw exports:
+// backendless-wasm: the entry module, the same file for pages, bundlers, workers, service workers
+// and Node. The build (scripts/package.mjs) makes it one self-contained file: the wasm-bindgen glue
+// and the wasm's bytes are inlined, and the module is compiled and instantiated synchronously while
+// this file evaluates. No top-level await, no fetch, no file to resolve next to it: no init() call,
+// no bundler plugin, and nothing that differs between a page, a worker and a server.
 //
 //   import Backendless from "backendless-wasm";
 //   Backendless.initApp(APP_ID, API_KEY);
 //   const user = await Backendless.UserService.login(login, password, true);
-import * as wasm from "./backendless_wasm.js";
+import { instantiate } from "./wasm.js";
+import { api } from "./api.js";
 
-// Compiled here and handed to the glue's initSync: the glue's generic async loader (every
-// argument form it accepts, with their warnings) is left out of the shipped glue.
-const wasmUrl = new URL("./backendless_wasm_bg.wasm", import.meta.url);
-wasm.initSync({ module: await compile(wasmUrl) });
+const Backendless = api(instantiate());
 
-async function compile(url) {
-  if (url.protocol === "file:") return WebAssembly.compile(await readFromDisk(url));
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`backendless-wasm: fetching ${url} answered ${response.status}`);
-  // Streaming compilation needs the application/wasm type; a server without it still works.
-  const fallback = response.clone();
-  try {
-    return await WebAssembly.compileStreaming(response);
-  } catch {
-    return WebAssembly.compile(await fallback.arrayBuffer());
-  }
-}
-
-// Node (scripts, server-side rendering) cannot fetch a file: URL, so the bytes are read from
-// disk there. The specifier is kept opaque so bundlers leave this browser-irrelevant path alone.
-async function readFromDisk(url) {
-  const fs = "node:fs/promises";
-  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
-  return readFile(url);
-}
-
-/**
- * Callback style of the Backendless docs: pass `new Backendless.Async(onSuccess, onFault)` as
- * the last argument of any UserService call instead of using the returned Promise.
- */
-export class Async {
-  constructor(responder, faultHandler, context) {
-    this.responder = responder;
-    this.faultHandler = faultHandler;
-    this.context = context;
-  }
-  success(result) {
-    if (typeof this.responder === "function") this.responder.call(this.context, result);
-  }
-  fault(error) {
-    if (typeof this.faultHandler === "function") this.faultHandler.call(this.context, error);
-  }
-}
-
-// A trailing Backendless.Async turns the Promise into callbacks (and the call returns undefined).
-function callbacks(call) {
-  return (...args) => {
-    const last = args[args.length - 1];
-    if (!(last instanceof Async)) return call(...args);
-    args.pop();
-    call(...args).then((result) => last.success(result), (error) => last.fault(error));
-    return undefined;
-  };
-}
-
-export const UserService = Object.freeze({
-  login: callbacks(wasm.login),
-  loginAsGuest: callbacks(wasm.loginAsGuest),
-  register: callbacks(wasm.register),
-  logout: callbacks(wasm.logout),
-  restorePassword: callbacks(wasm.restorePassword),
-  isValidLogin: callbacks(wasm.isValidLogin),
-  getCurrentUser: callbacks(wasm.getCurrentUser),
-  isValidLoginSync: wasm.isValidLoginSync,
-  getCurrentUserToken: wasm.getCurrentUserToken,
-  loggedInUser: wasm.loggedInUser,
-  setCurrentUser: wasm.setCurrentUser,
-  addSessionListener(listener) {
-    const id = wasm.addSessionListener(listener);
-    return () => wasm.removeSessionListener(id);
-  },
-});
-
-// One wasm export serves the three (op 0, 1, 2: see src/js/local_cache.rs).
-export const LocalCache = Object.freeze({
-  get: (key) => wasm.cache(0, key),
-  set: (key, value) => wasm.cache(1, key, value),
-  remove: (key) => wasm.cache(2, key),
-});
-
-/** `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`. */
-export function initApp(appIdOrDomain, apiKey) {
-  wasm.initApp(appIdOrDomain, apiKey);
-  return Backendless;
-}
-
-/**
- * Points the SDK at a local backendless-emulator (default http://127.0.0.1:8200) and
- * initialises the app with the emulator's defaults unless ids are given.
- */
-export function connectEmulator(url = "http://127.0.0.1:8200", appId = "LOCAL-APP-ID", apiKey = "LOCAL-API-KEY") {
-  wasm.serverURL(true, url);
-  return initApp(appId, apiKey);
-}
-
-const Backendless = {
-  initApp,
-  connectEmulator,
-  UserService,
-  LocalCache,
-  Async,
-  // One wasm export reads (false) and sets (true) it.
-  get serverURL() {
-    return wasm.serverURL(false);
-  },
-  set serverURL(url) {
-    wasm.serverURL(true, url);
-  },
-};
-
+// @exports: the build turns these into `module.exports = Backendless` for index.cjs.
+export const { initApp, connectEmulator, UserService, LocalCache, Async } = Backendless;
 export default Backendless;

@@ -4,7 +4,7 @@
 # BENCHMARKS.md (see bench/ for the parts). Takes about 2 minutes on a warm 2-core machine.
 #
 # Knobs: BENCH_CALLS (500 logins), BENCH_CHECK_CALLS (1000 isValidLogin), BENCH_WARMUP (20),
-# BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (30),
+# BENCH_ROUNDS (5), BENCH_STARTUP_LOADS (30, loopback), BENCH_STARTUP_SLOW_LOADS (10, emulated network),
 # BENCH_HOT_CALLS (10000), BENCH_HOT_BATCHES (5), BENCH_SERVER_SECS (3, per load scenario),
 # BENCH_SKIP_SERVER_LOAD=1 (leave the server's load benchmark out).
 set -euo pipefail

@@ -53,6 +53,10 @@ for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   step "node: $check" node --test --test-concurrency=1 "$check"
 done
+# The packed package in fresh apps of each toolchain (Vite, webpack, esbuild, Rollup, Parcel,
+# Next.js, React, workers, Node), zero config, tools installed from the registry through
+# target/npm-cache.
+step "node: ecosystem fixtures" node --test --test-concurrency=1 tests/ecosystem/ecosystem.test.mjs
 # The official backendless client against the local server (it starts its own binary).
 step "node: official client vs local server" node --test emulator/tests/official-client.mjs
 stop_fault_server

@@ -310,8 +310,8 @@ describe("demo page", { timeout: 150_000 }, () => {
   test("Enter before the page is ready does not submit the form natively (no password in the URL)", { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    // Hold the wasm back, so the SDK (and the page's handlers) never get ready.
-    await page.route("**/backendless_wasm_bg.wasm", () => {});
+    // Hold the SDK (its entry module, the wasm inlined) back, so the page's handlers never get ready.
+    await page.route("**/pkg/index.js", () => {});
     await page.goto(demo.url);
     await page.fill("#login-identity", "alice@yourmail.com");
     await page.fill("#login-password", "wonderland");

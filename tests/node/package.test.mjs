@@ -30,9 +30,9 @@ import {
 const PACKAGE_FILES = [
   "package/package.json",
   "package/index.js",
+  "package/index.cjs",
+  "package/server.js",
   "package/index.d.ts",
-  "package/backendless_wasm.js",
-  "package/backendless_wasm_bg.wasm",
   "package/README.md",
   "package/LICENSE",
 ];
@@ -118,10 +118,10 @@ async function expectViteAppLogsIn(baseUrl, screenshotName) {
 }
 
 describe("npm package", { timeout: 120_000 }, () => {
-  test("npm pack holds the wasm, the glue, the entry module, its types, README, LICENSE and package.json", { timeout: 20_000 }, async () => {
+  test("npm pack holds the entry modules (ESM, CommonJS, server), their types, README, LICENSE and package.json, and nothing else", { timeout: 20_000 }, async () => {
     const { stdout } = await run("tar", ["tzf", tarball]);
     const entries = stdout.split("\n").filter(Boolean);
-    for (const file of PACKAGE_FILES) assert.ok(entries.includes(file), `${file} is in the tarball (has: ${entries.join(", ")})`);
+    assert.deepEqual([...entries].sort(), [...PACKAGE_FILES].sort(), "the tarball holds exactly these files");
 
     const installed = join(app, "node_modules/backendless-wasm");
     const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8"));
@@ -136,7 +136,8 @@ describe("npm package", { timeout: 120_000 }, () => {
     assert.ok(manifest.engines?.node, "engines.node is set");
     assert.ok(Array.isArray(manifest.files), "files lists what ships");
     // Every file the manifest points at was shipped and is not empty.
-    const pointedAt = [manifest.main, manifest.module, manifest.types, manifest.exports["."].import, manifest.exports["."].types];
+    const conditions = manifest.exports["."];
+    const pointedAt = [manifest.main, manifest.module, manifest.types, ...Object.values(conditions), ...Object.values(manifest.exports["./server"])];
     for (const file of new Set(pointedAt)) {
       assert.ok((await stat(join(installed, file))).size > 0, `${file} (named in package.json) is shipped and not empty`);
     }
@@ -193,26 +194,22 @@ describe("npm package", { timeout: 120_000 }, () => {
     }
   });
 
-  test("a server without the application/wasm type still loads the package; a missing wasm fails the import clearly", { timeout: 30_000 }, async () => {
+  test("a page loads the SDK in one request (index.js, the wasm inlined): no .wasm or glue fetch follows", { timeout: 30_000 }, async () => {
+    const server = await serveDirectory(app);
     const context = await browser.newContext();
-    const wrongType = await serveDirectory(app, { wasm: { type: "application/octet-stream" } });
-    const missing = await serveDirectory(app, { wasm: { missing: true } });
     try {
       const page = await newPage(context);
-      await page.goto(`${wrongType.url}index.html?${serverParams({ step: "login" })}`);
+      const requested = [];
+      page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+      await page.goto(`${server.url}index.html?${serverParams({ step: "login" })}`);
       await waitInPage(page, () => document.getElementById("done").textContent === "yes");
       assert.deepEqual((await page.locator("#log").textContent()).split("\n").slice(-2), ["user has logged in", `email - ${user.email}`]);
+      const sdk = requested.filter((path) => path.startsWith("/node_modules/"));
+      assert.deepEqual(sdk, ["/node_modules/backendless-wasm/index.js"]);
       assert.deepEqual(page.pageErrors, []);
-
-      const broken = await newPage(context);
-      await broken.goto(`${missing.url}index.html?${serverParams({ step: "login" })}`);
-      const failure = waitInPage(broken, () => false);
-      await assert.rejects(failure, /the page threw: backendless-wasm: fetching \S+backendless_wasm_bg\.wasm answered 404/);
-      assert.equal(await broken.locator("#done").textContent(), "no");
     } finally {
       await context.close();
-      await wrongType.stop();
-      await missing.stop();
+      await server.stop();
     }
   });
 
@@ -223,7 +220,8 @@ describe("npm package", { timeout: 120_000 }, () => {
     const outDir = join(root, "dist");
     await build({ root, configFile: false, logLevel: "silent", build: { outDir, emptyOutDir: true } });
     const assets = await readdir(join(outDir, "assets"));
-    assert.ok(assets.some((name) => name.endsWith(".wasm")), `the wasm was emitted as an asset (assets: ${assets.join(", ")})`);
+    // The wasm travels inside the package's one entry file: the build is one JS chunk, no .wasm asset.
+    assert.deepEqual(assets.filter((name) => !name.endsWith(".js")), [], `only JS was emitted (assets: ${assets.join(", ")})`);
 
     const server = await preview({ root, configFile: false, logLevel: "silent", build: { outDir }, preview: { host: "127.0.0.1", port: 0, open: false } });
     try {

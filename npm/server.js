@@ -1,0 +1,38 @@
+// backendless-wasm for React Server Components, Server Actions and route handlers (the
+// "react-server" export condition): a server process answers many users at once, so this entry
+// keeps no session at all. Every call runs on a fresh instance of the wasm module (compiled once),
+// set up with the last initApp()/serverURL given:
+// - getCurrentUser() answers null, isValidLogin() false, getCurrentUserToken() null, LocalCache is
+//   empty: "no stored session", without a request;
+// - login() and loginAsGuest() send their request and resolve with the user and its user-token,
+//   then keep nothing: no later call, in this request or another, sees that session.
+import { instantiate } from "./wasm.js";
+import { api } from "./api.js";
+
+let app = null; // the arguments of the last successful initApp
+let server = null; // the serverURL last set
+
+function fresh() {
+  const wasm = instantiate(true);
+  if (server !== null) wasm.serverURL(true, server);
+  if (app !== null) wasm.initApp(...app);
+  return wasm;
+}
+
+const stateless = new Proxy({}, { get: (_, name) => (...args) => fresh()[name](...args) });
+const Backendless = api({
+  __proto__: stateless,
+  initApp(...args) {
+    instantiate(true).initApp(...args); // throws for bad arguments, as everywhere
+    app = args;
+  },
+  serverURL(set, url) {
+    const answer = fresh().serverURL(set, url);
+    if (set) server = answer;
+    return answer;
+  },
+});
+
+// @exports
+export const { initApp, connectEmulator, UserService, LocalCache, Async } = Backendless;
+export default Backendless;
