@@ -4,14 +4,16 @@
 # binaries from elsewhere, and Debian's binaryen is never installed (it corrupts current
 # wasm-bindgen output; wasm-opt comes from npm's binaryen instead).
 #
-# BOOTSTRAP_BROWSERS="chromium" limits the browsers installed (default: chromium firefox).
+# BOOTSTRAP_BROWSERS="chromium" limits the browsers installed (default: chromium firefox webkit).
+# WebKit is Debian's WebKitGTK: webkit2gtk-driver brings WebKitWebDriver and MiniBrowser, which
+# needs an X display, hence xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-browsers=${BOOTSTRAP_BROWSERS:-chromium firefox}
+browsers=${BOOTSTRAP_BROWSERS:-chromium firefox webkit}
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -40,13 +42,15 @@ if [ "$have" != "$want" ]; then
 fi
 
 apt_missing=()
-for pkg in $( [[ $browsers == *chromium* ]] && echo chromium chromium-driver ) $( [[ $browsers == *firefox* ]] && echo firefox-esr ); do
+for pkg in $( [[ $browsers == *chromium* ]] && echo chromium chromium-driver ) $( [[ $browsers == *firefox* ]] && echo firefox-esr ) \
+  $( [[ $browsers == *webkit* ]] && echo webkit2gtk-driver xvfb ); do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_missing+=("$pkg")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} from Debian"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"
+  # Waits for another install holding the dpkg lock instead of failing at once.
+  as_root apt-get -o DPkg::Lock::Timeout=300 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${apt_missing[@]}"
 fi
 
 if [[ $browsers == *firefox* ]] && ! command -v geckodriver >/dev/null; then

@@ -3,6 +3,7 @@
 #
 # start_emulator PORT DB [flags…]  sets EMULATOR_PID and EMULATOR_URL   (stop_emulator)
 # start_fault_server               sets FAULT_PID and FAULT_URL         (stop_fault_server)
+# start_xvfb                       sets XVFB_PID and exports DISPLAY    (stop_xvfb)
 
 emulator_bin() { echo "$PWD/target/server/backendless-emulator"; }
 
@@ -24,10 +25,16 @@ await_url() {
   return 1
 }
 
-# stop_pid PID: stops a process we started and reaps it.
+# stop_pid PID: stops a process we started and reaps it: SIGTERM, then SIGKILL if it is still
+# there after 5 s, so a stuck process cannot hang the script.
 stop_pid() {
   if [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; then
     kill "$1" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$1" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
   fi
 }
@@ -70,4 +77,30 @@ start_fault_server() {
 stop_fault_server() {
   stop_pid "${FAULT_PID:-}"
   FAULT_PID=""
+}
+
+# A virtual X display for WebKit (MiniBrowser has no headless mode). Xvfb picks a free display
+# number itself (-displayfd), so parallel runs on one machine do not collide. Stopping it also
+# ends any browser still drawing on it.
+start_xvfb() {
+  local log; log=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3> "$log" 2> /dev/null &
+  XVFB_PID=$!
+  for _ in $(seq 1 100); do
+    if [ -s "$log" ]; then
+      DISPLAY=":$(tr -d '[:space:]' < "$log")"
+      export DISPLAY
+      rm -f "$log"
+      return 0
+    fi
+    kill -0 "$XVFB_PID" 2>/dev/null || { echo "Xvfb exited at start" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "Xvfb gave no display number within 10 s" >&2
+  return 1
+}
+
+stop_xvfb() {
+  stop_pid "${XVFB_PID:-}"
+  XVFB_PID=""
 }

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite. Installs what it needs, runs the native tests, then the browser
-# tests in headless Chromium and Firefox against the real local server (started here, stopped
-# by its PID), then the release-package checks.
+# tests in headless Chromium, headless Firefox and WebKit (WebKitGTK's MiniBrowser on a virtual
+# X display) against the real local server (started here, stopped by its PID), then the
+# end-to-end and release-package checks.
 #
-# BROWSERS="chromium" (or "firefox") runs one engine only, for speed while developing; CI runs both.
+# BROWSERS="chromium" (or "firefox", or "webkit") runs one engine only, for speed while
+# developing; CI runs all three. The Node-driven package, compatibility and Chromium end-to-end
+# suites use Chromium whatever BROWSERS says, so it is always installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-browsers=${BROWSERS:-chromium firefox}
-BOOTSTRAP_BROWSERS="$browsers" scripts/bootstrap.sh
+browsers=${BROWSERS:-chromium firefox webkit}
+# Also read by tests/node/engines.test.mjs, which runs in each of them.
+export BROWSERS=$browsers
+BOOTSTRAP_BROWSERS="chromium $browsers" scripts/bootstrap.sh
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 passed=0; failed=0
@@ -23,7 +28,7 @@ step "native: SDK core" cargo test --quiet -p backendless-wasm
 step "native: local server" cargo test --quiet -p backendless-emulator --profile server
 
 build_emulator
-trap 'stop_emulator; stop_fault_server' EXIT
+trap 'stop_emulator; stop_fault_server; stop_xvfb' EXIT
 start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY
 start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
@@ -45,12 +50,22 @@ if [[ $browsers == *firefox* ]]; then
   export MOZ_REMOTE_SETTINGS_DEVTOOLS=1
   step "browser: headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install -- --test '*'
 fi
+if [[ $browsers == *webkit* ]]; then
+  # MiniBrowser has no headless mode: one Xvfb for the run (also used by the WebKit end-to-end
+  # suite below), stopped by its PID at the end. WebKitWebDriver stands in for safaridriver: the
+  # runner speaks W3C WebDriver to it and sends empty capabilities (webdriver.json is not read
+  # for Safari); the driver's defaults start MiniBrowser in automation mode.
+  start_xvfb
+  echo "X display for WebKit: $DISPLAY (Xvfb pid $XVFB_PID)"
+  step "browser: WebKit (WebKitGTK)" wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" --mode no-install -- --test '*'
+fi
 
-# Node-driven suites (end-to-end in Chromium via playwright-core, package checks) use the release
-# build and the same running server.
+# Node-driven suites (end-to-end in Chromium via playwright-core and in WebKit via WebDriver,
+# package checks) use the release build and the same running server.
 step "release build" scripts/build.sh
 for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
+  if [[ $check == *-webkit.test.mjs && $browsers != *webkit* ]]; then continue; fi
   step "node: $check" node --test --test-concurrency=1 "$check"
 done
 # The packed package in fresh apps of each toolchain (Vite, webpack, esbuild, Rollup, Parcel,
@@ -61,6 +76,7 @@ step "node: ecosystem fixtures" node --test --test-concurrency=1 tests/ecosystem
 step "node: official client vs local server" node --test emulator/tests/official-client.mjs
 stop_fault_server
 stop_emulator
+stop_xvfb
 
 echo
 echo "suites: $passed passed, $failed failed"

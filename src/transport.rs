@@ -287,11 +287,34 @@ pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     // status 0): both mean there was no answer.
     xhr.send().map_err(|_| BackendlessError::network())?;
     let status = xhr.status().unwrap_or(0);
-    if status == 0 {
+    let text = property::get(&xhr, "responseText");
+    if status == 0 || body_cut(&xhr, &text) {
         return Err(BackendlessError::network());
     }
-    let text = property::get(&xhr, "responseText");
     answer(status, &text)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = XMLHttpRequest)]
+    type RawXhr;
+
+    /// `xhr.getResponseHeader(name)` as a number: the JS-to-wasm call converts the header's
+    /// text with `ToNumber`, so a missing header (null) is 0.
+    #[wasm_bindgen(method, js_name = getResponseHeader)]
+    fn numeric_header(this: &RawXhr, name: &str) -> f64;
+}
+
+/// WebKit does not fail a blocking request whose connection drops mid-body: it reports the
+/// status with an empty body, where Chrome and Firefox throw. A body announced (a non-zero
+/// `Content-Length`) and not delivered is no answer either.
+fn body_cut(xhr: &web_sys::XmlHttpRequest, text: &JsValue) -> bool {
+    text.dyn_ref::<JsString>()
+        .is_some_and(|text| text.length() == 0)
+        && xhr
+            .unchecked_ref::<RawXhr>()
+            .numeric_header("content-length")
+            > 0.0
 }
 
 /// Maps status and body text (a JS string) to the call's result.

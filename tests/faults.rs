@@ -4,6 +4,8 @@
 //! a documented result), leave the session exactly as it was, and leave the module working:
 //! after every case a real login against the real local server succeeds. Every case runs over
 //! both transports: XMLHttpRequest (pages) and fetch (where the page has no XMLHttpRequest).
+//! The blocking `isValidLoginSync` (synchronous XMLHttpRequest, where engines report failures
+//! each their own way) meets the faults it can meet too.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -195,4 +197,79 @@ async fn a_server_saying_the_token_is_dead_ends_the_session() {
     );
     assert_eq!(stored_item().as_deref(), Some("{}"));
     assert_eq!(current_token(), None);
+}
+
+/// `isValidLoginSync` over a synchronous XMLHttpRequest: a failed `send` throws in Chromium and
+/// WebKit and may answer status 0 in Firefox; a dropped or cut connection, garbage, an HTML
+/// error page and a refused port must all end in the same thrown `Error` (name, code, status)
+/// in every engine, with the session untouched. (It has no timeout: no slow case.)
+#[wasm_bindgen_test]
+async fn the_blocking_is_valid_login_meets_faults_with_the_same_errors() {
+    fresh_page();
+    let (email, _, user) = logged_in_user(true).await;
+    let session = stored_item();
+    let token = get_string(&user, "user-token");
+    let cases = [
+        (
+            format!("{FAULTS}/html502"),
+            Expect("BackendlessError", None, Some(502)),
+        ),
+        (format!("{FAULTS}/empty200"), INVALID_200),
+        (format!("{FAULTS}/text200"), INVALID_200),
+        (format!("{FAULTS}/string200"), INVALID_200),
+        (format!("{FAULTS}/huge"), INVALID_200),
+        (format!("{FAULTS}/truncated"), NETWORK),
+        (format!("{FAULTS}/reset"), NETWORK),
+        (DEAD_SERVER.to_string(), NETWORK),
+    ];
+    for (url, Expect(name, code, status)) in cases {
+        backendless::set_server_url(url.clone().into()).unwrap();
+        let error = user_service::is_valid_login_sync().expect_err(&url);
+        backendless::set_server_url(SERVER.into()).unwrap();
+
+        assert!(
+            error.is_instance_of::<js_sys::Error>(),
+            "{url}: not an Error"
+        );
+        assert_eq!(
+            get_string(&error, "name").as_deref(),
+            Some(name),
+            "{url}: {:?}",
+            get_string(&error, "message")
+        );
+        assert_eq!(
+            get(&error, "code").as_f64(),
+            code.map(f64::from),
+            "{url}: code"
+        );
+        assert_eq!(
+            get(&error, "status").as_f64(),
+            status.map(f64::from),
+            "{url}: status"
+        );
+        assert_eq!(
+            stored_item(),
+            session,
+            "{url}: the stored session must be untouched"
+        );
+        assert_eq!(
+            current_token(),
+            token,
+            "{url}: the session in memory must be untouched"
+        );
+        // The module still works, blocking form included.
+        assert!(
+            user_service::is_valid_login_sync().unwrap(),
+            "{url}: afterwards"
+        );
+    }
+
+    // The server saying the token is dead: `false`, and the session ends, as in the async form.
+    backendless::set_server_url(format!("{FAULTS}/code-3064").into()).unwrap();
+    let valid = user_service::is_valid_login_sync();
+    backendless::set_server_url(SERVER.into()).unwrap();
+    assert!(!valid.unwrap());
+    assert_eq!(stored_item().as_deref(), Some("{}"));
+    assert_eq!(current_token(), None);
+    login_as(&email, true).await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! `Backendless.LocalCache` and the stored map in a real browser: custom-domain mode, the
 //! legacy item's migration, corrupt contents, keys of the page's own, and a localStorage that
-//! is blocked (SecurityError) or full (QuotaExceededError).
+//! is full (QuotaExceededError) or whose reads throw (SecurityError). A blocked
+//! `window.localStorage` has a page of its own: tests/blocked_storage.rs.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -13,12 +14,6 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = "
-let saved = null;
-export function block_local_storage() {
-  saved = Object.getOwnPropertyDescriptor(window, 'localStorage');
-  Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('blocked', 'SecurityError'); } });
-}
-export function unblock_local_storage() { if (saved) Object.defineProperty(window, 'localStorage', saved); saved = null; }
 const original = { setItem: Storage.prototype.setItem, getItem: Storage.prototype.getItem };
 export function make_storage_full() { Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; }
 export function make_reads_throw() { Storage.prototype.getItem = function () { throw new DOMException('denied', 'SecurityError'); }; }
@@ -26,8 +21,6 @@ export function restore_storage() { Storage.prototype.setItem = original.setItem
 export function big_int() { return 10n; }
 ")]
 extern "C" {
-    fn block_local_storage();
-    fn unblock_local_storage();
     fn make_storage_full();
     fn make_reads_throw();
     fn restore_storage();
@@ -260,29 +253,6 @@ fn keys_are_plain_data_keys() {
     local_cache::remove("__proto__".into()).unwrap();
     assert!(local_cache::get("__proto__".into()).unwrap().is_undefined());
     assert_eq!(stored_item().as_deref(), Some(r#"{"constructor":"c"}"#));
-}
-
-#[wasm_bindgen_test]
-async fn blocked_local_storage_falls_back_to_memory() {
-    fresh_page();
-    let email = unique_email();
-    register_user(&email, PASSWORD).await;
-    block_local_storage();
-    reload();
-
-    let result = login_as(&email, true).await;
-    let cached = local_cache::get("user-token".into());
-    let valid = resolve(user_service::is_valid_login(JsValue::UNDEFINED)).await;
-    unblock_local_storage();
-
-    let user = result.expect("login works without localStorage");
-    assert_eq!(
-        cached.unwrap().as_string(),
-        get_string(&user, "user-token"),
-        "the map lives in memory"
-    );
-    assert_eq!(valid.unwrap(), JsValue::TRUE);
-    assert_eq!(stored_item(), None, "nothing reached the real storage");
 }
 
 #[wasm_bindgen_test]
