@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{error_to_js, replace_app, transition, with_server_url, App, SERVER_URL};
-use crate::cache::{browser_storage, LocalCache};
+use crate::cache::{browser_storage, LocalCache, GLOBAL};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::session::{Event, Session};
@@ -97,13 +97,11 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
 /// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
 /// listening when dropped (when `initApp` replaces the app).
 pub(crate) struct StorageListener {
-    window: web_sys::Window,
     callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl StorageListener {
     fn subscribe(key: &JsValue) -> Option<StorageListener> {
-        let window = web_sys::window()?;
         let key = key.clone();
         // The event is read as a plain object: three property reads cost the wasm less than
         // StorageEvent's typed bindings.
@@ -121,17 +119,23 @@ impl StorageListener {
                 }
             }
         });
-        window
-            .add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+        // Node's global is no EventTarget: the call throws and there is nothing to follow.
+        GLOBAL
+            .with(|global| {
+                global.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+            })
             .ok()?;
-        Some(StorageListener { window, callback })
+        Some(StorageListener { callback })
     }
 }
 
 impl Drop for StorageListener {
     fn drop(&mut self) {
-        let _ = self
-            .window
-            .remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+        let _ = GLOBAL.with(|global| {
+            global.remove_event_listener_with_callback(
+                "storage",
+                self.callback.as_ref().unchecked_ref(),
+            )
+        });
     }
 }
