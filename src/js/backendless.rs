@@ -122,7 +122,8 @@ impl StorageListener {
         // Node's global is no EventTarget: the call throws and there is nothing to follow.
         GLOBAL
             .with(|global| {
-                global.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+                global
+                    .add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
             })
             .ok()?;
         Some(StorageListener { callback })
