@@ -63,35 +63,24 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
     ))
 }
 
-/// `Backendless.serverURL`: read (`set` false) or set to `url` (`set` true; an absolute http(s)
-/// URL, taking effect for the next call). Answers the current value either way. One export for
-/// the getter and the setter keeps the wasm smaller.
+/// `Backendless.serverURL` (read): where `(appId, apiKey)` apps send requests.
 #[wasm_bindgen(js_name = serverURL)]
-pub fn server_url_property(set: bool, url: JsValue) -> Result<JsValue, JsValue> {
-    if set {
-        let normalized = url
-            .as_string()
-            .ok_or_else(|| BackendlessError::argument(BAD_SERVER_URL))
-            .and_then(|text| normalize_server_url(&text))
-            .map_err(error_to_js)?;
-        SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
-        // A login made from now on goes to the new server: it must not join one in flight.
-        let _ = super::with_app(|app| app.pending_login = None);
-    }
-    Ok(with_server_url(JsValue::from_str))
-}
-
-/// `Backendless.serverURL` (read).
 pub fn server_url() -> String {
-    server_url_property(false, JsValue::UNDEFINED)
-        .ok()
-        .and_then(|url| url.as_string())
-        .unwrap_or_default()
+    with_server_url(|url| url.to_owned())
 }
 
-/// `Backendless.serverURL = url`.
+/// `Backendless.serverURL = url`: an absolute http(s) URL, taking effect for the next call.
+#[wasm_bindgen(js_name = setServerURL)]
 pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
-    server_url_property(true, url).map(drop)
+    let normalized = url
+        .as_string()
+        .ok_or_else(|| BackendlessError::argument(BAD_SERVER_URL))
+        .and_then(|text| normalize_server_url(&text))
+        .map_err(error_to_js)?;
+    SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
+    // A login made from now on goes to the new server: it must not join one in flight.
+    let _ = super::with_app(|app| app.pending_login = None);
+    Ok(())
 }
 
 /// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
