@@ -47,11 +47,12 @@ export function api(wasm) {
     },
   });
 
-  // One wasm export serves the three (op 0, 1, 2: see src/js/local_cache.rs).
+  // One wasm export serves the three (see CacheOp in src/js/local_cache.rs).
+  const { Get, Set, Remove } = wasm.CacheOp;
   const LocalCache = Object.freeze({
-    get: (key) => wasm.cache(0, key),
-    set: (key, value) => wasm.cache(1, key, value),
-    remove: (key) => wasm.cache(2, key),
+    get: (key) => wasm.cache(Get, key),
+    set: (key, value) => wasm.cache(Set, key, value),
+    remove: (key) => wasm.cache(Remove, key),
   });
 
   /** `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`. */
@@ -65,7 +66,7 @@ export function api(wasm) {
    * initialises the app with the emulator's defaults unless ids are given.
    */
   function connectEmulator(url = "http://127.0.0.1:8200", appId = "LOCAL-APP-ID", apiKey = "LOCAL-API-KEY") {
-    wasm.serverURL(true, url);
+    wasm.setServerURL(url);
     return initApp(appId, apiKey);
   }
 
@@ -75,12 +76,11 @@ export function api(wasm) {
     UserService,
     LocalCache,
     Async,
-    // One wasm export reads (false) and sets (true) it.
     get serverURL() {
-      return wasm.serverURL(false);
+      return wasm.serverURL();
     },
     set serverURL(url) {
-      wasm.serverURL(true, url);
+      wasm.setServerURL(url);
     },
   };
   return Backendless;

@@ -14,7 +14,7 @@ let server = null; // the serverURL last set
 
 function fresh() {
   const wasm = instantiate(true);
-  if (server !== null) wasm.serverURL(true, server);
+  if (server !== null) wasm.setServerURL(server);
   if (app !== null) wasm.initApp(...app);
   return wasm;
 }
@@ -26,10 +26,13 @@ const Backendless = api({
     instantiate(true).initApp(...args); // throws for bad arguments, as everywhere
     app = args;
   },
-  serverURL(set, url) {
-    const answer = fresh().serverURL(set, url);
-    if (set) server = answer;
-    return answer;
+  serverURL() {
+    return server ?? fresh().serverURL();
+  },
+  setServerURL(url) {
+    const wasm = fresh();
+    wasm.setServerURL(url); // throws for a bad URL, as everywhere
+    server = wasm.serverURL();
   },
 });
 

@@ -34,10 +34,11 @@ for (const [from, to] of [["npm/index.d.ts", "index.d.ts"], ["README.md", "READM
 // shrink.mjs left it as an ES module: `export function name(…)` for each raw export and one
 // `export{x as initSync}`. Inside a function they become locals, returned as one object.
 let glue = readFileSync(new URL("backendless_wasm.js", pkg), "utf8");
-const names = [...glue.matchAll(/(?<![\w$])export function ([\w$]+)\(/g)].map((m) => m[1]);
+// Exported enums (`#[wasm_bindgen] enum`) are `export const Name = Object.freeze(…)`.
+const names = [...glue.matchAll(/(?<![\w$])export (?:function|const) ([\w$]+)/g)].map((m) => m[1]);
 const exportList = glue.match(/export\s*\{([^}]*)\};?/);
 if (names.length === 0 || !exportList) fail("the glue's exports were not found");
-glue = glue.replace(/(?<![\w$])export function /g, "function ").replace(exportList[0], "");
+glue = glue.replace(/(?<![\w$])export (function|const) /g, "$1 ").replace(exportList[0], "");
 if (/(?<![\w$])(export|import)(?![\w$])/.test(glue)) fail("the glue still has an import or export statement");
 const returned = [...names, ...exportList[1].split(",").map((item) => {
   const [local, exported = local] = item.trim().split(/\s+as\s+/);

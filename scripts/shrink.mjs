@@ -74,6 +74,18 @@ const exportsLine = "export { initSync, __wbg_init as default };";
 if (!glue.includes(exportsLine)) fail("the glue's export line was not found");
 glue = glue.replace(exportsLine, "export { initSync };");
 
+// JS modules of the crate's own (`#[wasm_bindgen(module = "/src/js/….js")]`, which wasm-bindgen
+// copies to snippets/ and imports): their code goes into the glue itself, so the glue stays one
+// file with no imports, as the entries need.
+glue = glue.replace(/^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm, (line, names, path) => {
+  const source = readFileSync(new URL(path, pkg), "utf8");
+  for (const name of names.split(",").map((n) => n.trim())) {
+    if (!new RegExp(`^export function ${name}\\(`, "m").test(source)) fail(`${path} does not export function ${name}`);
+  }
+  return source.replace(/^export function /gm, "function ");
+});
+rmSync(new URL("snippets", pkg), { recursive: true, force: true });
+
 const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });
 if (!minified.code) fail("terser produced nothing");
 writeFileSync(gluePath, minified.code);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use backendless_wasm::js::{backendless, local_cache, user_service};
+use backendless_wasm::js::{backendless, user_service};
 use common::*;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use backendless_wasm::js::{backendless, local_cache, user_service};
+use backendless_wasm::js::{backendless, user_service};
 use common::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;

@@ -138,11 +138,7 @@ fn assert_page_matches(model: &Model, label: &str) {
         model.token(),
         "{label}: token in memory"
     );
-    let cached = |key: &str| {
-        backendless_wasm::js::local_cache::get(key.into())
-            .unwrap()
-            .as_string()
-    };
+    let cached = |key: &str| common::local_cache::get(key.into()).unwrap().as_string();
     let expected = model.stored();
     assert_eq!(
         cached("user-token").as_deref(),
@@ -609,7 +605,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
         let _ = until_settled(&flight.settled, &format!("seed {seed}, after the sequence")).await;
     }
     let token = current_token();
-    let cached = backendless_wasm::js::local_cache::get("user-token".into())
+    let cached = common::local_cache::get("user-token".into())
         .unwrap()
         .as_string();
     if cached.is_some() {

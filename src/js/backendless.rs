@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{error_to_js, replace_app, transition, with_server_url, App, SERVER_URL};
-use crate::cache::{browser_storage, LocalCache};
+use crate::cache::{browser_storage, LocalCache, GLOBAL};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::session::{Event, Session};
@@ -63,47 +63,34 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
     ))
 }
 
-/// `Backendless.serverURL`: read (`set` false) or set to `url` (`set` true; an absolute http(s)
-/// URL, taking effect for the next call). Answers the current value either way. One export for
-/// the getter and the setter keeps the wasm smaller.
+/// `Backendless.serverURL` (read): where `(appId, apiKey)` apps send requests.
 #[wasm_bindgen(js_name = serverURL)]
-pub fn server_url_property(set: bool, url: JsValue) -> Result<JsValue, JsValue> {
-    if set {
-        let normalized = url
-            .as_string()
-            .ok_or_else(|| BackendlessError::argument(BAD_SERVER_URL))
-            .and_then(|text| normalize_server_url(&text))
-            .map_err(error_to_js)?;
-        SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
-        // A login made from now on goes to the new server: it must not join one in flight.
-        let _ = super::with_app(|app| app.pending_login = None);
-    }
-    Ok(with_server_url(JsValue::from_str))
-}
-
-/// `Backendless.serverURL` (read).
 pub fn server_url() -> String {
-    server_url_property(false, JsValue::UNDEFINED)
-        .ok()
-        .and_then(|url| url.as_string())
-        .unwrap_or_default()
+    with_server_url(|url| url.to_owned())
 }
 
-/// `Backendless.serverURL = url`.
+/// `Backendless.serverURL = url`: an absolute http(s) URL, taking effect for the next call.
+#[wasm_bindgen(js_name = setServerURL)]
 pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
-    server_url_property(true, url).map(drop)
+    let normalized = url
+        .as_string()
+        .ok_or_else(|| BackendlessError::argument(BAD_SERVER_URL))
+        .and_then(|text| normalize_server_url(&text))
+        .map_err(error_to_js)?;
+    SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
+    // A login made from now on goes to the new server: it must not join one in flight.
+    let _ = super::with_app(|app| app.pending_login = None);
+    Ok(())
 }
 
 /// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
 /// listening when dropped (when `initApp` replaces the app).
 pub(crate) struct StorageListener {
-    window: web_sys::Window,
     callback: Closure<dyn FnMut(JsValue)>,
 }
 
 impl StorageListener {
     fn subscribe(key: &JsValue) -> Option<StorageListener> {
-        let window = web_sys::window()?;
         let key = key.clone();
         // The event is read as a plain object: three property reads cost the wasm less than
         // StorageEvent's typed bindings.
@@ -121,17 +108,24 @@ impl StorageListener {
                 }
             }
         });
-        window
-            .add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+        // Node's global is no EventTarget: the call throws and there is nothing to follow.
+        GLOBAL
+            .with(|global| {
+                global
+                    .add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref())
+            })
             .ok()?;
-        Some(StorageListener { window, callback })
+        Some(StorageListener { callback })
     }
 }
 
 impl Drop for StorageListener {
     fn drop(&mut self) {
-        let _ = self
-            .window
-            .remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+        let _ = GLOBAL.with(|global| {
+            global.remove_event_listener_with_callback(
+                "storage",
+                self.callback.as_ref().unchecked_ref(),
+            )
+        });
     }
 }

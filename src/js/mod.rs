@@ -40,10 +40,8 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// What every request starts from: the base URL and the session's token, if any. Takes
-    /// `&mut self` only to be handed to [`with_app`] as it is: both callers then share one
-    /// instantiation of it (54 B of wasm fewer than two closures).
-    pub fn base_and_token(&mut self) -> (String, Option<String>) {
+    /// What every request starts from: the base URL and the session's token, if any.
+    pub fn base_and_token(&self) -> (String, Option<String>) {
         let base = with_server_url(|url| self.config.base_url(url));
         (base, self.session.token.clone())
     }

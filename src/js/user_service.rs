@@ -118,7 +118,7 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
 
 /// The engine: describe, send, apply the session rule, answer.
 async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
-    let (base, token) = with_app(App::base_and_token)?;
+    let (base, token) = with_app(|app| app.base_and_token())?;
     let started = op.changes_session().then(new_stamp);
     if let (Op::Login { body, stay, id }, Some(stamp)) = (&op, started) {
         with_app(|app| {
@@ -375,7 +375,7 @@ pub fn is_valid_login(options: JsValue) -> Promise {
 /// `isValidLogin()`; it is here because the documentation shows it. Same session rules.
 #[wasm_bindgen(js_name = isValidLoginSync)]
 pub fn is_valid_login_sync() -> Result<bool, JsValue> {
-    let (base, token) = with_app(App::base_and_token).map_err(error_to_js)?;
+    let (base, token) = with_app(|app| app.base_and_token()).map_err(error_to_js)?;
     let Some(token) = token else { return Ok(false) };
     validity(
         &token,

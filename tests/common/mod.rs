@@ -325,3 +325,21 @@ impl Drop for WithoutXhr {
         Reflect::set(&js_sys::global(), &"XMLHttpRequest".into(), &self.0).unwrap();
     }
 }
+
+/// `Backendless.LocalCache`, as the entry module assembles it from the one `cache` export.
+pub mod local_cache {
+    use backendless_wasm::js::local_cache::{cache, CacheOp};
+    use wasm_bindgen::JsValue;
+
+    pub fn get(key: JsValue) -> Result<JsValue, JsValue> {
+        cache(CacheOp::Get, key, JsValue::UNDEFINED)
+    }
+
+    pub fn set(key: JsValue, value: JsValue) -> Result<(), JsValue> {
+        cache(CacheOp::Set, key, value).map(drop)
+    }
+
+    pub fn remove(key: JsValue) -> Result<(), JsValue> {
+        cache(CacheOp::Remove, key, JsValue::UNDEFINED).map(drop)
+    }
+}
