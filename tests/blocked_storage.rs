@@ -12,7 +12,7 @@
 
 mod common;
 
-use backendless_wasm::js::{local_cache, user_service};
+use backendless_wasm::js::user_service;
 use common::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
