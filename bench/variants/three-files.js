@@ -1,4 +1,5 @@
-// The entry module as it shipped before the wasm was inlined (commit 23d5ff0), kept for the
+// The entry module as it shipped before the wasm was inlined (commit 23d5ff0, with the exports
+// renamed since: CacheOp, setServerURL), kept for the
 // start-up benchmark only: served next to pkg/backendless_wasm.js and pkg/backendless_wasm_bg.wasm
 // it loads as pages loaded the package then, three requests in sequence (this file, the glue it
 // imports, the wasm it fetches with top-level await). bench/run.mjs measures it against the shipped
@@ -80,9 +81,9 @@ export const UserService = Object.freeze({
 
 // One wasm export serves the three (op 0, 1, 2: see src/js/local_cache.rs).
 export const LocalCache = Object.freeze({
-  get: (key) => wasm.cache(0, key),
-  set: (key, value) => wasm.cache(1, key, value),
-  remove: (key) => wasm.cache(2, key),
+  get: (key) => wasm.cache(wasm.CacheOp.Get, key),
+  set: (key, value) => wasm.cache(wasm.CacheOp.Set, key, value),
+  remove: (key) => wasm.cache(wasm.CacheOp.Remove, key),
 });
 
 /** `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`. */
@@ -96,7 +97,7 @@ export function initApp(appIdOrDomain, apiKey) {
  * initialises the app with the emulator's defaults unless ids are given.
  */
 export function connectEmulator(url = "http://127.0.0.1:8200", appId = "LOCAL-APP-ID", apiKey = "LOCAL-API-KEY") {
-  wasm.serverURL(true, url);
+  wasm.setServerURL(url);
   return initApp(appId, apiKey);
 }
 
@@ -108,10 +109,10 @@ const Backendless = {
   Async,
   // One wasm export reads (false) and sets (true) it.
   get serverURL() {
-    return wasm.serverURL(false);
+    return wasm.serverURL();
   },
   set serverURL(url) {
-    wasm.serverURL(true, url);
+    wasm.setServerURL(url);
   },
 };
 
