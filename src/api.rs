@@ -12,7 +12,18 @@
 //! assert_eq!(call.token, Some("TOK"));
 //! ```
 
-use crate::protocol::{encode_uri_component, paths};
+use crate::protocol::paths;
+
+/// Path segments taken from data are encoded as `encodeURIComponent` does. In the browser that is
+/// the platform's own function (119 B gzip less in the shipped entry than compiling
+/// `protocol::encode_uri_component` in); natively, for the unit tests, the protocol module's,
+/// which is tested against the same rules.
+#[cfg(target_arch = "wasm32")]
+fn encode_uri_component(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::protocol::encode_uri_component;
 
 /// HTTP methods the login protocol uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
