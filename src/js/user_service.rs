@@ -13,8 +13,7 @@ use super::{call_options, error_to_js, new_stamp, next_id, promise, transition, 
 use crate::api;
 use crate::error::BackendlessError;
 use crate::property;
-use crate::protocol::faults;
-use crate::protocol::is_header_value;
+use crate::protocol::{faults, is_header_value};
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
