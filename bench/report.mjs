@@ -105,6 +105,11 @@ function latencyTables() {
       ["official / bare XHR", `${fmt(r.officialOverXhrMedian, 3)}×`, ""],
       ["ours / official, client side only", r.oursOverOfficialClient === null ? "n/a" : `${fmt(r.oursOverOfficialClient, 3)}×`, ""],
     ], ["l"]));
+    if (l.paired) {
+      parts.push("");
+      parts.push(`Paired blocks (each interleaved round's block medians, ours over bare fetch, ${l.paired.n} rounds): ` +
+        `median **${fmt(l.paired.median, 3)}×**, spread ${fmt(l.paired.min, 3)}–${fmt(l.paired.max, 3)}× (goal ≤ 1.05×).`);
+    }
     parts.push("");
   }
   return parts.join("\n").trim();

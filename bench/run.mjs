@@ -178,9 +178,12 @@ async function latencyAndHot(browser, site) {
 
   const latency = {};
   const phases = {};
+  // Each round's block median per client: the paired ratios (ours over bare fetch, round by round).
+  const blocks = {};
   for (const operation of ["login", "isValidLogin"]) {
     latency[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
     phases[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
+    blocks[operation] = Object.fromEntries(CLIENTS.map((name) => [name, []]));
     for (const name of CLIENTS) await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, WARMUP]);
     // Interleaved rounds, order rotated, so drift from the shared machine hits every client alike.
     for (let round = 0; round < ROUNDS; round++) {
@@ -188,6 +191,7 @@ async function latencyAndHot(browser, site) {
       for (const name of order) {
         const block = await pages[name].page.evaluate(([op, n]) => window.bench.run(op, n), [operation, CALLS_OF[operation] / ROUNDS]);
         latency[operation][name].push(...block.samples);
+        blocks[operation][name].push(median(block.samples));
         if (block.phases) phases[operation][name].push(...block.phases);
       }
     }
@@ -200,7 +204,7 @@ async function latencyAndHot(browser, site) {
   }
   log("hot paths: done");
   for (const { context } of Object.values(pages)) await context.close();
-  return { latency, phases, hot, requests, crossOriginIsolated: isolated };
+  return { latency, phases, blocks, hot, requests, crossOriginIsolated: isolated };
 }
 
 // ---- 3. start-up --------------------------------------------------------------------------------
@@ -273,6 +277,11 @@ function summarise(raw) {
       oursOverXhrMedian: l.ours.median / l.xhr.median, officialOverXhrMedian: l.official.median / l.xhr.median,
       oursOverOfficialClient: l.ours.client && l.official.client ? l.ours.client / l.official.client : null,
     };
+    // Paired blocks: in each interleaved round, ours' block median over bare fetch's; the median
+    // and the spread of those ratios.
+    const rounds = raw.blocks[operation];
+    const paired = rounds.ours.map((ours, round) => ours / rounds.fetch[round]);
+    latency[operation].paired = { n: paired.length, median: median(paired), min: Math.min(...paired), max: Math.max(...paired) };
   }
   const startup = {};
   for (const [row, byClient] of Object.entries(raw.startup)) {
@@ -322,6 +331,8 @@ function printAll(size, summary, requests, isolated) {
       `ours/official: ${fmt(r.oursOverOfficialMedian, 3)}× median, ${fmt(r.oursOverOfficialP95, 3)}× p95 (goal < 1); ` +
       `over bare XHR: ours ${fmt(r.oursOverXhrMedian, 3)}×, official ${fmt(r.officialOverXhrMedian, 3)}×; ` +
       `client side ours/official: ${r.oursOverOfficialClient === null ? "n/a" : `${fmt(r.oursOverOfficialClient, 3)}×`}`);
+    out.push(`paired blocks, ours/fetch per round (${l.paired.n} rounds): median ${fmt(l.paired.median, 3)}×, ` +
+      `spread ${fmt(l.paired.min, 3)}–${fmt(l.paired.max, 3)}×`);
     out.push("");
   }
   out.push("3. Start-up: navigation start → initApp returned / → getCurrentUser() resolved (stored session), fresh context per load (ms)");
