@@ -465,11 +465,14 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                         let settled = watch(promise);
                         let list = wait_for_held(expected_requests + 1, &label).await;
                         let id = list.last().unwrap().0;
+                        // Logouts are never dropped: WebKit sends a GET whose connection
+                        // closed unanswered again and again, later than a test can follow (a
+                        // logout with no answer is covered in session.rs against a dead port).
                         flights.push(InFlight {
                             call: Call::Logout { stamp, token },
                             request: Some(id),
                             settled,
-                            drop: rng.chance(10),
+                            drop: false,
                         });
                     }
                 }
