@@ -6,6 +6,7 @@ mod common;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use backendless_emulator::protocol::faults;
 use common::{is_upper_uuid, scratch_dir, Server, APP};
 use serde_json::{json, Value};
 
@@ -19,46 +20,48 @@ fn register_errors_3011_3013_3033_8000_8002() {
     let path = format!("{APP}/users/register");
     server
         .post(&path, r#"{"email":"a@x.io"}"#)
-        .assert_error(400, 3011);
+        .assert_fault(faults::MISSING_PASSWORD);
     server
         .post(&path, r#"{"email":"a@x.io","password":""}"#)
-        .assert_error(400, 3011);
+        .assert_fault(faults::MISSING_PASSWORD);
     server
         .post(&path, r#"{"email":"a@x.io","password":null}"#)
-        .assert_error(400, 3011);
+        .assert_fault(faults::MISSING_PASSWORD);
     server
         .post(&path, r#"{"password":"pw"}"#)
-        .assert_error(400, 3013);
+        .assert_fault(faults::MISSING_IDENTITY);
     server
         .post(&path, r#"{"email":"  ","password":"pw"}"#)
-        .assert_error(400, 3013);
+        .assert_fault(faults::MISSING_IDENTITY);
     server
         .post(
             &path,
             r#"{"email":"a@x.io","password":"pw","bio":"123456789012345678901"}"#,
         )
-        .assert_error(400, 8000);
+        .assert_fault(faults::VALUE_TOO_LONG);
     server
         .post(
             &path,
             r#"{"email":"a-very-long-address@x.io","password":"pw"}"#,
         )
-        .assert_error(400, 8000);
+        .assert_fault(faults::VALUE_TOO_LONG);
     server.post(
         &path,
         r#"{"email":"a@x.io","password":"pw","bio":"12345678901234567890"}"#,
     );
     server
         .post(&path, r#"["not","an","object"]"#)
-        .assert_error(400, 8002);
-    server.post(&path, r#"{"email":"#).assert_error(400, 8002);
+        .assert_fault(faults::UNPARSABLE_BODY);
+    server
+        .post(&path, r#"{"email":"#)
+        .assert_fault(faults::UNPARSABLE_BODY);
     server
         .post(&path, r#"{"email":"A@X.IO","password":"other"}"#)
-        .assert_error(409, 3033);
+        .assert_fault(faults::USER_EXISTS);
     // None of the failed attempts created a user.
     server
         .login_reply("a@x.io", "other")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.login("a@x.io", "pw");
 }
 
@@ -95,34 +98,34 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
     for _ in 0..2 {
         server
             .login_reply("lock@x.io", "bad")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
     server.login("lock@x.io", "pw");
     for _ in 0..2 {
         server
             .login_reply("lock@x.io", "bad")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
     server.login("lock@x.io", "pw");
     // Three in a row lock the account, even for the right password.
     for _ in 0..3 {
         server
             .login_reply("lock@x.io", "bad")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
     server
         .login_reply("lock@x.io", "pw")
-        .assert_error(403, 3036);
+        .assert_fault(faults::ACCOUNT_LOCKED);
     server
         .login_reply("lock@x.io", "bad")
-        .assert_error(403, 3036);
+        .assert_fault(faults::ACCOUNT_LOCKED);
     sleep(Duration::from_millis(2100));
     server.login("lock@x.io", "pw");
     // Unknown users are never "locked": same 3003 as ever.
     for _ in 0..4 {
         server
             .login_reply("ghost@x.io", "bad")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
 }
 
@@ -132,19 +135,21 @@ fn lockout_window_forgets_old_failures() {
     server.register("win@x.io", "pw");
     server
         .login_reply("win@x.io", "bad")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     sleep(Duration::from_millis(2100));
     server
         .login_reply("win@x.io", "bad")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.login("win@x.io", "pw");
     server
         .login_reply("win@x.io", "bad")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("win@x.io", "bad")
-        .assert_error(401, 3003);
-    server.login_reply("win@x.io", "pw").assert_error(403, 3036);
+        .assert_fault(faults::INVALID_LOGIN);
+    server
+        .login_reply("win@x.io", "pw")
+        .assert_fault(faults::ACCOUNT_LOCKED);
 }
 
 #[test]
@@ -163,10 +168,10 @@ fn sessions_expire_after_inactivity_not_after_a_fixed_age() {
     assert!(!server.is_valid(&token));
     server
         .get_with_token(&format!("{APP}/users/logout"), &token)
-        .assert_error(401, 3064);
+        .assert_stale_token();
     server
         .get_with_token(&format!("{APP}/data/Users/{id}"), &token)
-        .assert_error(401, 3064);
+        .assert_stale_token();
     // A new login works.
     let fresh = token_of(&server.login("idle@x.io", "pw"));
     assert!(server.is_valid(&fresh));
@@ -180,7 +185,7 @@ fn stale_token_3064_message_and_logout_without_token() {
         &format!("{APP}/users/logout"),
         "2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C",
     );
-    reply.assert_error(401, 3064);
+    reply.assert_stale_token();
     assert_eq!(
         reply.json()["message"],
         "Not existing user token - 2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C. Relogin user to update your user token"
@@ -205,11 +210,13 @@ fn multiple_logins_disabled_3002() {
     let server = Server::start(&["--allow-multiple-logins", "false"]);
     server.register("one@x.io", "pw");
     let token = token_of(&server.login("one@x.io", "pw"));
-    server.login_reply("one@x.io", "pw").assert_error(403, 3002);
+    server
+        .login_reply("one@x.io", "pw")
+        .assert_fault(faults::MULTIPLE_LOGINS_DISABLED);
     // A wrong password still reads 3003.
     server
         .login_reply("one@x.io", "bad")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.get_with_token(&format!("{APP}/users/logout"), &token);
     server.login("one@x.io", "pw");
 }
@@ -220,10 +227,14 @@ fn login_limit_3044() {
     server.register("two@x.io", "pw");
     let first = token_of(&server.login("two@x.io", "pw"));
     server.login("two@x.io", "pw");
-    server.login_reply("two@x.io", "pw").assert_error(403, 3044);
+    server
+        .login_reply("two@x.io", "pw")
+        .assert_fault(faults::LOGIN_LIMIT_REACHED);
     server.get_with_token(&format!("{APP}/users/logout"), &first);
     server.login("two@x.io", "pw");
-    server.login_reply("two@x.io", "pw").assert_error(403, 3044);
+    server
+        .login_reply("two@x.io", "pw")
+        .assert_fault(faults::LOGIN_LIMIT_REACHED);
 }
 
 #[test]
@@ -255,7 +266,10 @@ fn login_limit_holds_under_parallel_logins() {
         "{statuses:?}"
     );
     assert_eq!(
-        statuses.iter().filter(|status| **status == 403).count(),
+        statuses
+            .iter()
+            .filter(|status| **status == faults::LOGIN_LIMIT_REACHED.status)
+            .count(),
         5,
         "{statuses:?}"
     );
@@ -267,9 +281,11 @@ fn app_level_switches_3034_and_3001() {
     disabled.register("sw@x.io", "pw");
     disabled
         .login_reply("sw@x.io", "pw")
-        .assert_error(403, 3034);
+        .assert_fault(faults::LOGINS_DISABLED_FOR_APP);
     let missing = Server::start(&["--login-settings-missing", "true"]);
-    missing.login_reply("sw@x.io", "pw").assert_error(400, 3001);
+    missing
+        .login_reply("sw@x.io", "pw")
+        .assert_fault(faults::MISSING_LOGIN_SETTINGS);
 }
 
 #[test]
@@ -288,13 +304,15 @@ fn policy_changes_at_run_time_and_reset_restores_it() {
     let reply = server.post("/__emulator/config", r#"{"loginsDisabled":true}"#);
     assert_eq!(reply.json()["loginsDisabled"], true);
     assert_eq!(reply.json()["lockoutWindowSecs"], 900);
-    server.login_reply("rt@x.io", "pw").assert_error(403, 3034);
+    server
+        .login_reply("rt@x.io", "pw")
+        .assert_fault(faults::LOGINS_DISABLED_FOR_APP);
     server
         .post("/__emulator/config", r#"{"noSuchKnob":1}"#)
-        .assert_error(400, 8002);
+        .assert_fault(faults::UNPARSABLE_BODY);
     server
         .post("/__emulator/config", r#"{"lockoutThreshold":"three"}"#)
-        .assert_error(400, 8002);
+        .assert_fault(faults::UNPARSABLE_BODY);
     server.post("/__emulator/reset", "");
     server.login("rt@x.io", "pw");
 }
@@ -327,7 +345,7 @@ fn restore_password_for_known_and_unknown_identities() {
     assert_eq!((reply.status, reply.body.as_str()), (200, ""));
     server
         .get(&format!("{APP}/users/restorepassword/nobody%40x.io"))
-        .assert_error(404, 3020);
+        .assert_fault(faults::UNKNOWN_IDENTITY);
     // Nothing changed for the account.
     server.login("mail+tag@x.io", "pw");
 }
@@ -351,7 +369,9 @@ fn unknown_user_and_wrong_password_take_comparable_time() {
         let mut samples: Vec<Duration> = (0..7)
             .map(|_| {
                 let start = Instant::now();
-                server.login_reply(login, "wrong").assert_error(401, 3003);
+                server
+                    .login_reply(login, "wrong")
+                    .assert_fault(faults::INVALID_LOGIN);
                 start.elapsed()
             })
             .collect();
@@ -393,13 +413,13 @@ fn config_file_sets_values_and_flags_override_it() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     server
         .post("/TOML-APP/TOML-KEY/users/login", "{}")
-        .assert_error(401, 2002);
+        .assert_fault(faults::WRONG_APP_INFO);
     server
         .post(
             "/api/users/login",
             r#"{"login":"toml@x.io","password":"pw"}"#,
         )
-        .assert_error(403, 3044);
+        .assert_fault(faults::LOGIN_LIMIT_REACHED);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -522,13 +542,13 @@ fn the_log_never_shows_passwords_or_tokens_even_at_trace_level() {
     let token = token_of(&server.login("log@x.io", "Log-Secret-2"));
     server
         .login_reply("log@x.io", "Wrong-Secret-3")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.login_reply("seed@x.io", "Seed-Secret-1");
     assert!(server.is_valid(&token));
     server.get_with_token(&format!("{APP}/users/logout"), &token);
     server
         .get_with_token(&format!("{APP}/users/logout"), &token)
-        .assert_error(401, 3064);
+        .assert_stale_token();
     server.get(&format!("{APP}/users/restorepassword/log%40x.io"));
     let guest_token = token_of(
         &server

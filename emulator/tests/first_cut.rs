@@ -2,6 +2,7 @@
 
 mod common;
 
+use backendless_emulator::protocol::faults;
 use common::{is_upper_uuid, scratch_dir, Server, APP};
 use serde_json::{json, Value};
 
@@ -57,8 +58,8 @@ fn login_3003_is_identical_for_wrong_password_and_unknown_user() {
     server.register("dave@example.com", "right");
     let wrong_password = server.login_reply("dave@example.com", "wrong");
     let unknown_user = server.login_reply("nobody@example.com", "right");
-    wrong_password.assert_error(401, 3003);
-    unknown_user.assert_error(401, 3003);
+    wrong_password.assert_fault(faults::INVALID_LOGIN);
+    unknown_user.assert_fault(faults::INVALID_LOGIN);
     assert_eq!(wrong_password.body, unknown_user.body);
 }
 
@@ -68,17 +69,19 @@ fn login_3006_for_empty_and_3038_for_missing_or_null() {
     let path = format!("{APP}/users/login");
     server
         .post(&path, r#"{"login":"","password":"x"}"#)
-        .assert_error(400, 3006);
+        .assert_fault(faults::EMPTY_LOGIN_OR_PASSWORD);
     server
         .post(&path, r#"{"login":"a@b.c","password":""}"#)
-        .assert_error(400, 3006);
+        .assert_fault(faults::EMPTY_LOGIN_OR_PASSWORD);
     server
         .post(&path, r#"{"password":"x"}"#)
-        .assert_error(400, 3038);
+        .assert_fault(faults::MISSING_PARAMETER);
     server
         .post(&path, r#"{"login":"a@b.c","password":null}"#)
-        .assert_error(400, 3038);
-    server.post(&path, "").assert_error(400, 3038);
+        .assert_fault(faults::MISSING_PARAMETER);
+    server
+        .post(&path, "")
+        .assert_fault(faults::MISSING_PARAMETER);
 }
 
 #[test]
@@ -116,7 +119,7 @@ fn logout_ends_only_that_session() {
     // The ended token is stale from now on.
     server
         .get_with_token(&format!("{APP}/users/logout"), &first)
-        .assert_error(401, 3064);
+        .assert_stale_token();
 }
 
 #[test]
@@ -143,10 +146,10 @@ fn data_users_returns_user_without_password_and_checks_the_token() {
             &format!("{APP}/data/Users/{id}"),
             "2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C",
         )
-        .assert_error(401, 3064);
+        .assert_stale_token();
     server
         .get(&format!("{APP}/data/Users/NOPE"))
-        .assert_error(404, 1000);
+        .assert_fault(faults::OBJECT_NOT_FOUND);
 }
 
 #[test]
@@ -312,20 +315,20 @@ fn wrong_app_id_or_api_key_is_2002() {
             "/MY-APP/WRONG/users/login",
             r#"{"login":"a","password":"b"}"#,
         )
-        .assert_error(401, 2002);
+        .assert_fault(faults::WRONG_APP_INFO);
     server
         .post(
             "/WRONG/MY-KEY/users/register",
             r#"{"email":"a@b.c","password":"b"}"#,
         )
-        .assert_error(401, 2002);
+        .assert_fault(faults::WRONG_APP_INFO);
     server
         .get("/WRONG/MY-KEY/users/isvalidusertoken/X")
-        .assert_error(401, 2002);
+        .assert_fault(faults::WRONG_APP_INFO);
     // Nothing was registered through the wrong key.
     server
         .post("/api/users/login", r#"{"login":"a@b.c","password":"b"}"#)
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
 }
 
 #[test]
@@ -341,7 +344,7 @@ fn control_reset_recreates_seed_users_and_drops_everything_else() {
     assert!(!server.is_valid(&seed_token));
     server
         .login_reply("temp@example.com", "pw")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.login("seed@example.com", "pw");
     // The log was emptied by the reset: only the three requests since (isvalidusertoken, two logins).
     let paths = server.logged_paths();
@@ -387,11 +390,11 @@ fn control_status_and_session_expiry() {
     );
     server
         .login_reply("jo@example.com", "pw")
-        .assert_error(403, 3000);
+        .assert_fault(faults::LOGIN_DISABLED_FOR_USER);
     // A wrong password still says 3003, so 3000 does not confirm the account to a guesser.
     server
         .login_reply("jo@example.com", "bad")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server.post(
         &format!("/__emulator/users/{id}/status"),
         r#"{"userStatus":"ENABLED"}"#,
@@ -402,13 +405,13 @@ fn control_status_and_session_expiry() {
             "/__emulator/users/NOPE/status",
             r#"{"userStatus":"ENABLED"}"#,
         )
-        .assert_error(404, 1000);
+        .assert_fault(faults::OBJECT_NOT_FOUND);
     server
         .post(
             &format!("/__emulator/users/{id}/status"),
             r#"{"userStatus":"WEIRD"}"#,
         )
-        .assert_error(400, 8002);
+        .assert_fault(faults::UNPARSABLE_BODY);
 }
 
 #[test]
@@ -424,7 +427,7 @@ fn seed_user_already_existing_is_left_as_is_and_db_file_persists() {
     assert_eq!(user["objectId"], id);
     second
         .login_reply("kim@example.com", "two")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     drop(second);
     let _ = std::fs::remove_dir_all(&dir);
 }

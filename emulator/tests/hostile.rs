@@ -14,6 +14,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use backendless_emulator::protocol::faults;
 use common::{is_upper_uuid, scratch_dir, send, send_raw, Reply, Server, APP};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -495,13 +496,23 @@ fn arbitrary_paths_and_methods_never_crash_nor_get_a_5xx() {
         match (method, app_operation) {
             // Whatever the id: nothing is found (the seed user's id is a random UUID).
             ("GET", Some(["data", "Users", _])) => {
-                prop_assert_eq!(reply.status, 404, "{}", reply.body)
+                prop_assert_eq!(
+                    reply.status,
+                    faults::OBJECT_NOT_FOUND.status,
+                    "{}",
+                    reply.body
+                )
             }
             ("GET", Some(["users", "isvalidusertoken", _])) => {
                 prop_assert_eq!(reply.body.as_str(), "false")
             }
             ("GET", Some(["users", "restorepassword", _])) => {
-                prop_assert_eq!(reply.status, 404, "{}", reply.body)
+                prop_assert_eq!(
+                    reply.status,
+                    faults::UNKNOWN_IDENTITY.status,
+                    "{}",
+                    reply.body
+                )
             }
             _ => {}
         }
@@ -548,7 +559,7 @@ fn oversized_and_malformed_framing_is_a_4xx() {
     let long = format!("{APP}/data/Users/{}", "A".repeat(60 * 1024));
     send_raw(port, &raw_request("GET", long.as_bytes(), &[], b""))
         .unwrap()
-        .assert_error(404, 1000);
+        .assert_fault(faults::OBJECT_NOT_FOUND);
     // A 1 MiB path or header: the HTTP layer refuses it with a 4xx (or closes), nothing worse.
     let huge = format!("{APP}/data/Users/{}", "A".repeat(1024 * 1024));
     if let Ok(reply) = send_raw(port, &raw_request("GET", huge.as_bytes(), &[], b"")) {
@@ -571,7 +582,7 @@ fn oversized_and_malformed_framing_is_a_4xx() {
         "POST {APP}/users/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{{}}\r\n0\r\n\r\n"
     );
     if let Ok(reply) = send_raw(port, chunked.as_bytes()) {
-        reply.assert_error(400, 8002);
+        reply.assert_fault(faults::UNPARSABLE_BODY);
         assert!(reply.body.contains("could not be read"), "{}", reply.body);
     }
     // A body shorter than its Content-Length, then the client goes away: the server just moves on.
@@ -638,23 +649,25 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
     ));
     for &hostile in HOSTILE_STRINGS {
         // Nobody has this identity yet: login, restore and lookups all find nothing.
-        server.login_reply(hostile, hostile).assert_error(401, 3003);
+        server
+            .login_reply(hostile, hostile)
+            .assert_fault(faults::INVALID_LOGIN);
         // The classic attack: an identity that matches "anyone" plus a password someone has.
         server
             .login_reply(hostile, SEED_PASSWORD)
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
         server
             .login_reply("victim@x.io", hostile)
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
         server
             .get(&format!(
                 "{APP}/users/restorepassword/{}",
                 encode_component(hostile)
             ))
-            .assert_error(404, 3020);
+            .assert_fault(faults::UNKNOWN_IDENTITY);
         server
             .get(&format!("{APP}/data/Users/{}", encode_component(hostile)))
-            .assert_error(404, 1000);
+            .assert_fault(faults::OBJECT_NOT_FOUND);
         assert!(
             !server.is_valid(&encode_component(hostile)),
             "{hostile:?} as a token"
@@ -663,10 +676,10 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
             // As a user-token header: a token nobody was given.
             server
                 .get_with_token(&format!("{APP}/users/logout"), hostile)
-                .assert_error(401, 3064);
+                .assert_stale_token();
             server
                 .get_with_token(&format!("{APP}/data/Users/{victim_id}"), hostile)
-                .assert_error(401, 3064);
+                .assert_stale_token();
         }
 
         // Registered as identity and password: it logs in as exactly itself, and nothing else matches it.
@@ -679,10 +692,12 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
             id.as_str(),
             "{hostile:?} logs in as itself"
         );
-        server.login_reply(hostile, "wrong").assert_error(401, 3003);
+        server
+            .login_reply(hostile, "wrong")
+            .assert_fault(faults::INVALID_LOGIN);
         server
             .login_reply(&format!("{hostile}x"), hostile)
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
         let reply = server.get(&format!(
             "{APP}/users/restorepassword/{}",
             encode_component(hostile)
@@ -700,16 +715,16 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
             &format!("{APP}/users/register"),
             &json!({"email": hostile, "password": "other"}).to_string(),
         );
-        again.assert_error(409, 3033);
+        again.assert_fault(faults::USER_EXISTS);
         registered.push((hostile.to_string(), hostile.to_string(), Some(id)));
     }
     // The wildcards matched nobody else: "%" and "_" are identities of their own, not patterns.
     server
         .login_reply("%", SEED_PASSWORD)
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("_lice@x.io", SEED_PASSWORD)
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
 
     // Every account is still there and still logs in with its own password.
     for (login, password, id) in &registered {
@@ -760,25 +775,27 @@ fn lockout_is_per_account_and_a_case_variant_does_not_dodge_it() {
     // Three failures lock A, also for the right password, also under another spelling of the identity.
     server
         .login_reply("a@lock.io", "guess1")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("A@LOCK.IO", "guess2")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("a@Lock.io", "guess3")
-        .assert_error(401, 3003);
+        .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("a@lock.io", "right")
-        .assert_error(403, 3036);
+        .assert_fault(faults::ACCOUNT_LOCKED);
     server
         .login_reply("A@lock.IO", "right")
-        .assert_error(403, 3036);
+        .assert_fault(faults::ACCOUNT_LOCKED);
     // B, with no failures, is not affected: the lock is the account's, not the server's or the client's.
     server.login("b@lock.io", "right");
     // Failures spread over accounts lock none of them: two each on B and C, then both log in.
     for email in ["b@lock.io", "c@lock.io"] {
         for _ in 0..2 {
-            server.login_reply(email, "guess").assert_error(401, 3003);
+            server
+                .login_reply(email, "guess")
+                .assert_fault(faults::INVALID_LOGIN);
         }
     }
     server.login("b@lock.io", "right");
@@ -831,7 +848,7 @@ fn lockout_is_per_account_and_a_case_variant_does_not_dodge_it() {
     );
     server
         .login_reply("d@lock.io", "right")
-        .assert_error(403, 3036);
+        .assert_fault(faults::ACCOUNT_LOCKED);
 }
 
 /// Median, 10th and 90th percentile.
@@ -856,10 +873,10 @@ fn time_login_outcomes(server: &Server, label: &str, rounds: usize) -> f64 {
     for _ in 0..3 {
         server
             .login_reply("nobody@x.io", "whatever")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
         server
             .login_reply("timing@x.io", "wrong-password")
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
     for round in 0..rounds {
         let time = |login: &str, password: &str| {
@@ -872,12 +889,12 @@ fn time_login_outcomes(server: &Server, label: &str, rounds: usize) -> f64 {
             match (round + step) % 3 {
                 0 => {
                     let (elapsed, reply) = time(&format!("nobody-{round}@x.io"), "wrong-password");
-                    reply.assert_error(401, 3003);
+                    reply.assert_fault(faults::INVALID_LOGIN);
                     unknown.push(elapsed);
                 }
                 1 => {
                     let (elapsed, reply) = time("timing@x.io", "wrong-password");
-                    reply.assert_error(401, 3003);
+                    reply.assert_fault(faults::INVALID_LOGIN);
                     wrong.push(elapsed);
                 }
                 _ => {
@@ -1091,7 +1108,7 @@ fn one_identity_registered_by_twenty_clients_at_once_succeeds_exactly_once() {
         {
             match reply.status {
                 200 => winners.push(index),
-                _ => reply.assert_error(409, 3033),
+                _ => reply.assert_fault(faults::USER_EXISTS),
             }
         }
         assert_eq!(
@@ -1107,7 +1124,7 @@ fn one_identity_registered_by_twenty_clients_at_once_succeeds_exactly_once() {
             .unwrap();
         server
             .login_reply(&format!("same{identity}@race.io"), &format!("pw-{loser}"))
-            .assert_error(401, 3003);
+            .assert_fault(faults::INVALID_LOGIN);
     }
     let connection = rusqlite::Connection::open(&db).unwrap();
     let rows: i64 = connection
@@ -1268,7 +1285,7 @@ fn big_bodies_do_not_pile_up_in_memory() {
             ),
         )
         .expect("an answer")
-        .assert_error(400, 8002)
+        .assert_fault(faults::UNPARSABLE_BODY)
     };
     // Warm-up: the hashing work areas and the first big buffers.
     server.login(SEED_EMAIL, SEED_PASSWORD);

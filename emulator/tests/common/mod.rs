@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use backendless_emulator::protocol::{codes, Fault, STALE_TOKEN_STATUS};
 use serde_json::Value;
 
 /// Path prefix of the `/{appId}/{apiKey}` URL form with the default credentials.
@@ -180,6 +181,26 @@ impl Reply {
             .is_some_and(|message| !message.is_empty()));
         assert_eq!(self.header("content-type"), Some("application/json"));
         assert_eq!(self.header("access-control-allow-origin"), Some("*"));
+    }
+
+    /// Asserts the Backendless error `fault` of the shared protocol module: its status, code and
+    /// message (a message that names something, as 3033's or 8002's do, starts with the fault's).
+    pub fn assert_fault(&self, fault: Fault) {
+        self.assert_error(fault.status, u64::from(fault.code));
+        let message = self.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            message.starts_with(fault.message),
+            "{message:?} is not {:?}",
+            fault.message
+        );
+    }
+
+    /// Asserts a 3064: the token is not (or no longer) a session.
+    pub fn assert_stale_token(&self) {
+        self.assert_error(STALE_TOKEN_STATUS, u64::from(codes::STALE_TOKEN));
     }
 }
 
