@@ -102,6 +102,11 @@ pub mod faults {
     pub const VALUE_TOO_LONG: Fault = fault(400, 8000, "Property value exceeds the length limit");
     /// The body is not the JSON the operation needs.
     pub const UNPARSABLE_BODY: Fault = fault(400, 8002, "Could not parse request");
+
+    // The local server's own answers (code 0: the hosted service's code for them is not public).
+
+    /// The server is at its bound of work in flight (local server).
+    pub const SERVER_BUSY: Fault = fault(503, 0, "The server is busy; try again later");
 }
 
 /// Codes by name, for matching answers.

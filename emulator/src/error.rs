@@ -66,6 +66,16 @@ impl ApiError {
         )
     }
 
+    /// 0 / 404: `/__emulator/release/{id}` for a request that is not parked (never was, or was
+    /// released already).
+    pub fn no_held_request(id: &str) -> Self {
+        Self::new(
+            0,
+            StatusCode::NOT_FOUND,
+            format!("No held request with id {id}"),
+        )
+    }
+
     /// 1000: no object with that id.
     pub fn object_not_found() -> Self {
         faults::OBJECT_NOT_FOUND.into()

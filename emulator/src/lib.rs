@@ -12,11 +12,14 @@
 //! | [`request_log`] | the redacted recent-request log |
 //! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
 //! | [`error`] | `ApiError` and its JSON form |
+//! | [`hold`] | the hold switch that parks API requests for interleaving tests |
+//! | [`server`] | the accept loop: connections, dropping one without an answer, graceful stop |
 //! | [`protocol`] | codes, wording and paths, the same source file the SDK compiles |
 
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod hold;
 pub mod ids;
 pub mod password;
 /// The protocol facts shared with the SDK (codes, wording, paths): the SDK crate's own file.
@@ -24,6 +27,7 @@ pub mod password;
 pub mod protocol;
 pub mod request_log;
 pub mod routes;
+pub mod server;
 pub mod sessions;
 pub mod store;
 pub mod user;
@@ -70,5 +74,6 @@ pub async fn build_state(config: &Config) -> Result<Arc<AppState>, StartError> {
         request_log: RequestLog::new(config.request_log_size),
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
+        hold: hold::Hold::default(),
     }))
 }

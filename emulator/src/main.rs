@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use backendless_emulator::config::{Cli, Config};
-use backendless_emulator::{build_state, routes, StartError};
+use backendless_emulator::{build_state, routes, server, StartError};
 use clap::Parser;
 
 /// How often batched session last-use times are written to the database.
@@ -68,9 +68,13 @@ async fn serve(config: Config) -> Result<(), StartError> {
     stdout.flush()?;
     drop(stdout);
 
-    axum::serve(listener, routes::router(state.clone()))
-        .with_graceful_shutdown(signals.received())
-        .await?;
+    let releasing = state.clone();
+    server::serve(listener, routes::router(state.clone()), async move {
+        signals.received().await;
+        // Parked requests are answered before the server stops.
+        drop(releasing.hold.stop());
+    })
+    .await?;
     flusher.abort();
     state.auth.flush_session_activity().await;
     tracing::info!("backendless-emulator stopped");

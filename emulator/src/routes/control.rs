@@ -1,7 +1,7 @@
 //! `/__emulator/*`: controls for tests and demos. Not part of the Backendless API and never logged.
 
-use axum::http::Method;
-use axum::response::Response;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::{json_response, parse_json, percent_decode, AppState};
@@ -12,10 +12,38 @@ pub async fn handle(
     state: &AppState,
     method: &Method,
     rest: &[&str],
+    query: Option<&str>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     match (method, rest) {
+        (&Method::POST, ["hold"]) => {
+            state.hold.start();
+            tracing::info!("holding API requests");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        (&Method::DELETE, ["hold"]) => {
+            state.hold.stop().processed().await;
+            tracing::info!("no longer holding API requests");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        (&Method::GET, ["held"]) => Ok(json_response(&state.hold.list())),
+        (&Method::POST, ["release", id]) => {
+            let drop = query.is_some_and(|query| {
+                query
+                    .split('&')
+                    .any(|pair| matches!(pair, "drop=1" | "drop=true" | "drop"))
+            });
+            let pending = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| state.hold.release(id, drop))
+                .ok_or_else(|| ApiError::no_held_request(id))?;
+            pending.processed().await;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         (&Method::POST, ["reset"]) => {
+            // Whatever was parked is answered first, so the reset comes after it.
+            state.hold.stop().processed().await;
             state.auth.reset().await?;
             state.request_log.clear();
             Ok(json_response(&json!({})))

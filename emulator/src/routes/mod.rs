@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::hold::{Admission, Hold, Outcome};
 use crate::request_log::{is_secret_header, logged_body, LoggedRequest, RequestLog, REDACTED};
 
 /// Largest accepted request body.
@@ -36,6 +37,8 @@ pub struct AppState {
     pub app_id: String,
     /// The accepted API key.
     pub api_key: String,
+    /// The hold switch (`/__emulator/hold`).
+    pub hold: Hold,
 }
 
 /// The whole HTTP surface.
@@ -114,25 +117,25 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     };
     let mut response = if parts.method == Method::OPTIONS {
         preflight(&parts.headers)
+    } else if control {
+        read_and_route(&state, &parts, body).await
     } else {
-        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(bytes) => {
-                route(
-                    &state,
-                    &parts.method,
-                    parts.uri.path(),
-                    &parts.headers,
-                    bytes,
-                )
-                .await
-            }
-            Err(error) if is_over_limit(&error) => {
-                ApiError::body_too_large(MAX_BODY_BYTES).into_response()
-            }
-            // Broken chunked framing, a connection dropped mid-body: the body cannot be read.
-            Err(_) => {
-                ApiError::unparsable_body("the request body could not be read").into_response()
-            }
+        // The hold switch parks API requests before anything about them is done.
+        let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
+        match state
+            .hold
+            .admit(parts.method.as_str(), logged_path(&segments))
+        {
+            Admission::Proceed => read_and_route(&state, &parts, body).await,
+            Admission::Full => ApiError::from(crate::protocol::faults::SERVER_BUSY).into_response(),
+            Admission::Parked(ticket) => match ticket.wait().await {
+                Outcome::Drop => return crate::server::drop_connection(),
+                Outcome::Process(processed) => {
+                    let response = read_and_route(&state, &parts, body).await;
+                    processed.done();
+                    response
+                }
+            },
         }
     };
     if let Some(origin) = allow_origin {
@@ -146,6 +149,32 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
             .insert(header::VARY, HeaderValue::from_static("origin"));
     }
     response
+}
+
+/// Reads the body and answers the request.
+async fn read_and_route(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: axum::body::Body,
+) -> Response {
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            route(
+                state,
+                &parts.method,
+                parts.uri.path(),
+                parts.uri.query(),
+                &parts.headers,
+                bytes,
+            )
+            .await
+        }
+        Err(error) if is_over_limit(&error) => {
+            ApiError::body_too_large(MAX_BODY_BYTES).into_response()
+        }
+        // Broken chunked framing, a connection dropped mid-body: the body cannot be read.
+        Err(_) => ApiError::unparsable_body("the request body could not be read").into_response(),
+    }
 }
 
 /// True when reading the body failed because it is larger than the limit (not malformed).
@@ -258,12 +287,13 @@ async fn route(
     state: &AppState,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if let ["__emulator", rest @ ..] = segments.as_slice() {
-        return match control::handle(state, method, rest, &body).await {
+        return match control::handle(state, method, rest, query, &body).await {
             Ok(response) => response,
             Err(error) => error.into_response(),
         };
@@ -334,6 +364,34 @@ async fn dispatch(
     }
 }
 
+/// The index of the segment after any `isvalidusertoken`, wherever it sits: a malformed URL (no app
+/// prefix, wrong key) must not put a token into the log either.
+fn token_segment(segments: &[&str]) -> Option<usize> {
+    segments
+        .iter()
+        .position(|segment| *segment == "isvalidusertoken")
+        .map(|index| index + 1)
+        .filter(|index| *index < segments.len())
+}
+
+/// The path as the log (and the hold list) shows it: a token in the path redacted.
+fn logged_path(segments: &[&str]) -> String {
+    let token_index = token_segment(segments);
+    let path = segments
+        .iter()
+        .enumerate()
+        .map(|(index, segment)| {
+            if Some(index) == token_index {
+                REDACTED
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    format!("/{path}")
+}
+
 /// Adds the request to the log, with secrets redacted.
 fn record(
     state: &AppState,
@@ -360,26 +418,8 @@ fn record(
             })
             .or_insert(text);
     }
-    // Redact the segment after any `isvalidusertoken`, wherever it sits: a malformed URL (no app prefix,
-    // wrong key) must not put a token into the log either.
-    let token_index = segments
-        .iter()
-        .position(|segment| *segment == "isvalidusertoken")
-        .map(|index| index + 1)
-        .filter(|index| *index < segments.len());
-    let path = segments
-        .iter()
-        .enumerate()
-        .map(|(index, segment)| {
-            if Some(index) == token_index {
-                REDACTED
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/");
-    let path = format!("/{path}");
+    let token_index = token_segment(segments);
+    let path = logged_path(segments);
     let path_token = path_token
         .map(str::to_string)
         .or_else(|| token_index.map(|index| percent_decode(segments[index])));

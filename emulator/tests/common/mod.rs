@@ -22,6 +22,91 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The server run inside the test process on its own runtime and thread, on `127.0.0.1:0`, with the
+/// flags `args` (as on the command line; `--port` and `--db` default to `0` and `:memory:`).
+/// Stopped (gracefully) on drop. For tests that need real sockets but not a separate process.
+pub struct Local {
+    pub port: u16,
+    pub state: std::sync::Arc<backendless_emulator::routes::AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Local {
+    pub fn start(args: &[&str]) -> Local {
+        use backendless_emulator::config::{Cli, Config};
+        use clap::Parser;
+        let mut argv = vec!["backendless-emulator", "--port", "0", "--db", ":memory:"];
+        argv.extend_from_slice(args);
+        let config = Config::resolve(Cli::parse_from(argv)).expect("configuration");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (state, listener) = runtime.block_on(async {
+            let state = backendless_emulator::build_state(&config)
+                .await
+                .expect("state");
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .expect("bind");
+            (state, listener)
+        });
+        let port = listener.local_addr().expect("address").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = backendless_emulator::routes::router(state.clone());
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let _ = backendless_emulator::server::serve(listener, app, async move {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+        });
+        Local {
+            port,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        send(self.port, method, path, headers, body)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Reply {
+        self.request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(body),
+        )
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// A running server, killed on drop.
 pub struct Server {
     pub child: Child,
