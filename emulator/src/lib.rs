@@ -2,7 +2,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`config`] | flags, TOML file, policy defaults |
+//! | [`config`] | every setting, declared once: flags, TOML file, login policy |
 //! | [`routes`] | HTTP handlers (users, data, control) and CORS |
 //! | [`auth`] | registration, login, tokens, lockout and session policy |
 //! | [`password`] | argon2id hashing and verification |
@@ -35,7 +35,7 @@ pub mod user;
 use std::sync::Arc;
 
 use crate::auth::Auth;
-use crate::config::Config;
+use crate::config::Settings;
 use crate::request_log::RequestLog;
 use crate::routes::AppState;
 use crate::store::Store;
@@ -51,24 +51,19 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     /// Seeding or loading failed.
     #[error("startup: {0}")]
-    Startup(#[from] error::ApiError),
+    Startup(#[from] auth::AuthError),
     /// The socket could not be bound.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Opens the store and builds the shared state for [`routes::router`].
-pub async fn build_state(config: &Config) -> Result<Arc<AppState>, StartError> {
+pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError> {
     let path = config.db.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&path))
         .await
         .map_err(|error| store::StoreError::Task(error.to_string()))??;
-    let auth = Auth::new(
-        Arc::new(store),
-        config.policy.clone(),
-        config.seed_users.clone(),
-    )
-    .await?;
+    let auth = Auth::new(Arc::new(store), config.policy.clone(), config.seed_users()?).await?;
     Ok(Arc::new(AppState {
         auth,
         request_log: RequestLog::new(config.request_log_size),

@@ -5,16 +5,24 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use backendless_emulator::config::{Cli, Config};
+use backendless_emulator::config::{ConfigError, Settings};
 use backendless_emulator::{build_state, routes, server, StartError};
-use clap::Parser;
 
 /// How often batched session last-use times are written to the database.
 const SESSION_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
-    let config = match Config::resolve(Cli::parse()) {
+    let config = match Settings::load(std::env::args_os()) {
         Ok(config) => config,
+        // --help, --version, or a bad flag: clap prints it and picks the status.
+        Err(ConfigError::Flags(error)) => error.exit(),
+        Err(error) => {
+            eprintln!("backendless-emulator: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let log_level = match config.log_level() {
+        Ok(level) => level,
         Err(error) => {
             eprintln!("backendless-emulator: {error}");
             return ExitCode::from(2);
@@ -24,7 +32,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(config.log_level)
+        .with_max_level(log_level)
         .with_target(false)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -46,7 +54,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> Result<(), StartError> {
+async fn serve(config: Settings) -> Result<(), StartError> {
     let state = build_state(&config).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let address = listener.local_addr()?;

@@ -34,11 +34,9 @@ pub struct Local {
 
 impl Local {
     pub fn start(args: &[&str]) -> Local {
-        use backendless_emulator::config::{Cli, Config};
-        use clap::Parser;
         let mut argv = vec!["backendless-emulator", "--port", "0", "--db", ":memory:"];
         argv.extend_from_slice(args);
-        let config = Config::resolve(Cli::parse_from(argv)).expect("configuration");
+        let config = backendless_emulator::config::Settings::load(argv).expect("configuration");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
