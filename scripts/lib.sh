@@ -24,10 +24,21 @@ await_url() {
   return 1
 }
 
-# stop_pid PID: stops a process we started and reaps it.
+# stop_pid PID: stops a process we started and reaps it: SIGTERM, then SIGKILL if it is still
+# running after STOP_WAIT_SECS (default 15; the emulator itself gives up on open requests after
+# 10 s), so a stop never waits forever.
 stop_pid() {
   if [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; then
     kill "$1" 2>/dev/null || true
+    local tenths=$(( ${STOP_WAIT_SECS:-15} * 10 ))
+    while [ "$tenths" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
+      sleep 0.1
+      tenths=$((tenths - 1))
+    done
+    if kill -0 "$1" 2>/dev/null; then
+      echo "process $1 did not stop within ${STOP_WAIT_SECS:-15} s of SIGTERM; killing it" >&2
+      kill -9 "$1" 2>/dev/null || true
+    fi
     wait "$1" 2>/dev/null || true
   fi
 }

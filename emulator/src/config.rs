@@ -56,6 +56,24 @@ pub struct Settings {
     /// How many requests /__emulator/requests keeps
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub request_log_size: usize,
+    /// Seconds a client has to send a request's headers, also while a kept-alive connection waits
+    /// for its next request (Node's headersTimeout, nginx's client_header_timeout)
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body; later → 408 (nginx's client_body_timeout)
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub body_timeout_secs: u64,
+    /// Seconds after which a connection with no request in flight that receives nothing is closed
+    /// (Node's keepAliveTimeout)
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a stop (SIGINT/SIGTERM) waits for answers in flight before closing what is left
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Most connections open at once; 0 = what the open-file limit allows, less 128 for the
+    /// database and threads (the soft limit is raised to the hard one at start)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_connections: usize,
     /// The login rules (also changeable at run time through /__emulator/config).
     #[command(flatten)]
     #[serde(flatten)]
@@ -231,11 +249,35 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Checks values no type can: seed users and the log level.
+    /// Checks values no type can: seed users, the log level, timeouts of at least a second.
     fn check(&self) -> Result<(), ConfigError> {
         self.seed_users()?;
         self.log_level()?;
+        for (name, value) in [
+            ("--header-timeout-secs", self.header_timeout_secs),
+            ("--body-timeout-secs", self.body_timeout_secs),
+            ("--idle-timeout-secs", self.idle_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
         Ok(())
+    }
+
+    /// The accept loop's bounds; with `max_connections` 0, raises the open-file limit and fits
+    /// under it.
+    pub fn serve_options(&self) -> crate::server::ServeOptions {
+        use std::time::Duration;
+        crate::server::ServeOptions {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            max_connections: match self.max_connections {
+                0 => crate::server::connection_capacity(),
+                n => n,
+            },
+        }
     }
 
     /// The `--seed-user`s, parsed.

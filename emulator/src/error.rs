@@ -110,6 +110,18 @@ impl ApiError {
         )
     }
 
+    /// 0 / 408: the request body did not arrive within the body timeout.
+    pub fn body_timeout(timeout: std::time::Duration) -> Self {
+        Self::new(
+            0,
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "The request body did not arrive within {} s",
+                timeout.as_secs()
+            ),
+        )
+    }
+
     /// 8002 / 413: the body is larger than the server accepts.
     pub fn body_too_large(limit: usize) -> Self {
         Self::new(

@@ -70,5 +70,6 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
+        body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
     }))
 }

@@ -77,11 +77,18 @@ async fn serve(config: Settings) -> Result<(), StartError> {
     drop(stdout);
 
     let releasing = state.clone();
-    server::serve(listener, routes::router(state.clone()), async move {
-        signals.received().await;
-        // Parked requests are answered before the server stops.
-        drop(releasing.hold.stop());
-    })
+    let options = config.serve_options();
+    tracing::debug!(?options, "serving");
+    server::serve(
+        listener,
+        routes::router(state.clone()),
+        options,
+        async move {
+            signals.received().await;
+            // Parked requests are answered before the server stops.
+            drop(releasing.hold.stop());
+        },
+    )
     .await?;
     flusher.abort();
     state.auth.flush_session_activity().await;

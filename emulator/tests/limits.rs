@@ -1,7 +1,12 @@
-//! Limits: oversized and malformed framing, memory under big bodies. The real binary where memory is
-//! measured.
+//! Limits: oversized and malformed framing, memory under big bodies, timeouts, connection bounds, a
+//! stop with a deadline. The real binary (its memory, its descriptors, its signals).
 
 mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use backendless_emulator::protocol::faults;
 use common::{raw_request, resident_kib, send_raw, Client, Server, APP};
@@ -112,4 +117,191 @@ fn big_bodies_do_not_pile_up_in_memory() {
     let last = log.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["path"], "/api/users/login");
     assert_alive_and_well(&mut server);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Time: header, body and idle timeouts; a stop with a deadline (issue 18, item 2)
+
+/// How long after `opened` the server closes `stream` (reads until EOF, collecting the answer).
+fn time_until_closed(
+    stream: &mut TcpStream,
+    opened: Instant,
+    limit: Duration,
+) -> (Duration, String) {
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(count) => answer.extend_from_slice(&buffer[..count]),
+            // Reset by the server counts as closed; a read timeout means still open.
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(error) => panic!("still open after {limit:?} ({error}); got {answer:?}"),
+        }
+    }
+    (
+        opened.elapsed(),
+        String::from_utf8_lossy(&answer).into_owned(),
+    )
+}
+
+#[test]
+fn half_sent_headers_stalled_and_endless_bodies_and_idle_connections_are_closed() {
+    let server = Server::start(&[
+        "--header-timeout-secs",
+        "1",
+        "--body-timeout-secs",
+        "1",
+        "--idle-timeout-secs",
+        "1",
+    ]);
+    let connect = || TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let limit = Duration::from_secs(6);
+    let opened = Instant::now();
+
+    // Half-sent headers, then nothing.
+    let mut half = connect();
+    half.write_all(
+        format!("POST {APP}/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty").as_bytes(),
+    )
+    .unwrap();
+    // Half-sent headers, trickled a byte at a time (never idle): the header timeout.
+    let mut trickle = connect();
+    trickle
+        .write_all(b"GET /api/info HTTP/1.1\r\nX-Slow: ")
+        .unwrap();
+    let trickler = {
+        let mut stream = trickle.try_clone().unwrap();
+        thread::spawn(move || {
+            for _ in 0..40 {
+                if stream.write_all(b"a").is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    // A body that never finishes.
+    let mut stalled = connect();
+    stalled
+        .write_all(
+            format!("POST {APP}/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{{\"login\":")
+                .as_bytes(),
+        )
+        .unwrap();
+    // An endless chunked body, a chunk every 100 ms.
+    let mut endless = connect();
+    endless
+        .write_all(
+            format!("POST {APP}/users/register HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let chunker = {
+        let mut stream = endless.try_clone().unwrap();
+        thread::spawn(move || {
+            for _ in 0..60 {
+                if stream.write_all(b"1\r\n \r\n").is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    // A kept-alive connection after one answer.
+    let mut idle = connect();
+    idle.write_all(b"GET /api/users/isvalidusertoken/X HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+
+    let (after, answer) = time_until_closed(&mut half, opened, limit);
+    assert!(answer.is_empty(), "{answer}");
+    println!("half-sent headers closed after {after:?}");
+    let (after, answer) = time_until_closed(&mut trickle, opened, limit);
+    assert!(!answer.starts_with("HTTP/1.1 2"), "{answer}");
+    println!("trickled headers closed after {after:?}");
+    for (name, stream) in [
+        ("stalled body", &mut stalled),
+        ("endless chunked body", &mut endless),
+    ] {
+        let (after, answer) = time_until_closed(stream, opened, limit);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{name}: {answer}");
+        assert!(answer.contains("\"code\":0"), "{name}: {answer}");
+        assert!(
+            answer.contains("access-control-allow-origin: *"),
+            "{name}: {answer}"
+        );
+        println!("{name}: 408 and closed after {after:?}");
+    }
+    let (after, answer) = time_until_closed(&mut idle, opened, limit);
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("false"),
+        "{answer}"
+    );
+    println!("idle keep-alive connection closed after {after:?}");
+    trickler.join().unwrap();
+    chunker.join().unwrap();
+}
+
+#[test]
+fn idle_sockets_beyond_the_open_file_limit_do_not_keep_a_login_out() {
+    // The usual 1,024-file limit, 1,100 idle connections, then a normal login: answered at once
+    // (the oldest idle connection makes room), not after a timeout. Default timeouts.
+    let server = Server::start_with_file_limit(1024, &["--seed-user", "a@x.io:pw"]);
+    let mut idle = Vec::new();
+    for _ in 0..1100 {
+        match TcpStream::connect(("127.0.0.1", server.port)) {
+            Ok(stream) => idle.push(stream),
+            Err(error) => panic!("connect {}: {error}", idle.len()),
+        }
+    }
+    let started = Instant::now();
+    let reply = common::try_send(
+        server.port,
+        "POST",
+        &format!("{APP}/users/login"),
+        &[("content-type", "application/json")],
+        Some(r#"{"login":"a@x.io","password":"pw"}"#),
+    )
+    .expect("an answer");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let took = started.elapsed();
+    println!("login with 1,100 idle sockets open under a 1,024-file limit: {took:?}");
+    assert!(took < Duration::from_secs(3), "the login took {took:?}");
+}
+
+#[test]
+fn sigterm_with_a_half_sent_request_open_exits_within_the_grace_period() {
+    let mut server = Server::start(&["--shutdown-grace-secs", "1"]);
+    let mut half = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    half.write_all(
+        format!(
+            "POST {APP}/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50\r\n\r\n{{"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "still running {:?} after SIGTERM",
+            started.elapsed()
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    println!(
+        "stopped {:?} after SIGTERM with a half-sent request open",
+        started.elapsed()
+    );
+    assert_eq!(exit.code(), Some(0));
 }

@@ -161,17 +161,30 @@ pub async fn hold(State(state): State<SharedState>, request: Request, next: Next
     }
 }
 
-/// Reads the whole body (at most [`MAX_BODY_BYTES`]) so that handlers and the log share it: 413
-/// over the limit, 400 when it cannot be read (broken chunked framing, a client gone mid-body).
-pub async fn read_body(request: Request, next: Next) -> Response {
+/// Reads the whole body (at most [`MAX_BODY_BYTES`], within the body timeout) so that handlers and
+/// the log share it: 413 over the limit, 408 (and the connection closed) when it does not arrive in
+/// time, 400 when it cannot be read (broken chunked framing, a client gone mid-body).
+pub async fn read_body(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(error) if is_over_limit(&error) => {
+    let read = tokio::time::timeout(
+        state.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) if is_over_limit(&error) => {
             return ApiError::body_too_large(MAX_BODY_BYTES).into_response()
         }
-        Err(_) => {
+        Ok(Err(_)) => {
             return ApiError::unparsable_body("the request body could not be read").into_response()
+        }
+        Err(_) => {
+            let mut response = ApiError::body_timeout(state.body_timeout).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
         }
     };
     let mut request = Request::from_parts(parts, Body::from(bytes.clone()));

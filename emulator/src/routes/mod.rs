@@ -43,6 +43,8 @@ pub struct AppState {
     pub api_key: String,
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
+    /// Time a client has to send a request body (408 after).
+    pub body_timeout: std::time::Duration,
 }
 
 /// Shared state as the handlers extract it.
@@ -80,13 +82,19 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             middleware::log_request,
         ))
-        .layer(axum::middleware::from_fn(middleware::read_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::read_body,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::hold,
         ))
         .with_state(state.clone());
-    let control = control::router().layer(axum::middleware::from_fn(middleware::read_body));
+    let control = control::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::read_body,
+    ));
     let app = Router::new()
         .nest("/__emulator", control)
         .fallback_service(api)

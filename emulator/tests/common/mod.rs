@@ -255,9 +255,10 @@ impl Local {
         let port = listener.local_addr().expect("address").port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = backendless_emulator::routes::router(state.clone());
+        let options = settings.serve_options();
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
-                let _ = backendless_emulator::server::serve(listener, app, async move {
+                let _ = backendless_emulator::server::serve(listener, app, options, async move {
                     let _ = stopped.await;
                 })
                 .await;
@@ -326,14 +327,42 @@ impl Server {
         Server::start_with_stderr(args, Stdio::inherit())
     }
 
+    /// Starts the binary under an open-file limit of `limit` (soft and hard, as `ulimit -n` sets
+    /// it), with `--port 0 --db :memory:` and `extra` flags.
+    pub fn start_with_file_limit(limit: u32, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "-c".to_string(),
+            format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_backendless-emulator").to_string(),
+        ];
+        for arg in ["--port", "0", "--db", ":memory:", "--log-level", "error"]
+            .iter()
+            .chain(extra)
+        {
+            args.push(arg.to_string());
+        }
+        let child = Command::new("sh")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn backendless-emulator under sh");
+        Server::from_child(child)
+    }
+
     /// Starts the binary with these flags, its stderr (the log) going to `stderr`.
     pub fn start_with_stderr(args: &[&str], stderr: Stdio) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
+        let child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("spawn backendless-emulator");
+        Server::from_child(child)
+    }
+
+    /// Waits for the listening line of a started binary.
+    fn from_child(mut child: Child) -> Server {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
