@@ -108,9 +108,12 @@ pub struct Policy {
     /// Every login fails with 3001, as when the app has no login settings
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub login_settings_missing: bool,
-    /// Longest string (in characters) accepted for a user property on register (8000)
+    /// Longest string (in characters) accepted for a user property, at any depth, on register (8000)
     #[arg(long, value_name = "CHARS", default_value_t = 500)]
     pub max_property_length: usize,
+    /// Largest user object (its custom properties as JSON, in bytes) accepted on register (8000)
+    #[arg(long, value_name = "BYTES", default_value_t = 16384)]
+    pub max_user_bytes: usize,
 }
 
 impl Default for Settings {

@@ -653,3 +653,57 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Property trees (issue 18, item 8): every string at any depth, every name, the depth, the count and
+// the whole user object are bounded on register.
+
+#[test]
+fn nested_values_long_names_deep_trees_and_big_users_are_refused_on_register() {
+    let server = common::App::start(&["--max-property-length", "100"]);
+    let path = format!("{APP}/users/register");
+    let long = "x".repeat(101);
+    let mut deep = json!("leaf");
+    for _ in 0..20 {
+        deep = json!({ "d": deep });
+    }
+    let many: Vec<Value> = (0..2000).map(Value::from).collect();
+    let big: Vec<Value> = (0..200).map(|_| Value::from("y".repeat(100))).collect();
+    for (what, extra) in [
+        (
+            "a long string in an object",
+            json!({ "profile": { "bio": long } }),
+        ),
+        ("a long string in an array", json!({ "tags": ["ok", long] })),
+        ("a long property name", json!({ "n".repeat(300): 1 })),
+        (
+            "a long name inside",
+            json!({ "profile": { "n".repeat(300): 1 } }),
+        ),
+        ("a deep tree", json!({ "deep": deep })),
+        ("too many values", json!({ "many": many })),
+        ("a user object over the byte limit", json!({ "big": big })),
+    ] {
+        let mut user = json!({ "email": "tree@x.io", "password": "pw" });
+        for (key, value) in extra.as_object().unwrap() {
+            user[key] = value.clone();
+        }
+        let reply = server.post(&path, &user.to_string());
+        assert_eq!(
+            reply.status,
+            faults::VALUE_TOO_LONG.status,
+            "{what}: {}",
+            reply.body
+        );
+        reply.assert_fault(faults::VALUE_TOO_LONG);
+    }
+    // Nothing was stored; a reasonable tree is.
+    server
+        .login_reply("tree@x.io", "pw")
+        .assert_fault(faults::INVALID_LOGIN);
+    let fine = json!({ "email": "tree@x.io", "password": "pw",
+        "profile": { "bio": "x".repeat(100), "links": [{ "url": "https://a.example" }] } });
+    let reply = server.post(&path, &fine.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["profile"], fine["profile"]);
+}

@@ -25,7 +25,7 @@ use crate::ids::{new_uuid, token_digest};
 use crate::password::Passwords;
 use crate::sessions::SessionCache;
 use crate::store::{SessionRecord, Store, StoreError};
-use crate::user::{UserRecord, UserStatus, SERVER_OWNED_PROPERTIES};
+use crate::user::{check_properties, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES};
 
 /// Current time in epoch milliseconds.
 pub fn now_ms() -> i64 {
@@ -201,16 +201,23 @@ impl Auth {
             Some(Value::String(email)) if !email.trim().is_empty() => email,
             _ => return Err(AuthError::MissingIdentity),
         };
-        let limit = self.policy().max_property_length;
-        let too_long = |value: &str| value.chars().count() > limit;
-        let too_long_property = properties
-            .values()
-            .any(|value| matches!(value, Value::String(text) if too_long(text)));
-        if too_long(&email) || too_long(&password) || too_long_property {
-            return Err(AuthError::ValueTooLong);
-        }
         for name in SERVER_OWNED_PROPERTIES {
             properties.remove(*name);
+        }
+        // Every limit is checked before the request waits for a hash, so a refused body is dropped
+        // at once instead of being held in the queue.
+        let policy = self.policy();
+        let too_long = |value: &str| value.chars().count() > policy.max_property_length;
+        if too_long(&email) || too_long(&password) {
+            return Err(AuthError::ValueTooLong);
+        }
+        if let Err(limit) = check_properties(
+            &properties,
+            policy.max_property_length,
+            policy.max_user_bytes,
+        ) {
+            tracing::debug!(?limit, "register refused: property limits");
+            return Err(AuthError::ValueTooLong);
         }
         // Cheap check first so a duplicate does not cost a hash; the unique index settles races.
         let probe = email.clone();
