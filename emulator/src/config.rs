@@ -70,6 +70,9 @@ pub struct Settings {
     /// Seconds a stop (SIGINT/SIGTERM) waits for answers in flight before closing what is left
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Most password hashes waiting or running at once; a register or login beyond it gets 503
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_pending_hashes: usize,
     /// Most connections open at once; 0 = what the open-file limit allows, less 128 for the
     /// database and threads (the soft limit is raised to the hard one at start)
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -63,7 +63,13 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
     let store = tokio::task::spawn_blocking(move || Store::open(&path))
         .await
         .map_err(|error| store::StoreError::Task(error.to_string()))??;
-    let auth = Auth::new(Arc::new(store), config.policy.clone(), config.seed_users()?).await?;
+    let auth = Auth::new(
+        Arc::new(store),
+        config.policy.clone(),
+        config.seed_users()?,
+        config.max_pending_hashes,
+    )
+    .await?;
     Ok(Arc::new(AppState {
         auth,
         request_log: RequestLog::new(config.request_log_size),
@@ -71,5 +77,6 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
         body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
+        large_bodies: Arc::new(tokio::sync::Semaphore::new(routes::LARGE_BODIES_IN_FLIGHT)),
     }))
 }

@@ -305,3 +305,157 @@ fn sigterm_with_a_half_sent_request_open_exits_within_the_grace_period() {
     );
     assert_eq!(exit.code(), Some(0));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Work in flight (issue 18, item 1)
+
+/// Peak resident memory of a process so far (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn four_hundred_parallel_one_mib_registrations_stay_bounded_in_memory() {
+    const CLIENTS: usize = 400;
+    let mut server = seeded_server();
+    let port = server.port;
+    // ~1 MiB of nested arrays of numbers: the shape that takes ~20x its size as a parsed tree.
+    let blob = format!(
+        "[{}[0]]",
+        "[0,0,0,0,0,0,0,0,0,0,0,0],".repeat(1024 * 1024 / 26 - 4)
+    );
+    let body = std::sync::Arc::new(format!(
+        "{{\"email\":\"big@x.io\",\"password\":\"pw\",\"blob\":{blob}}}"
+    ));
+    assert!(
+        body.len() > 1000 * 1000 && body.len() <= 1024 * 1024,
+        "{}",
+        body.len()
+    );
+    server.login(SEED_EMAIL, SEED_PASSWORD);
+    let before = peak_kib(server.pid());
+    let started = Instant::now();
+    let statuses = common::all_at_once(CLIENTS, move |_| {
+        common::try_send(
+            port,
+            "POST",
+            &format!("{APP}/users/register"),
+            &[("content-type", "application/json")],
+            Some(&body),
+        )
+        .map(|reply| (reply.status, reply.json()["code"].as_u64().unwrap_or(0)))
+        .unwrap_or((0, 0))
+    });
+    let took = started.elapsed();
+    let peak_mib = peak_kib(server.pid()).saturating_sub(before) / 1024;
+    let mut tally = std::collections::BTreeMap::new();
+    for answer in &statuses {
+        *tally.entry(*answer).or_insert(0) += 1;
+    }
+    println!(
+        "{CLIENTS} parallel registrations of {} bytes: answers {tally:?} in {took:.1?}; peak resident memory +{peak_mib} MiB",
+        1024 * 1024
+    );
+    for answer in tally.keys() {
+        assert!(
+            [
+                (
+                    faults::VALUE_TOO_LONG.status,
+                    u64::from(faults::VALUE_TOO_LONG.code)
+                ),
+                (
+                    faults::SERVER_BUSY.status,
+                    u64::from(faults::SERVER_BUSY.code)
+                ),
+            ]
+            .contains(answer),
+            "unexpected answer {answer:?}: {tally:?}"
+        );
+    }
+    assert!(
+        peak_mib < 400,
+        "peak resident memory grew by {peak_mib} MiB"
+    );
+    assert_alive_and_well(&mut server);
+}
+
+#[test]
+fn a_full_hashing_queue_answers_busy_instead_of_queueing_more() {
+    let server = Server::start(&["--max-pending-hashes", "4"]);
+    let port = server.port;
+    let replies = common::all_at_once(40, move |index| {
+        common::post_json(
+            port,
+            &format!("{APP}/users/register"),
+            &serde_json::json!({"email": format!("q{index}@x.io"), "password": "pw"}),
+        )
+    });
+    let mut registered = Vec::new();
+    for (index, reply) in replies.iter().enumerate() {
+        match reply.status {
+            200 => registered.push(index),
+            _ => reply.assert_fault(faults::SERVER_BUSY),
+        }
+    }
+    println!(
+        "40 parallel registrations, 4 hashes pending at most: {} registered, {} busy",
+        registered.len(),
+        40 - registered.len()
+    );
+    assert!(
+        registered.len() >= 4 && registered.len() < 40,
+        "{registered:?}"
+    );
+    for index in registered {
+        server.login(&format!("q{index}@x.io"), "pw");
+    }
+}
+
+#[test]
+fn large_bodies_in_flight_are_bounded_and_small_requests_still_get_through() {
+    let server = seeded_server();
+    // 64 clients each announce a 1 MiB body and send only the start of it: the budget of large
+    // bodies in flight (64 MiB) is taken.
+    let mut slow = Vec::new();
+    for _ in 0..64 {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream
+            .write_all(
+                format!("POST {APP}/users/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\n\r\n{{\"email\":")
+                    .as_bytes(),
+            )
+            .unwrap();
+        slow.push(stream);
+    }
+    thread::sleep(Duration::from_millis(300));
+    let big = format!(
+        "{{\"email\":\"late@x.io\",\"password\":\"pw\",\"pad\":\"{}\"}}",
+        " ".repeat(200 * 1024)
+    );
+    let reply = common::send(
+        server.port,
+        "POST",
+        &format!("{APP}/users/register"),
+        &[("content-type", "application/json")],
+        Some(&big),
+    );
+    reply.assert_fault(faults::SERVER_BUSY);
+    // Small requests are not held up by big ones.
+    server.login(SEED_EMAIL, SEED_PASSWORD);
+    // The room comes back once the slow clients are gone.
+    drop(slow);
+    thread::sleep(Duration::from_millis(300));
+    let reply = common::send(
+        server.port,
+        "POST",
+        &format!("{APP}/users/register"),
+        &[("content-type", "application/json")],
+        Some(&big),
+    );
+    reply.assert_fault(faults::VALUE_TOO_LONG);
+}

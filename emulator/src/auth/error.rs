@@ -54,6 +54,9 @@ pub enum AuthError {
     /// The input is not what the operation needs; the detail says what.
     #[error("bad input: {0}")]
     BadInput(String),
+    /// The server is at its bound of work in flight (hashes pending).
+    #[error("busy")]
+    Busy,
     /// The store failed (the detail goes to the log only).
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -94,8 +94,9 @@ impl Auth {
         store: Arc<Store>,
         policy: Policy,
         seed_users: Vec<SeedUser>,
+        max_pending_hashes: usize,
     ) -> Result<Self, AuthError> {
-        let passwords = tokio::task::spawn_blocking(Passwords::new)
+        let passwords = tokio::task::spawn_blocking(move || Passwords::new(max_pending_hashes))
             .await
             .map_err(|error| StoreError::Task(error.to_string()))??;
         let auth = Self {
@@ -186,6 +187,17 @@ impl Auth {
             }
         }
         Ok(())
+    }
+
+    /// The largest register body that can pass the property limits (with room for whitespace):
+    /// anything longer is refused (8000) before it is parsed.
+    pub fn max_register_body(&self) -> usize {
+        let policy = self.policy();
+        // email and password (4 bytes a character at most, escaped up to 6), and slack.
+        policy
+            .max_user_bytes
+            .saturating_add(policy.max_property_length.saturating_mul(12))
+            .saturating_add(4096)
     }
 
     /// `POST users/register`: creates an ENABLED user from any JSON object with `email` and `password`.

@@ -165,6 +165,31 @@ pub async fn hold(State(state): State<SharedState>, request: Request, next: Next
 /// the log share it: 413 over the limit, 408 (and the connection closed) when it does not arrive in
 /// time, 400 when it cannot be read (broken chunked framing, a client gone mid-body).
 pub async fn read_body(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    // A large body (or one of unknown length) needs room in the budget of large bodies in flight:
+    // without it the request is refused at once, before anything is read.
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+    let reserve = match declared {
+        Some(length) if !chunked => length.min(MAX_BODY_BYTES + 1),
+        _ if chunked => MAX_BODY_BYTES,
+        _ => 0,
+    };
+    let _room = if reserve > super::LARGE_BODY_BYTES {
+        let permits = u32::try_from(reserve).unwrap_or(u32::MAX);
+        match state.large_bodies.clone().try_acquire_many_owned(permits) {
+            Ok(room) => Some(room),
+            Err(_) => {
+                tracing::debug!(reserve, "large bodies in flight at their bound: busy");
+                return ApiError::from(crate::protocol::faults::SERVER_BUSY).into_response();
+            }
+        }
+    } else {
+        None
+    };
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(
         state.body_timeout,

@@ -45,7 +45,14 @@ pub struct AppState {
     pub hold: Hold,
     /// Time a client has to send a request body (408 after).
     pub body_timeout: std::time::Duration,
+    /// Bytes of large request bodies (over [`LARGE_BODY_BYTES`]) that may be in flight at once.
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
+
+/// A body over this size (or of unknown size) counts against [`AppState::large_bodies`].
+pub const LARGE_BODY_BYTES: usize = 64 * 1024;
+/// Bytes of large bodies in flight at once: 64 MiB (64 bodies of the 1 MiB maximum).
+pub const LARGE_BODIES_IN_FLIGHT: usize = 64 * 1024 * 1024;
 
 /// Shared state as the handlers extract it.
 pub type SharedState = Arc<AppState>;
@@ -132,6 +139,9 @@ impl From<AuthError> for ApiError {
             AuthError::Store(error) => {
                 tracing::error!(%error, "store failure");
                 ApiError::internal()
+            }
+            AuthError::Busy | AuthError::Password(crate::password::PasswordError::Busy) => {
+                faults::SERVER_BUSY.into()
             }
             AuthError::Password(error) => {
                 tracing::error!(%error, "password hashing failure");

@@ -13,6 +13,10 @@ use crate::error::ApiError;
 
 /// `POST users/register`.
 pub async fn register(State(state): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+    // Too long to pass the property limits whatever it holds: refused before it is parsed.
+    if body.len() > state.auth.max_register_body() {
+        return Err(crate::protocol::faults::VALUE_TOO_LONG.into());
+    }
     let user = state.auth.register(parse_json(&body)?).await?;
     Ok(json_response(&user))
 }
