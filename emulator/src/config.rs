@@ -56,6 +56,9 @@ pub struct Settings {
     /// How many requests /__emulator/requests keeps
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub request_log_size: usize,
+    /// Most bytes (as JSON) /__emulator/requests keeps; the oldest entries go first
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub request_log_bytes: usize,
     /// Seconds a client has to send a request's headers, also while a kept-alive connection waits
     /// for its next request (Node's headersTimeout, nginx's client_header_timeout)
     #[arg(long, value_name = "SECS", default_value_t = 60)]

@@ -72,7 +72,7 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
     .await?;
     Ok(Arc::new(AppState {
         auth,
-        request_log: RequestLog::new(config.request_log_size),
+        request_log: RequestLog::new(config.request_log_size, config.request_log_bytes),
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),

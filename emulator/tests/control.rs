@@ -530,3 +530,108 @@ fn control_origin_rules_apply_to_the_hold_endpoints() {
     );
     assert!(server.state.hold.is_holding());
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The request log under load (issue 18, item 3)
+
+#[test]
+fn the_request_log_is_capped_by_bytes_and_pages() {
+    let server = App::start(&["--request-log-bytes", "1048576"]);
+    // Bodies just under the 16 KiB cut-off and a large header: ~24 KiB an entry.
+    let body = format!("\"{}\"", "b".repeat(16 * 1024 - 3));
+    let header = "h".repeat(8 * 1024);
+    for index in 0..200 {
+        let reply = server.request(
+            "POST",
+            &format!("{APP}/users/isvalidusertoken/T{index}"),
+            &[("content-type", "text/plain"), ("x-big", &header)],
+            Some(&body),
+        );
+        assert!(reply.status < 500);
+    }
+    let all = server.get("/__emulator/requests");
+    assert_eq!(all.status, 200);
+    assert!(
+        all.body.len() <= 1024 * 1024 + 1024,
+        "the log kept {} bytes under a 1 MiB cap",
+        all.body.len()
+    );
+    let entries = all.json().as_array().unwrap().clone();
+    assert!(entries.len() >= 10, "{} entries", entries.len());
+    assert_eq!(
+        entries.last().unwrap()["method"],
+        "POST",
+        "the newest is kept"
+    );
+    // A header that long is not kept whole.
+    let logged = entries.last().unwrap()["headers"]["x-big"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(logged.len() < 200, "{logged}");
+    // Paging: the newest N, or those after a sequence number the previous page named.
+    let page = server.get("/__emulator/requests?limit=2");
+    assert_eq!(page.json().as_array().unwrap().len(), 2);
+    assert_eq!(page.json()[1], *entries.last().unwrap());
+    let last: u64 = page
+        .header("x-emulator-last-seq")
+        .expect("the page names its last entry")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        server
+            .get(&format!("/__emulator/requests?after={last}"))
+            .json(),
+        json!([])
+    );
+    server.get(&format!("{APP}/users/isvalidusertoken/NEW"));
+    let newer = server
+        .get(&format!("/__emulator/requests?after={last}"))
+        .json();
+    assert_eq!(newer.as_array().unwrap().len(), 1);
+    assert_eq!(
+        newer[0]["path"],
+        format!("{APP}/users/isvalidusertoken/[redacted]")
+    );
+}
+
+#[test]
+fn an_image_or_script_from_another_site_cannot_read_the_control_endpoints() {
+    let server = App::start(&[]);
+    // `<img src="http://127.0.0.1:8200/__emulator/requests">` on another site: no Origin header,
+    // but browsers say where it comes from.
+    for site in ["cross-site"] {
+        let reply = server.request(
+            "GET",
+            "/__emulator/requests",
+            &[
+                ("sec-fetch-site", site),
+                ("sec-fetch-mode", "no-cors"),
+                ("sec-fetch-dest", "image"),
+            ],
+            None,
+        );
+        assert_eq!(reply.status, 403, "{site}: {}", reply.body);
+        let reply = server.request(
+            "POST",
+            "/__emulator/reset",
+            &[("sec-fetch-site", site), ("sec-fetch-mode", "navigate")],
+            None,
+        );
+        assert_eq!(reply.status, 403, "{site}: {}", reply.body);
+    }
+    // The page's own origin, a page on this machine, a tool without Fetch metadata: allowed.
+    for headers in [
+        vec![("sec-fetch-site", "same-origin")],
+        vec![("sec-fetch-site", "same-site")],
+        vec![("sec-fetch-site", "none")],
+        vec![
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "http://localhost:8080"),
+        ],
+        vec![],
+    ] {
+        let reply = server.request("GET", "/__emulator/requests", &headers, None);
+        assert_eq!(reply.status, 200, "{headers:?}: {}", reply.body);
+    }
+}

@@ -459,3 +459,44 @@ fn large_bodies_in_flight_are_bounded_and_small_requests_still_get_through() {
     );
     reply.assert_fault(faults::VALUE_TOO_LONG);
 }
+
+#[test]
+fn the_request_log_stays_small_under_big_requests_and_parallel_reads() {
+    let mut server = seeded_server();
+    let port = server.port;
+    let before = peak_kib(server.pid());
+    // 1,000 requests just under the body cut-off, with a large header each (any web page can send
+    // these as text/plain POSTs).
+    // A JSON array of numbers: the body the log used to keep as a parsed tree (~17x its size).
+    let body = std::sync::Arc::new(format!("[{}0]", "0,".repeat(8 * 1024 - 2)));
+    assert!(body.len() < 16 * 1024);
+    let header = std::sync::Arc::new("h".repeat(32 * 1024));
+    common::all_at_once(8, move |client| {
+        for index in 0..125 {
+            common::send(
+                port,
+                "POST",
+                &format!("/api/users/register?{client}-{index}"),
+                &[("content-type", "text/plain"), ("x-filler", &header)],
+                Some(&body),
+            );
+        }
+    });
+    let filled = peak_kib(server.pid()).saturating_sub(before) / 1024;
+    let reads = common::all_at_once(4, move |_| {
+        common::send(port, "GET", "/__emulator/requests", &[], None)
+            .body
+            .len()
+    });
+    let read = peak_kib(server.pid()).saturating_sub(before) / 1024;
+    println!(
+        "request log: 1,000 requests with 16 KiB bodies and 32 KiB headers: peak +{filled} MiB; 4 parallel reads of {} bytes each: peak +{read} MiB",
+        reads[0]
+    );
+    assert!(
+        reads.iter().all(|length| *length <= 8 * 1024 * 1024 + 4096),
+        "{reads:?}"
+    );
+    assert!(read < 100, "peak resident memory grew by {read} MiB");
+    assert_alive_and_well(&mut server);
+}

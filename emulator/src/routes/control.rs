@@ -39,8 +39,31 @@ async fn reset(State(state): State<SharedState>) -> Result<Response, ApiError> {
     Ok(json_response(&json!({})))
 }
 
-async fn requests(State(state): State<SharedState>) -> Response {
-    json_response(&state.request_log.snapshot())
+/// The log as a JSON array, oldest first, streamed from the stored entries. `?limit=N`: only the
+/// newest N; `?after=SEQ`: only entries after the one the `X-Emulator-Last-Seq` header of an
+/// earlier answer named.
+async fn requests(State(state): State<SharedState>, uri: axum::http::Uri) -> Response {
+    let query = |name: &str| {
+        uri.query()?
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+    };
+    let page = state.request_log.page(
+        query("after"),
+        query("limit").map(|limit| usize::try_from(limit).unwrap_or(usize::MAX)),
+    );
+    let mut response = Response::new(axum::body::Body::new(
+        crate::request_log::JsonArrayBody::new(page.texts),
+    ));
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert("x-emulator-last-seq", page.last_seq.into());
+    response
 }
 
 async fn clear_requests(State(state): State<SharedState>) -> Response {

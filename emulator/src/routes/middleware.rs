@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use super::{percent_decode, user_token, SharedState, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::hold::{Admission, Outcome};
-use crate::request_log::{is_secret_header, logged_body, LoggedRequest, REDACTED};
+use crate::request_log::{is_secret_header, logged_body, logged_header, LoggedRequest, REDACTED};
 use crate::server::DropConnection;
 
 /// Headers allowed by a preflight that does not list the ones it wants.
@@ -93,6 +93,14 @@ pub async fn cors(request: Request, next: Next) -> Response {
 /// (curl, Node, test harnesses), so the usual `*` is harmless.
 fn control_origin(headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
+        // No Origin: a tool, or a page's `<img>`/`<script>`/link, which browsers mark with
+        // Fetch metadata. Another site's is refused (it could fill and read the log).
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+        if cross_site {
+            return Err(ApiError::foreign_origin());
+        }
         return Ok(HeaderValue::from_static("*"));
     };
     match origin.to_str() {
@@ -311,7 +319,7 @@ fn record(
         let text = if is_secret_header(name) {
             REDACTED.to_string()
         } else {
-            String::from_utf8_lossy(value.as_bytes()).into_owned()
+            logged_header(value.as_bytes())
         };
         logged_headers
             .entry(name.to_string())
