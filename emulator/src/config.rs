@@ -50,6 +50,14 @@ pub struct Settings {
     /// Create this user (identity = email) at start and after each reset, unless it exists; repeatable
     #[arg(long = "seed-user", value_name = "LOGIN:PASSWORD")]
     pub seed_users: Vec<String>,
+    /// A host name (Host header) to serve besides localhost, *.localhost and IP addresses, e.g. a
+    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// Token the /__emulator control endpoints require (header X-Emulator-Token: TOKEN, or
+    /// Authorization: Bearer TOKEN). Off loopback one is generated and printed if none is given
+    #[arg(long, value_name = "TOKEN")]
+    pub control_token: Option<String>,
     /// Log level on stderr: error, warn, info, debug or trace (debug shows every request)
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     pub log_level: String,
@@ -262,6 +270,15 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         self.seed_users()?;
         self.log_level()?;
+        if self
+            .control_token
+            .as_deref()
+            .is_some_and(|token| token.len() < 16 || !crate::protocol::is_header_value(token))
+        {
+            return Err(ConfigError::Invalid(
+                "--control-token wants at least 16 visible ASCII characters".into(),
+            ));
+        }
         for (name, value) in [
             ("--header-timeout-secs", self.header_timeout_secs),
             ("--body-timeout-secs", self.body_timeout_secs),
@@ -272,6 +289,18 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The control token in force: the one given, else (bound off loopback) a fresh random one.
+    pub fn control_token(&self) -> Result<Option<String>, crate::ids::RandomnessError> {
+        match &self.control_token {
+            Some(token) => Ok(Some(token.clone())),
+            None if !self.host.is_loopback() => Ok(Some(
+                format!("{}{}", crate::ids::new_token()?, crate::ids::new_token()?)
+                    .replace('-', ""),
+            )),
+            None => Ok(None),
+        }
     }
 
     /// The accept loop's bounds; with `max_connections` 0, raises the open-file limit and fits

@@ -57,6 +57,26 @@ impl ApiError {
         )
     }
 
+    /// 0 / 403: a Host header that names neither this machine nor a configured name.
+    pub fn host_not_allowed(host: &str) -> Self {
+        Self::new(
+            0,
+            StatusCode::FORBIDDEN,
+            format!(
+                "Host '{host}' is not allowed; this server answers localhost, IP addresses and names given with --allowed-host"
+            ),
+        )
+    }
+
+    /// 0 / 401: a control request without the control token in force.
+    pub fn control_token_required() -> Self {
+        Self::new(
+            0,
+            StatusCode::UNAUTHORIZED,
+            "The /__emulator control endpoints need the control token (header X-Emulator-Token)",
+        )
+    }
+
     /// 0 / 404: no such endpoint.
     pub fn unknown_endpoint(method: &str, path: &str) -> Self {
         Self::new(

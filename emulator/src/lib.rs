@@ -52,6 +52,9 @@ pub enum StartError {
     /// Seeding or loading failed.
     #[error("startup: {0}")]
     Startup(#[from] auth::AuthError),
+    /// No randomness for a control token.
+    #[error("randomness: {0}")]
+    Randomness(#[from] ids::RandomnessError),
     /// The socket could not be bound.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
@@ -76,6 +79,12 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
+        allowed_hosts: config
+            .allowed_hosts
+            .iter()
+            .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+        control_token: config.control_token()?,
         body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
         large_bodies: Arc::new(tokio::sync::Semaphore::new(routes::LARGE_BODIES_IN_FLIGHT)),
     }))

@@ -68,6 +68,9 @@ async fn serve(config: Settings) -> Result<(), StartError> {
         }
     });
 
+    if !config.host.is_loopback() {
+        warn_off_loopback(&config, state.control_token.as_deref());
+    }
     let signals = ShutdownSignals::install()?;
     tracing::info!(db = %config.db, app_id = %config.app_id, "backendless-emulator ready");
     // The one stdout line scripts wait for.
@@ -94,6 +97,26 @@ async fn serve(config: Settings) -> Result<(), StartError> {
     state.auth.flush_session_activity().await;
     tracing::info!("backendless-emulator stopped");
     Ok(())
+}
+
+/// Bound beyond this machine: say so loudly on stderr, with the control token to use.
+fn warn_off_loopback(config: &Settings, token: Option<&str>) {
+    let token = token.unwrap_or("(none)");
+    let given = if config.control_token.is_some() {
+        "given with --control-token"
+    } else {
+        "generated for this run"
+    };
+    eprintln!(
+        "\n!!! backendless-emulator is listening on {host}, not only on this machine: every device that can\n\
+         !!! reach port {port} can register, log in and read users. It is a development tool without real\n\
+         !!! security; prefer --host 127.0.0.1. The /__emulator control endpoints (reset, config, the\n\
+         !!! request log with users' emails) need the control token ({given}):\n\
+         !!!     X-Emulator-Token: {token}\n",
+        host = config.host,
+        port = config.port,
+    );
+    tracing::warn!(host = %config.host, "listening beyond loopback; control endpoints need the control token");
 }
 
 /// SIGINT and SIGTERM listeners, installed before the listening line is printed so that a signal sent right

@@ -57,7 +57,7 @@ fn oversized_and_malformed_framing_is_a_4xx() {
     }
     // Broken chunked encoding: a malformed body (400), not one over the size limit (413).
     let chunked = format!(
-        "POST {APP}/users/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{{}}\r\n0\r\n\r\n"
+        "POST {APP}/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{{}}\r\n0\r\n\r\n"
     );
     if let Ok(reply) = send_raw(port, chunked.as_bytes()) {
         reply.assert_fault(faults::UNPARSABLE_BODY);
@@ -67,7 +67,7 @@ fn oversized_and_malformed_framing_is_a_4xx() {
     {
         use std::io::Write;
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        let head = format!("POST {APP}/users/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{{\"login\":");
+        let head = format!("POST {APP}/users/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{{\"login\":");
         stream.write_all(head.as_bytes()).unwrap();
     }
     assert_alive_and_well(&mut server);

@@ -48,6 +48,81 @@ pub fn trim_slashes(mut request: Request) -> Request {
     request
 }
 
+/// The `Host` header must name this machine: `localhost` or a name under `.localhost`, an IP
+/// address (a DNS-rebinding page can only bring its own name), or a name given with
+/// `--allowed-host`. Anything else is refused (403, code 0) before anything runs, as dev servers
+/// do. A request without a Host header (not HTTP/1.1, not a browser) is let through.
+pub async fn check_host(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(host) = request.headers().get(header::HOST) {
+        let text = String::from_utf8_lossy(host.as_bytes()).to_ascii_lowercase();
+        if !is_allowed_host(&text, &state.allowed_hosts) {
+            return ApiError::host_not_allowed(&text).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Whether `host` (a Host header value, lower case, maybe with a port) may be served.
+pub fn is_allowed_host(host: &str, allowed: &[String]) -> bool {
+    let name = match host.strip_prefix('[') {
+        // [v6]:port
+        Some(rest) => match rest.split_once(']') {
+            Some((address, tail)) if tail.is_empty() || tail.starts_with(':') => {
+                return address.parse::<std::net::Ipv6Addr>().is_ok();
+            }
+            _ => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    let name = name.trim_end_matches('.');
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || allowed.iter().any(|allowed| allowed == name)
+}
+
+/// With a control token in force, a control request must carry it (`X-Emulator-Token: TOKEN` or
+/// `Authorization: Bearer TOKEN`), else 401 (code 0).
+pub async fn check_control_token(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = &state.control_token {
+        let headers = request.headers();
+        let sent = headers
+            .get("x-emulator-token")
+            .map(HeaderValue::as_bytes)
+            .or_else(|| {
+                headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
+            });
+        let matches = sent.is_some_and(|sent| constant_time_eq(sent, token.as_bytes()));
+        if !matches && request.method() != Method::OPTIONS {
+            return ApiError::control_token_required().into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Equality that takes as long wherever the first difference is.
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
 /// The path's segments, without the leading slash.
 pub fn segments(path: &str) -> Vec<&str> {
     path.trim_matches('/').split('/').collect()
@@ -192,6 +267,10 @@ pub async fn read_body(State(state): State<SharedState>, request: Request, next:
             Ok(room) => Some(room),
             Err(_) => {
                 tracing::debug!(reserve, "large bodies in flight at their bound: busy");
+                // Read and discard the body first (a chunk at a time, within the body timeout),
+                // so the client, still sending, gets the answer instead of a reset connection.
+                let body = request.into_body();
+                let _ = tokio::time::timeout(state.body_timeout, discard(body)).await;
                 return ApiError::from(crate::protocol::faults::SERVER_BUSY).into_response();
             }
         }
@@ -223,6 +302,19 @@ pub async fn read_body(State(state): State<SharedState>, request: Request, next:
     let mut request = Request::from_parts(parts, Body::from(bytes.clone()));
     request.extensions_mut().insert(BodyBytes(bytes));
     next.run(request).await
+}
+
+/// Reads a body to its end (at most [`MAX_BODY_BYTES`] and a little), keeping nothing.
+async fn discard(body: Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        seen += frame.data_ref().map_or(0, |data| data.len());
+        if seen > MAX_BODY_BYTES {
+            break;
+        }
+    }
 }
 
 /// True when reading the body failed because it is larger than the limit (not malformed).
@@ -376,6 +468,35 @@ mod tests {
         assert!(is_control_path("/__emulator/reset"));
         assert!(!is_control_path("/api/users/login"));
         assert!(!is_control_path("/__emulatorx/reset"));
+    }
+
+    #[test]
+    fn host_names_of_this_machine_ip_literals_and_configured_names_pass() {
+        let allowed = vec!["dev.example".to_string()];
+        for good in [
+            "localhost",
+            "localhost:8200",
+            "a.localhost",
+            "127.0.0.1:1",
+            "10.0.0.2",
+            "[::1]:8200",
+            "[fe80::1]",
+            "dev.example:80",
+            "localhost.",
+        ] {
+            assert!(is_allowed_host(good, &allowed), "{good}");
+        }
+        for bad in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "[::1]evil",
+            "[nope]:80",
+            "dev.example.evil",
+            "",
+        ] {
+            assert!(!is_allowed_host(bad, &allowed), "{bad}");
+        }
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct AppState {
     pub api_key: String,
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
+    /// Host names served besides localhost, `*.localhost` and IP literals (lower case).
+    pub allowed_hosts: Vec<String>,
+    /// Token the control endpoints require, if any.
+    pub control_token: Option<String>,
     /// Time a client has to send a request body (408 after).
     pub body_timeout: std::time::Duration,
     /// Bytes of large request bodies (over [`LARGE_BODY_BYTES`]) that may be in flight at once.
@@ -98,14 +102,23 @@ pub fn router(state: SharedState) -> Router {
             middleware::hold,
         ))
         .with_state(state.clone());
-    let control = control::router().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::read_body,
-    ));
+    let control = control::router()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::read_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::check_control_token,
+        ));
     let app = Router::new()
         .nest("/__emulator", control)
         .fallback_service(api)
         .layer(axum::middleware::from_fn(middleware::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::check_host,
+        ))
         .with_state(state);
     // Paths are matched with their slashes trimmed, as they always were here.
     Router::new().fallback_service(tower::util::MapRequest::new(app, middleware::trim_slashes))
