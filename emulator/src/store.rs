@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS failed_logins (
     at      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS failed_logins_by_user ON failed_logins(user_id);
+CREATE TABLE IF NOT EXISTS failed_unknown_logins (
+    at INTEGER NOT NULL
+);
 ";
 
 const USER_COLUMNS: &str =
@@ -282,6 +285,39 @@ impl Store {
         Ok(locks)
     }
 
+    /// Records a failed login for an identity nobody has: the same committed write as
+    /// [`Store::record_failed_login`] (so the answer takes as long), kept only within the window.
+    pub fn record_failed_unknown_login(
+        &self,
+        now: i64,
+        window_start: i64,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "DELETE FROM failed_unknown_logins WHERE at < ?1",
+            params![window_start],
+        )?;
+        transaction.execute(
+            "INSERT INTO failed_unknown_logins (at) VALUES (?1)",
+            params![now],
+        )?;
+        let _failures: i64 =
+            transaction.query_row("SELECT COUNT(*) FROM failed_unknown_logins", [], |row| {
+                row.get(0)
+            })?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Makes every write fail (on) as on a full disk, or work again (off): `PRAGMA query_only`.
+    /// For tests of what happens when the database cannot be written.
+    pub fn fail_writes(&self, on: bool) {
+        if let Err(error) = self.lock().pragma_update(None, "query_only", on) {
+            tracing::warn!(%error, "could not switch query_only");
+        }
+    }
+
     /// Sets a user's status (and `updated`), ending the user's sessions too when `end_sessions`.
     pub fn set_user_status(
         &self,
@@ -387,8 +423,9 @@ impl Store {
     pub fn delete_everything(&self) -> Result<(), StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction
-            .execute_batch("DELETE FROM failed_logins; DELETE FROM sessions; DELETE FROM users;")?;
+        transaction.execute_batch(
+            "DELETE FROM failed_logins; DELETE FROM failed_unknown_logins; DELETE FROM sessions; DELETE FROM users;",
+        )?;
         transaction.commit()?;
         Ok(())
     }

@@ -161,3 +161,32 @@ fn lockout_is_per_account_and_a_case_variant_does_not_dodge_it() {
         .login_reply("d@lock.io", "right")
         .assert_fault(faults::ACCOUNT_LOCKED);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Failing closed (issue 18, item 6)
+
+#[test]
+fn when_failures_cannot_be_recorded_every_login_gets_the_same_refusal() {
+    let dir = common::scratch_dir("lockout-full-disk");
+    let db = dir.join("full.db");
+    let server = App::start(&["--db", db.to_str().unwrap(), "--lockout-threshold", "3"]);
+    server.register("full@x.io", "right");
+    // The disk is full (every write fails).
+    server.state.auth.store().fail_writes(true);
+    let right = server.login_reply("full@x.io", "right");
+    assert_ne!(right.status, 200, "a login cannot be recorded either");
+    for attempt in 0..20 {
+        let wrong = server.login_reply("full@x.io", &format!("guess{attempt}"));
+        assert_eq!(
+            (wrong.status, &wrong.body),
+            (right.status, &right.body),
+            "guess {attempt}: a wrong password must not answer differently from the right one"
+        );
+    }
+    let unknown = server.login_reply("nobody@x.io", "right");
+    assert_eq!((unknown.status, &unknown.body), (right.status, &right.body));
+    // Once writes work again, logins do.
+    server.state.auth.store().fail_writes(false);
+    server.login("full@x.io", "right");
+    let _ = std::fs::remove_dir_all(&dir);
+}

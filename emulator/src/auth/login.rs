@@ -55,9 +55,18 @@ impl Auth {
             .await?;
         if !verified {
             tracing::info!(user = %user.object_id, "failed login: invalid login or password");
-            if let Some(turn) = turn {
-                self.count_failure(user.object_id.clone(), rules, turn);
+            if rules.is_on() {
+                // Counted (and committed) before the answer, inside the account's turn: the next
+                // guess meets the lock it may set, a crash right after the answer cannot lose it,
+                // and if it cannot be written the guess gets the same refusal as a right password
+                // whose session cannot be written (fail closed: no verdict, no unlimited guesses).
+                let user_id = user.object_id.clone();
+                self.blocking(move |store| {
+                    lockout::record_failure(store, &user_id, rules, now_ms())
+                })
+                .await?;
             }
+            drop(turn);
             return Err(AuthError::InvalidCredentials);
         }
         drop(turn);
@@ -71,8 +80,8 @@ impl Auth {
         self.open_session(user, policy).await
     }
 
-    /// An identity nobody has: the same work as for a known user (with lockout on, re-reading the
-    /// account; always a password hash), then the same refusal.
+    /// An identity nobody has: the same work as for a known user (always a password hash; with
+    /// lockout on, re-reading the account and committing a failure), then the same refusal.
     async fn refuse_unknown_identity(
         &self,
         password: String,
@@ -82,6 +91,13 @@ impl Auth {
             self.blocking(|store| store.user_by_id("")).await?;
         }
         self.passwords.verify(password, None).await?;
+        if rules.is_on() {
+            let now = now_ms();
+            self.blocking(move |store| {
+                store.record_failed_unknown_login(now, now.saturating_sub(rules.window_ms))
+            })
+            .await?;
+        }
         tracing::info!("failed login: invalid login or password");
         Ok(AuthError::InvalidCredentials)
     }
@@ -102,21 +118,6 @@ impl Auth {
             Some(fresh) => Ok((fresh, Some(turn))),
             None => Err(AuthError::InvalidCredentials),
         }
-    }
-
-    /// Counts a failed login against the account, locking it at the threshold.
-    ///
-    /// Written after the answer, so a wrong password answers as fast as an unknown user (a slower
-    /// answer would tell which accounts exist), but inside the account's turn: the next guess
-    /// waits for the count, and meets the lock it may set.
-    fn count_failure(&self, user_id: String, rules: Rules, turn: Turn) {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            if let Err(error) = lockout::record_failure(&store, &user_id, rules, now_ms()) {
-                tracing::error!(user = %user_id, %error, "could not count a failed login");
-            }
-        });
     }
 
     /// A session for a user whose password checked out, within the session policy (3002, 3044).

@@ -135,6 +135,11 @@ impl Auth {
             .map_err(|error| StoreError::Task(error.to_string()))?
     }
 
+    /// The database (for tests that make it fail).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> Policy {
         self.policy
