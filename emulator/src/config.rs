@@ -153,9 +153,15 @@ pub struct SeedUser {
 }
 
 impl SeedUser {
-    /// Parses `LOGIN:PASSWORD`, splitting at the first ':' (so the password may contain ':').
+    /// Parses `LOGIN:PASSWORD`, splitting at the first ':' (so the password may contain ':'); the
+    /// login must be a valid email address.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         match text.split_once(':') {
+            Some((login, _)) if !login.is_empty() && !crate::user::is_valid_email(login) => {
+                Err(ConfigError::Invalid(format!(
+                    "--seed-user: '{login}' is not a valid email address"
+                )))
+            }
             Some((login, password)) if !login.is_empty() && !password.is_empty() => Ok(Self {
                 login: login.to_string(),
                 password: password.to_string(),

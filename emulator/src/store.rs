@@ -157,6 +157,48 @@ fn user_where(
     }
 }
 
+/// Schema version (`PRAGMA user_version`) this code writes.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Brings an older database up to [`SCHEMA_VERSION`]. Version 1: identity keys are NFKC lower
+/// case (they were plain lower case), so they are recomputed; two accounts that now collide keep
+/// their old keys (and a warning says so).
+fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let mut statement = connection
+        .prepare("SELECT object_id, email, identity_key FROM users WHERE email IS NOT NULL")?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (object_id, email, old_key) in rows {
+        let key = identity_key(&email);
+        if old_key.as_deref() == Some(key.as_str()) {
+            continue;
+        }
+        match connection.execute(
+            "UPDATE users SET identity_key = ?2 WHERE object_id = ?1",
+            params![object_id, key],
+        ) {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                tracing::warn!(user = %object_id, "identity collides with another account once normalised; left as it was");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
     pub fn open(path: &str) -> Result<Self, StoreError> {
@@ -168,6 +210,7 @@ impl Store {
         // Another process (a person with the sqlite3 shell) may hold a lock for a moment: wait, don't fail.
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         Ok(Self {
             connection: Mutex::new(connection),
         })
@@ -466,6 +509,32 @@ mod tests {
             "A"
         );
         assert!(store.identity_exists("alice@x.org").unwrap());
+    }
+
+    #[test]
+    fn identity_keys_of_an_older_database_are_normalised_on_open() {
+        let path = std::env::temp_dir().join(format!("bl-emu-migrate-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let store = Store::open(path.to_str().unwrap()).unwrap();
+            store.insert_user(&user("A", "ＡＢＣ@x.io")).unwrap();
+            let connection = store.lock();
+            connection
+                .execute("UPDATE users SET identity_key = 'ａｂｃ@x.io'", [])
+                .unwrap();
+            connection.pragma_update(None, "user_version", 0).unwrap();
+        }
+        let store = Store::open(path.to_str().unwrap()).unwrap();
+        assert_eq!(
+            store
+                .user_by_identity("abc@x.io")
+                .unwrap()
+                .unwrap()
+                .object_id,
+            "A"
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -175,9 +175,44 @@ fn json_size(properties: &Map<String, Value>) -> usize {
     }
 }
 
-/// The key under which identities are unique and looked up: comparison ignores case.
+/// The key under which identities are unique and looked up: the NFKC form, lower case. So
+/// fullwidth letters, composed and decomposed accents and case are one identity.
 pub fn identity_key(identity: &str) -> String {
-    identity.to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    identity.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Characters the local part of an address may hold besides letters and digits (the unquoted
+/// `atext` of RFC 5322, as HTML's `type=email` allows).
+const LOCAL_SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-";
+
+/// Whether `email` is an address the service would take: `local@domain`, checked in its NFKC form.
+/// The local part is 1–64 letters, digits, `.` and [`LOCAL_SPECIALS`] (no dot at either end or
+/// twice in a row); the domain is 1–253 characters of dot-separated labels of 1–63 letters, digits
+/// and `-` (not at either end of a label). Letters and digits may be any script's. Whitespace,
+/// control and format characters (NUL, zero-width space, direction overrides), quotes, angle
+/// brackets and the other RFC 5322 specials are refused.
+pub fn is_valid_email(email: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let email: String = email.nfkc().collect();
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = (1..=64).contains(&local.chars().count())
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || LOCAL_SPECIALS.contains(c));
+    let domain_ok = (1..=253).contains(&domain.chars().count())
+        && domain.split('.').all(|label| {
+            (1..=63).contains(&label.chars().count())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
 }
 
 impl UserRecord {
@@ -213,6 +248,47 @@ impl UserRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_checked_and_compared_in_nfkc_lower_case() {
+        for good in [
+            "a@b",
+            "a.b+c@d-e.f",
+            "ünï@exämple.de",
+            "ａ@ｘ.io",
+            "jose\u{301}@x.io",
+        ] {
+            assert!(is_valid_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b",
+            "a@b@c",
+            " a@b",
+            "a@b ",
+            "a\u{200B}@b",
+            "a\u{0}@b",
+            "<a>@b",
+            "a..b@c",
+            ".a@b",
+            "a.@b",
+            "a@b..c",
+            "a@-b",
+            "a@b-",
+            "a@b.",
+            "\"a\"@b",
+            "a\u{A0}b@c",
+        ] {
+            assert!(!is_valid_email(bad), "{bad:?}");
+        }
+        assert_eq!(identity_key("ＡＬＩＣＥ@Ｘ.io"), "alice@x.io");
+        assert_eq!(
+            identity_key("JOSE\u{301}@x.io"),
+            identity_key("jos\u{e9}@x.io")
+        );
+    }
 
     #[test]
     fn property_limits_apply_at_every_depth() {

@@ -521,6 +521,16 @@ const HOSTILE_STRINGS: &[&str] = &[
     "Robert'); DROP TABLE Students;--@x.io",
     "é' OR 'ß'='ß",
     "\u{202E}moc.elpmaxe@evil",
+    // Email-shaped, so they are registered too.
+    "x'OR'1'='1@example.com",
+    "admin'--@x.io",
+    "'||'1'='1@x.io",
+    "%@x.io",
+    "_@x.io",
+    "*@x.io",
+    "%'OR`identity_key`LIKE'%@x.io",
+    "a@b.c'--",
+    "robert'+drop+table+students--@x.io",
 ];
 
 #[test]
@@ -545,6 +555,7 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
         "victim-pw".into(),
         Some(victim_id.clone()),
     ));
+    let mut refused = 0;
     for &hostile in HOSTILE_STRINGS {
         // Nobody has this identity yet: login, restore and lookups all find nothing.
         server
@@ -580,8 +591,18 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
                 .assert_stale_token();
         }
 
-        // Registered as identity and password: it logs in as exactly itself, and nothing else matches it.
-        let user = server.register(hostile, hostile);
+        // Registered as identity and password: a string that is no email address is refused (3040);
+        // one that is logs in as exactly itself, and nothing else matches it.
+        let attempt = server.post(
+            &format!("{APP}/users/register"),
+            &json!({"email": hostile, "password": hostile}).to_string(),
+        );
+        if attempt.status != 200 {
+            attempt.assert_fault(faults::INVALID_EMAIL);
+            refused += 1;
+            continue;
+        }
+        let user = attempt.json();
         let id = user["objectId"].as_str().unwrap().to_string();
         assert_eq!(user["email"], hostile, "stored as given");
         let logged_in = server.login(hostile, hostile);
@@ -616,12 +637,20 @@ fn injection_and_traversal_strings_are_plain_data_everywhere() {
         again.assert_fault(faults::USER_EXISTS);
         registered.push((hostile.to_string(), hostile.to_string(), Some(id)));
     }
+    assert!(
+        refused > 0 && registered.len() > 8,
+        "refused {refused}, registered {}",
+        registered.len()
+    );
     // The wildcards matched nobody else: "%" and "_" are identities of their own, not patterns.
     server
         .login_reply("%", SEED_PASSWORD)
         .assert_fault(faults::INVALID_LOGIN);
     server
         .login_reply("_lice@x.io", SEED_PASSWORD)
+        .assert_fault(faults::INVALID_LOGIN);
+    server
+        .login_reply("%@x.io", SEED_PASSWORD)
         .assert_fault(faults::INVALID_LOGIN);
 
     // Every account is still there and still logs in with its own password.
@@ -706,4 +735,80 @@ fn nested_values_long_names_deep_trees_and_big_users_are_refused_on_register() {
     let reply = server.post(&path, &fine.to_string());
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["profile"], fine["profile"]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Email identities (issue 18, item 7): malformed ones are refused with the service's 3040, and
+// lookalikes (width, composition, case) are the same identity.
+
+#[test]
+fn malformed_emails_are_refused_and_lookalikes_are_the_same_identity() {
+    let server = common::App::start(&[]);
+    let path = format!("{APP}/users/register");
+    let register = |email: &str| {
+        server.post(
+            &path,
+            &json!({ "email": email, "password": "pw" }).to_string(),
+        )
+    };
+    let alice = register("alice@x.io");
+    assert_eq!(alice.status, 200, "{}", alice.body);
+    for malformed in [
+        " alice@x.io",
+        "alice@x.io ",
+        "ali ce@x.io",
+        "ali\u{200B}ce@x.io",
+        "\u{FEFF}alice@x.io",
+        "\u{202E}alice@x.io",
+        "alice\u{0}@x.io",
+        "<script>@x.io",
+        "a@x.io<script>alert(1)</script>",
+        "no-at-sign",
+        "a@@x.io",
+        "a@b@x.io",
+        "a@",
+        "@x.io",
+        ".a@x.io",
+        "a.@x.io",
+        "a..b@x.io",
+        "a@x..io",
+        "a@-x.io",
+        "a@x.io.",
+        "a\"b@x.io",
+        "a(b)@x.io",
+        "a,b@x.io",
+        "a\nb@x.io",
+    ] {
+        let reply = register(malformed);
+        reply.assert_fault(faults::INVALID_EMAIL);
+    }
+    // The same identity in other clothes: fullwidth letters, another case, another composition.
+    for lookalike in [
+        "ａｌｉｃｅ@x.io",
+        "ALICE@X.IO",
+        "Ａlice@ｘ.io",
+        "alice＠x.io",
+    ] {
+        let reply = register(lookalike);
+        reply.assert_fault(faults::USER_EXISTS);
+        let user = server.login(lookalike, "pw");
+        assert_eq!(user["objectId"], alice.json()["objectId"], "{lookalike}");
+    }
+    let composed = register("jos\u{e9}@x.io");
+    assert_eq!(composed.status, 200, "{}", composed.body);
+    register("jose\u{301}@x.io").assert_fault(faults::USER_EXISTS);
+    assert_eq!(
+        server.login("jose\u{301}@x.io", "pw")["objectId"],
+        composed.json()["objectId"]
+    );
+    // Valid shapes stay valid.
+    for valid in [
+        "o'brien+tag@x.io",
+        "ünïcødé@exämple.de",
+        "a@localhost",
+        "x_y-z.w@sub.x-y.io",
+    ] {
+        let reply = register(valid);
+        assert_eq!(reply.status, 200, "{valid}: {}", reply.body);
+    }
 }

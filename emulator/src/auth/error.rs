@@ -48,6 +48,9 @@ pub enum AuthError {
     /// Register without a usable identity.
     #[error("identity missing")]
     MissingIdentity,
+    /// Register with an identity that is not an email address.
+    #[error("invalid email")]
+    InvalidEmail,
     /// A property value (or name, or nesting) beyond the limits.
     #[error("value too long")]
     ValueTooLong,

@@ -25,7 +25,9 @@ use crate::ids::{new_uuid, token_digest};
 use crate::password::Passwords;
 use crate::sessions::SessionCache;
 use crate::store::{SessionRecord, Store, StoreError};
-use crate::user::{check_properties, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES};
+use crate::user::{
+    check_properties, is_valid_email, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES,
+};
 
 /// Current time in epoch milliseconds.
 pub fn now_ms() -> i64 {
@@ -218,6 +220,9 @@ impl Auth {
             Some(Value::String(email)) if !email.trim().is_empty() => email,
             _ => return Err(AuthError::MissingIdentity),
         };
+        if !is_valid_email(&email) {
+            return Err(AuthError::InvalidEmail);
+        }
         for name in SERVER_OWNED_PROPERTIES {
             properties.remove(*name);
         }

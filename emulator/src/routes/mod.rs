@@ -147,6 +147,7 @@ impl From<AuthError> for ApiError {
             AuthError::IdentityTaken(identity) => ApiError::user_exists(&identity),
             AuthError::MissingPassword => faults::MISSING_PASSWORD.into(),
             AuthError::MissingIdentity => faults::MISSING_IDENTITY.into(),
+            AuthError::InvalidEmail => faults::INVALID_EMAIL.into(),
             AuthError::ValueTooLong => faults::VALUE_TOO_LONG.into(),
             AuthError::BadInput(detail) => ApiError::unparsable_body(&detail),
             AuthError::Store(error) => {
