@@ -81,6 +81,10 @@ pub struct Settings {
     /// Seconds a stop (SIGINT/SIGTERM) waits for answers in flight before closing what is left
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Accounts (registrations and guests) one client (IP address) may create per minute, in a
+    /// burst or spread out; more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub signups_per_minute: u32,
     /// Most password hashes waiting or running at once; a register or login beyond it gets 503
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_pending_hashes: usize,

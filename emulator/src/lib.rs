@@ -9,7 +9,8 @@
 //! | [`sessions`] | the in-memory session view that makes token checks cheap |
 //! | [`store`] | SQLite: users, sessions, failed logins |
 //! | [`user`] | the user record and its wire form |
-//! | [`request_log`] | the redacted recent-request log |
+//! | [`request_log`] | the redacted recent-request log, bounded by entries and bytes |
+//! | [`ratelimit`] | sign-ups per client and minute |
 //! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
 //! | [`error`] | `ApiError` and its JSON form |
 //! | [`hold`] | the hold switch that parks API requests for interleaving tests |
@@ -25,6 +26,7 @@ pub mod password;
 /// The protocol facts shared with the SDK (codes, wording, paths): the SDK crate's own file.
 #[path = "../../src/protocol.rs"]
 pub mod protocol;
+pub mod ratelimit;
 pub mod request_log;
 pub mod routes;
 pub mod server;
@@ -79,6 +81,7 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
+        signups: ratelimit::SignupLimiter::new(config.signups_per_minute),
         allowed_hosts: config
             .allowed_hosts
             .iter()

@@ -62,9 +62,15 @@ async fn serve(config: Settings) -> Result<(), StartError> {
     let flusher_state = state.clone();
     let flusher = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SESSION_FLUSH_INTERVAL);
-        loop {
+        for tick in 0u64.. {
             ticks.tick().await;
             flusher_state.auth.flush_session_activity().await;
+            // Once a minute, guests whose sessions ended or expired go.
+            if tick % 12 == 11 {
+                if let Err(error) = flusher_state.auth.purge_guests().await {
+                    tracing::warn!(%error, "could not purge guests");
+                }
+            }
         }
     });
 

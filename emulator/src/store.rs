@@ -462,6 +462,19 @@ impl Store {
         Ok(removed)
     }
 
+    /// Deletes guests with no session that is open and (when `idle_before` is given) used since
+    /// then; their sessions go with them. Returns how many guests went.
+    pub fn purge_guests(&self, idle_before: Option<i64>) -> Result<usize, StoreError> {
+        let removed = self.lock().execute(
+            "DELETE FROM users WHERE user_status = 'GUEST' AND NOT EXISTS (
+                 SELECT 1 FROM sessions
+                 WHERE sessions.user_id = users.object_id AND sessions.ended = 0
+                   AND (?1 IS NULL OR sessions.last_activity >= ?1))",
+            params![idle_before],
+        )?;
+        Ok(removed)
+    }
+
     /// Deletes all users, sessions and failed attempts.
     pub fn delete_everything(&self) -> Result<(), StoreError> {
         let mut connection = self.lock();

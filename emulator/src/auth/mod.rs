@@ -402,6 +402,21 @@ impl Auth {
         Ok(())
     }
 
+    /// Deletes guests whose sessions all ended or expired (a guest has no password: once its
+    /// session is gone nobody can use it again). Returns how many went.
+    pub async fn purge_guests(&self) -> Result<usize, AuthError> {
+        self.flush_session_activity().await;
+        let timeout_ms = self.timeout_ms();
+        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let purged = self
+            .blocking(move |store| store.purge_guests(idle_before))
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "removed guests whose sessions ended or expired");
+        }
+        Ok(purged)
+    }
+
     /// Writes batched session last-use times to the database and forgets sessions dead for a day.
     pub async fn flush_session_activity(&self) {
         let touches = self.sessions.take_touches();

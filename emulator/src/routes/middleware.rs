@@ -304,6 +304,32 @@ pub async fn read_body(State(state): State<SharedState>, request: Request, next:
     next.run(request).await
 }
 
+/// Account creation (register, guest) draws on the client's sign-up allowance: over it → 429 with
+/// `Retry-After`.
+pub async fn limit_signups(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let Some(client) = client {
+        if let Err(wait) = state.signups.take(client) {
+            tracing::debug!(%client, "sign-up refused: over the allowance");
+            let mut response =
+                ApiError::from(crate::protocol::faults::TOO_MANY_REQUESTS).into_response();
+            let seconds = wait.as_secs().saturating_add(1);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
 /// Reads a body to its end (at most [`MAX_BODY_BYTES`] and a little), keeping nothing.
 async fn discard(body: Body) {
     use http_body_util::BodyExt;

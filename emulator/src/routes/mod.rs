@@ -43,6 +43,8 @@ pub struct AppState {
     pub api_key: String,
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
+    /// Sign-ups per client and minute.
+    pub signups: crate::ratelimit::SignupLimiter,
     /// Host names served besides localhost, `*.localhost` and IP literals (lower case).
     pub allowed_hosts: Vec<String>,
     /// Token the control endpoints require, if any.
@@ -64,9 +66,17 @@ pub type SharedState = Arc<AppState>;
 /// The whole HTTP surface.
 pub fn router(state: SharedState) -> Router {
     // The operations, once; served under both URL forms.
+    let limit_signups =
+        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_signups);
     let operations = Router::new()
-        .route("/users/register", post(users::register))
-        .route("/users/register/guest", post(users::register_guest))
+        .route(
+            "/users/register",
+            post(users::register).layer(limit_signups.clone()),
+        )
+        .route(
+            "/users/register/guest",
+            post(users::register_guest).layer(limit_signups),
+        )
         .route("/users/login", post(users::login))
         .route(
             "/users/isvalidusertoken/{token}",

@@ -169,9 +169,11 @@ impl App {
     }
 }
 
-impl Client for App {
-    fn request(
+impl App {
+    /// One request as from the client at `peer`.
+    pub fn request_from(
         &self,
+        peer: SocketAddr,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
@@ -198,9 +200,7 @@ impl Client for App {
         if let Some(body) = body {
             map.insert("content-length", body.len().into());
         }
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50000))));
+        request.extensions_mut().insert(ConnectInfo(peer));
         self.runtime.block_on(async {
             let response = match self.router.clone().oneshot(request).await {
                 Ok(response) => response,
@@ -226,6 +226,19 @@ impl Client for App {
                 body: String::from_utf8_lossy(&bytes).into_owned(),
             }
         })
+    }
+}
+
+impl Client for App {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let peer = SocketAddr::from(([127, 0, 0, 1], 50000));
+        self.request_from(peer, method, path, headers, body)
     }
 }
 
