@@ -132,6 +132,20 @@ pub struct Policy {
     /// Largest user object (its custom properties as JSON, in bytes) accepted on register (8000)
     #[arg(long, value_name = "BYTES", default_value_t = 16384)]
     pub max_user_bytes: usize,
+    /// Who may read GET data/Users/{id}: owner = only with that user's own live token (others and
+    /// no token get 1000); anyone = every caller (the hosted service's out-of-the-box matrix)
+    #[arg(long, value_enum, value_name = "WHO", default_value_t = UsersReadableBy::Owner)]
+    pub users_readable_by: UsersReadableBy,
+}
+
+/// Who may read a user through the Data API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsersReadableBy {
+    /// Only the user, with its own live token.
+    Owner,
+    /// Every caller, with or without a token (a token sent must still be live).
+    Anyone,
 }
 
 impl Default for Settings {
@@ -473,6 +487,7 @@ mod tests {
         let json = Policy::default().to_json();
         assert_eq!(json["sessionTimeoutSecs"], 3600);
         assert_eq!(json["allowMultipleLogins"], true);
+        assert_eq!(json["usersReadableBy"], "owner");
         let patch = serde_json::json!({"loginsDisabled": true});
         let patched = Policy::default()
             .patched(patch.as_object().unwrap())

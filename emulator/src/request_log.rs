@@ -27,7 +27,7 @@ pub struct LoggedRequest {
     pub path: String,
     /// Headers by lower-case name; `user-token` (and any credential header) redacted.
     pub headers: BTreeMap<String, String>,
-    /// The body: parsed JSON with every `password` redacted, else the text, or null when empty.
+    /// The body: parsed JSON with every secret-looking field redacted, else the text, or null.
     pub body: Value,
     /// objectId of the user whose session the `user-token` header belongs (or belonged) to.
     pub token_user_id: Option<String>,
@@ -48,12 +48,34 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.contains(&name)
 }
 
-/// Replaces every `password` field, at any depth, by `[redacted]`.
+/// Whether a property name looks like it holds a secret: once lower-cased and stripped of `_`,
+/// `-`, `.` and spaces, it contains `password`, `passwd`, `pwd`, `secret`, `token`, `apikey`,
+/// `privatekey` or `credential` (`Password`, `passwordConfirm`, `client_secret`, `auth_token`…).
+pub fn is_secret_key(key: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "privatekey",
+        "credential",
+    ];
+    let folded: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    MARKERS.iter().any(|marker| folded.contains(marker))
+}
+
+/// Replaces every secret-looking field ([`is_secret_key`]), at any depth, by `[redacted]`.
 pub fn redact_passwords(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
-                if key == "password" {
+                if is_secret_key(key) {
                     *field = Value::from(REDACTED);
                 } else {
                     redact_passwords(field);
@@ -279,6 +301,19 @@ mod tests {
         assert_eq!(body["password"], REDACTED);
         assert_eq!(body["nested"][0]["password"], REDACTED);
         assert_eq!(body["login"], "a");
+        for secret in [
+            "Password",
+            "pwd",
+            "passwordConfirm",
+            "client_secret",
+            "API-Key",
+            "user-token",
+        ] {
+            assert!(is_secret_key(secret), "{secret}");
+        }
+        for plain in ["login", "email", "name", "passport", "compass"] {
+            assert!(!is_secret_key(plain), "{plain}");
+        }
         assert_eq!(logged_body(b"not json"), Value::from("not json"));
         assert_eq!(logged_body(b""), Value::Null);
         let big = vec![b'0'; MAX_LOGGED_BODY_BYTES + 1];

@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::{App, Client, APP};
+use serde_json::json;
 
 #[test]
 fn only_loopback_ip_literal_and_configured_host_names_are_served() {
@@ -149,4 +150,76 @@ fn bound_to_every_interface_it_warns_and_the_control_endpoints_need_the_token() 
         None,
     );
     assert_eq!(reply.status, 200);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Users table and secrets (issue 18, item 10)
+
+#[test]
+fn a_user_is_readable_with_its_own_token_only_by_default() {
+    use backendless_emulator::protocol::faults;
+    let server = App::start(&[]);
+    let alice = server.register("alice@x.io", "pw")["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    server.register("bob@x.io", "pw");
+    let alice_token = common::token_of(&server.login("alice@x.io", "pw"));
+    let bob_token = common::token_of(&server.login("bob@x.io", "pw"));
+    let path = format!("{APP}/data/Users/{alice}");
+    let own = server.get_with_token(&path, &alice_token);
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(own.json()["email"], "alice@x.io");
+    // No token, or another user's: as if there were no such user (nothing confirms it exists).
+    server.get(&path).assert_fault(faults::OBJECT_NOT_FOUND);
+    server
+        .get_with_token(&path, &bob_token)
+        .assert_fault(faults::OBJECT_NOT_FOUND);
+    server
+        .get_with_token(&path, "2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C")
+        .assert_stale_token();
+    // The hosted service's out-of-the-box permissions (every role may find) are one setting away.
+    let reply = server.post("/__emulator/config", r#"{"usersReadableBy":"anyone"}"#);
+    assert_eq!(reply.json()["usersReadableBy"], "anyone");
+    assert_eq!(server.get(&path).status, 200);
+    assert_eq!(server.get_with_token(&path, &bob_token).status, 200);
+    server
+        .post("/__emulator/config", r#"{"usersReadableBy":"everyone"}"#)
+        .assert_fault(faults::UNPARSABLE_BODY);
+}
+
+#[test]
+fn secret_looking_fields_never_reach_the_request_log() {
+    let server = App::start(&[]);
+    let secrets = [
+        "Hunter-Password-1",
+        "Pwd-Secret-2",
+        "Confirm-Secret-3",
+        "Api-Key-4",
+        "Client-Secret-5",
+        "Nested-Token-6",
+    ];
+    let body = json!({
+        "email": "sec@x.io", "password": "pw",
+        "Password": secrets[0], "pwd": secrets[1], "passwordConfirm": secrets[2],
+        "settings": { "apiKey": secrets[3], "client_secret": secrets[4], "list": [{ "auth_token": secrets[5] }] },
+        "nickname": "kept"
+    });
+    let reply = server.post(&format!("{APP}/users/register"), &body.to_string());
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // Stored and returned to the user itself, as any property.
+    assert_eq!(reply.json()["pwd"], secrets[1]);
+    let log = server.get("/__emulator/requests");
+    for secret in secrets {
+        assert!(
+            !log.body.contains(secret),
+            "{secret} is in the log: {}",
+            log.body
+        );
+    }
+    let entry = &log.json()[0]["body"];
+    assert_eq!(entry["Password"], "[redacted]");
+    assert_eq!(entry["settings"]["list"][0]["auth_token"], "[redacted]");
+    assert_eq!(entry["nickname"], "kept");
+    assert_eq!(entry["email"], "sec@x.io");
 }

@@ -310,8 +310,10 @@ fn data_users_returns_user_without_password_and_checks_the_token() {
     assert!(user["lastLogin"].is_i64());
     assert!(user.get("password").is_none());
     assert!(user.get("user-token").is_none());
-    // Without a token the user is readable too.
-    assert_eq!(server.get(&format!("/api/data/Users/{id}")).status, 200);
+    // Without a token the user is not readable (access.rs has the permission rules).
+    server
+        .get(&format!("/api/data/Users/{id}"))
+        .assert_fault(faults::OBJECT_NOT_FOUND);
     server
         .get_with_token(
             &format!("{APP}/data/Users/{id}"),

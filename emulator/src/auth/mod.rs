@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 pub use self::error::AuthError;
 pub use self::login::Credentials;
-use crate::config::{Policy, SeedUser};
+use crate::config::{Policy, SeedUser, UsersReadableBy};
 use crate::ids::{new_uuid, token_digest};
 use crate::password::Passwords;
 use crate::sessions::SessionCache;
@@ -321,16 +321,25 @@ impl Auth {
         Ok(())
     }
 
-    /// `GET data/Users/{objectId}`; a token, when given, must be live (else 3064).
+    /// `GET data/Users/{objectId}`; a token, when given, must be live (else 3064). With the
+    /// policy's `usersReadableBy` at `owner` (the default), only the user's own token reads it;
+    /// anyone else is told what a missing user would get (1000), so existence does not show.
     pub async fn read_user(
         &self,
         object_id: &str,
         token: Option<&str>,
     ) -> Result<Value, AuthError> {
-        if let Some(token) = token.filter(|token| !token.is_empty()) {
-            if self.session_user(token).is_none() {
-                return Err(AuthError::StaleToken(token.to_string()));
-            }
+        let reader = match token.filter(|token| !token.is_empty()) {
+            Some(token) => match self.session_user(token) {
+                Some(user) => Some(user),
+                None => return Err(AuthError::StaleToken(token.to_string())),
+            },
+            None => None,
+        };
+        if self.policy().users_readable_by == UsersReadableBy::Owner
+            && reader.as_deref() != Some(object_id)
+        {
+            return Err(AuthError::UserNotFound);
         }
         let id = object_id.to_string();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
