@@ -10,8 +10,9 @@
 //!   database and threads). When full, the oldest connection with no request in flight is closed
 //!   to make room; if every one is busy, new connections wait in the backlog.
 //! - A handler can ask for its connection to be closed without an answer (the hold switch's drop).
-//! - On stop: no more accepts; idle connections close; requests in flight get up to the grace
-//!   period to be answered; then whatever is left is closed and `serve` returns.
+//! - On stop: no more accepts; connections with no request in flight close at once (also one
+//!   whose headers are still arriving); requests in flight get up to the grace period to be
+//!   answered; then whatever is left is closed and `serve` returns.
 //!
 //! (The request body's own deadline is the `read_body` middleware's, which answers 408.)
 
@@ -461,8 +462,12 @@ async fn serve_connection(
             let _ = tokio::time::timeout(options.idle_timeout, http.as_mut()).await;
         }
         () = stop_requested(&mut stopping) => {
-            http.as_mut().graceful_shutdown();
-            let _ = http.await;
+            // A request not yet handed to a handler (headers still arriving, or none) loses
+            // nothing by closing now; one in flight is answered first (within the grace period).
+            if connection.in_flight.load(Ordering::Acquire) > 0 {
+                http.as_mut().graceful_shutdown();
+                let _ = http.await;
+            }
         }
     }
 }

@@ -82,6 +82,18 @@ fn help_documents_every_flag_and_default() {
         ("--login-settings-missing", "[default: false]"),
         ("--max-property-length", "[default: 500]"),
         ("--request-log-size", "[default: 1000]"),
+        ("--request-log-bytes", "[default: 8388608]"),
+        ("--header-timeout-secs", "[default: 60]"),
+        ("--body-timeout-secs", "[default: 60]"),
+        ("--idle-timeout-secs", "[default: 5]"),
+        ("--shutdown-grace-secs", "[default: 10]"),
+        ("--max-connections", "[default: 0]"),
+        ("--max-pending-hashes", "[default: 256]"),
+        ("--signups-per-minute", "[default: 600]"),
+        ("--allowed-host", ""),
+        ("--control-token", ""),
+        ("--max-user-bytes", "[default: 16384]"),
+        ("--users-readable-by", "[default: owner]"),
     ] {
         let line = help
             .lines()
@@ -96,6 +108,21 @@ fn help_documents_every_flag_and_default() {
             entry.contains(default),
             "{flag} should say {default}: {entry}"
         );
+    }
+    // Every flag the settings declare is in the README's table too.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    use clap::CommandFactory;
+    for argument in backendless_emulator::config::Settings::command().get_arguments() {
+        if let Some(long) = argument.get_long() {
+            if long == "help" || long == "version" {
+                continue;
+            }
+            assert!(
+                readme.contains(&format!("| `--{long}")),
+                "--{long} is missing from the README's flags table"
+            );
+        }
     }
 }
 
