@@ -112,6 +112,8 @@ pub fn connection_capacity() -> usize {
             }
             limit.rlim_cur
         };
+        // rlim_t is u64 on Linux; not everywhere.
+        #[allow(clippy::useless_conversion)]
         let soft = u64::try_from(soft).unwrap_or(u64::MAX);
         usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS).clamp(16, 100_000))
             .unwrap_or(100_000)
