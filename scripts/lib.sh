@@ -26,15 +26,20 @@ await_url() {
 }
 
 # stop_pid PID: stops a process we started and reaps it: SIGTERM, then SIGKILL if it is still
-# there after 5 s, so a stuck process cannot hang the script.
+# running after STOP_WAIT_SECS (default 15; the emulator itself gives up on open requests after
+# 10 s), so a stop never waits forever.
 stop_pid() {
   if [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; then
     kill "$1" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$1" 2>/dev/null || break
+    local tenths=$(( ${STOP_WAIT_SECS:-15} * 10 ))
+    while [ "$tenths" -gt 0 ] && kill -0 "$1" 2>/dev/null; do
       sleep 0.1
+      tenths=$((tenths - 1))
     done
-    kill -9 "$1" 2>/dev/null || true
+    if kill -0 "$1" 2>/dev/null; then
+      echo "process $1 did not stop within ${STOP_WAIT_SECS:-15} s of SIGTERM; killing it" >&2
+      kill -9 "$1" 2>/dev/null || true
+    fi
     wait "$1" 2>/dev/null || true
   fi
 }

@@ -14,13 +14,31 @@ const emulator = {
   apiKey: process.env.EMULATOR_API_KEY ?? "LOCAL-API-KEY",
 };
 
+// The file for a URL path, or null when the path does not decode (a malformed %-escape such as
+// `/%`, which any page can make a browser send with an <img>): decodeURIComponent throws on those,
+// and an exception here must not take the server (and `npm start`) down.
 function resolvePath(urlPath) {
-  const path = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, "");
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  const path = normalize(decoded).replace(/^(\.\.[/\\])+/, "");
   if (path.startsWith("/pkg/")) return join(root, path);
   return join(root, "www", path.endsWith("/") ? path + "index.html" : path);
 }
 
-const server = createServer(async (request, response) => {
+const server = createServer((request, response) => {
+  // Whatever goes wrong with one request is that request's 500, never the end of the server.
+  handle(request, response).catch((error) => {
+    console.error(`serve.mjs: ${request.method} ${request.url}: ${error}`);
+    if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+    response.end();
+  });
+});
+
+async function handle(request, response) {
   const url = new URL(request.url, "http://localhost");
   if (url.pathname === "/emulator.json") {
     response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
@@ -28,6 +46,10 @@ const server = createServer(async (request, response) => {
     return;
   }
   const file = resolvePath(url.pathname);
+  if (file === null) {
+    response.writeHead(400, { "content-type": "text/plain" }).end("malformed path");
+    return;
+  }
   if (!file.startsWith(join(root, "www")) && !file.startsWith(join(root, "pkg"))) {
     response.writeHead(403).end();
     return;
@@ -39,7 +61,7 @@ const server = createServer(async (request, response) => {
   } catch {
     response.writeHead(404, { "content-type": "text/plain" }).end("not found");
   }
-});
+}
 
 server.listen(port, "127.0.0.1", () => {
   console.log(`demo on http://127.0.0.1:${server.address().port}/`);

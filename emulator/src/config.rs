@@ -1,25 +1,24 @@
-//! Every knob of the emulator with its default: command-line flags, an optional TOML file, and the
-//! login policy that tests can also change at run time through `/__emulator/config`.
+//! Every setting of the emulator, declared once: its flag, TOML key, default and help come from the
+//! one field in [`Settings`] (or in [`Policy`], the login rules that `/__emulator/config` can change
+//! at run time). The TOML file (`--config`) uses the field names as keys.
 //!
-//! Precedence: flag > TOML file > built-in default. `--seed-user`s from the file and the flags are combined.
+//! Precedence: flag > TOML file > default. Flags are parsed first (clap fills in the defaults and
+//! remembers which values came from the command line); then every key of the file replaces the
+//! value of the same name unless that value was given as a flag. `--seed-user`s from the file and
+//! the flags are combined.
 
+use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-/// Default TCP port.
-pub const DEFAULT_PORT: u16 = 8200;
-/// Default database file.
-pub const DEFAULT_DB: &str = "./backendless-emulator.db";
-/// Default application id accepted in `/{appId}/{apiKey}/…` URLs.
-pub const DEFAULT_APP_ID: &str = "LOCAL-APP-ID";
-/// Default API key accepted in `/{appId}/{apiKey}/…` URLs.
-pub const DEFAULT_API_KEY: &str = "LOCAL-API-KEY";
-
-/// Command-line flags. Every value is optional so that a TOML file can fill it in; defaults are in the help.
-#[derive(Debug, Default, Parser)]
+/// The settings, as flags and TOML keys.
+#[derive(Debug, Clone, PartialEq, Eq, Parser, Serialize, Deserialize)]
 #[command(
     name = "backendless-emulator",
     version,
@@ -27,124 +26,138 @@ pub const DEFAULT_API_KEY: &str = "LOCAL-API-KEY";
     after_help = "URL forms: /{appId}/{apiKey}/<op> and /api/<op>. Control endpoints live under /__emulator/.\n\
                   Prints `listening on http://HOST:PORT` on stdout once ready; logs go to stderr."
 )]
-pub struct Cli {
-    /// TOML file with any of the settings below (keys as the flag names, with '_' for '-')
+pub struct Settings {
+    /// TOML file with any of the settings below (keys as the flag names, with '_' for '-';
+    /// seed_users = [...] for --seed-user)
     #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1]
-    #[arg(long)]
-    pub host: Option<IpAddr>,
-    /// TCP port; 0 picks a free one [default: 8200]
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// SQLite database file, or :memory: for a throw-away store [default: ./backendless-emulator.db]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<String>,
-    /// Application id accepted in /{appId}/{apiKey}/… URLs [default: LOCAL-APP-ID]
-    #[arg(long)]
-    pub app_id: Option<String>,
-    /// API key accepted in /{appId}/{apiKey}/… URLs [default: LOCAL-API-KEY]
-    #[arg(long)]
-    pub api_key: Option<String>,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// TCP port; 0 picks a free one
+    #[arg(long, default_value_t = 8200)]
+    pub port: u16,
+    /// SQLite database file, or :memory: for a throw-away store
+    #[arg(long, value_name = "PATH", default_value = "./backendless-emulator.db")]
+    pub db: String,
+    /// Application id accepted in /{appId}/{apiKey}/… URLs
+    #[arg(long, default_value = "LOCAL-APP-ID")]
+    pub app_id: String,
+    /// API key accepted in /{appId}/{apiKey}/… URLs
+    #[arg(long, default_value = "LOCAL-API-KEY")]
+    pub api_key: String,
     /// Create this user (identity = email) at start and after each reset, unless it exists; repeatable
-    #[arg(long, value_name = "LOGIN:PASSWORD")]
-    pub seed_user: Vec<String>,
-    /// Log level on stderr: error, warn, info, debug or trace (debug shows every request) [default: info]
-    #[arg(long, value_name = "LEVEL")]
-    pub log_level: Option<String>,
-    /// End a session after this many seconds without use; 0 = never [default: 3600]
-    #[arg(long, value_name = "SECS")]
-    pub session_timeout_secs: Option<u64>,
-    /// Lock an account after this many failed logins within the window (3036); 0 = no lockout [default: 0]
-    #[arg(long, value_name = "N")]
-    pub lockout_threshold: Option<u32>,
-    /// Window in which failed logins are counted [default: 900]
-    #[arg(long, value_name = "SECS")]
-    pub lockout_window_secs: Option<u64>,
-    /// How long a locked account stays locked [default: 900]
-    #[arg(long, value_name = "SECS")]
-    pub lockout_duration_secs: Option<u64>,
-    /// false = a login while the account has a live session fails with 3002 [default: true]
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub allow_multiple_logins: Option<bool>,
-    /// Live sessions allowed per account, beyond which login fails with 3044; 0 = unlimited [default: 0]
-    #[arg(long, value_name = "N")]
-    pub max_concurrent_logins: Option<u32>,
-    /// Every login fails with 3034, as when logins are disabled for the app version [default: false]
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub logins_disabled: Option<bool>,
-    /// Every login fails with 3001, as when the app has no login settings [default: false]
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub login_settings_missing: Option<bool>,
-    /// Longest string (in characters) accepted for a user property on register (8000) [default: 500]
-    #[arg(long, value_name = "CHARS")]
-    pub max_property_length: Option<usize>,
-    /// How many requests /__emulator/requests keeps [default: 1000]
-    #[arg(long, value_name = "N")]
-    pub request_log_size: Option<usize>,
+    #[arg(long = "seed-user", value_name = "LOGIN:PASSWORD")]
+    pub seed_users: Vec<String>,
+    /// A host name (Host header) to serve besides localhost, *.localhost and IP addresses, e.g. a
+    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// Token the /__emulator control endpoints require (header X-Emulator-Token: TOKEN, or
+    /// Authorization: Bearer TOKEN). Off loopback one is generated and printed if none is given
+    #[arg(long, value_name = "TOKEN")]
+    pub control_token: Option<String>,
+    /// Log level on stderr: error, warn, info, debug or trace (debug shows every request)
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// How many requests /__emulator/requests keeps
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub request_log_size: usize,
+    /// Most bytes (as JSON) /__emulator/requests keeps; the oldest entries go first
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub request_log_bytes: usize,
+    /// Seconds a client has to send a request's headers, also while a kept-alive connection waits
+    /// for its next request (Node's headersTimeout, nginx's client_header_timeout)
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body; later → 408 (nginx's client_body_timeout)
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub body_timeout_secs: u64,
+    /// Seconds after which a connection with no request in flight that receives nothing is closed
+    /// (Node's keepAliveTimeout)
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a stop (SIGINT/SIGTERM) waits for answers in flight before closing what is left
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Accounts (registrations and guests) one client (IP address) may create per minute, in a
+    /// burst or spread out; more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub signups_per_minute: u32,
+    /// Most password hashes waiting or running at once; a register or login beyond it gets 503
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_pending_hashes: usize,
+    /// Most connections open at once; 0 = what the open-file limit allows, less 128 for the
+    /// database and threads (the soft limit is raised to the hard one at start)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_connections: usize,
+    /// The login rules (also changeable at run time through /__emulator/config).
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub policy: Policy,
 }
 
-/// The TOML file: the same settings as the flags.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    host: Option<IpAddr>,
-    port: Option<u16>,
-    db: Option<String>,
-    app_id: Option<String>,
-    api_key: Option<String>,
-    #[serde(default)]
-    seed_users: Vec<String>,
-    log_level: Option<String>,
-    session_timeout_secs: Option<u64>,
-    lockout_threshold: Option<u32>,
-    lockout_window_secs: Option<u64>,
-    lockout_duration_secs: Option<u64>,
-    allow_multiple_logins: Option<bool>,
-    max_concurrent_logins: Option<u32>,
-    logins_disabled: Option<bool>,
-    login_settings_missing: Option<bool>,
-    max_property_length: Option<usize>,
-    request_log_size: Option<usize>,
-}
-
-/// The login rules; can be changed while running (POST /__emulator/config) and go back to the start values on reset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The login rules; can be changed while running (`POST /__emulator/config`, camelCase keys) and go
+/// back to the start values on reset.
+#[derive(Debug, Clone, PartialEq, Eq, Args, Serialize, Deserialize)]
 pub struct Policy {
-    /// Inactivity timeout of a session in seconds; 0 = sessions never expire.
+    /// End a session after this many seconds without use; 0 = never
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub session_timeout_secs: u64,
-    /// Failed logins within the window that lock the account; 0 = no lockout.
+    /// Lock an account after this many failed logins within the window (3036); 0 = no lockout
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub lockout_threshold: u32,
-    /// Window for counting failed logins, in seconds.
+    /// Window in which failed logins are counted
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub lockout_window_secs: u64,
-    /// Lock duration in seconds.
+    /// How long a locked account stays locked
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
     pub lockout_duration_secs: u64,
-    /// Whether an account may hold more than one live session (else 3002).
+    /// false = a login while the account has a live session fails with 3002
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = true, action = clap::ArgAction::Set)]
     pub allow_multiple_logins: bool,
-    /// Maximum live sessions per account (else 3044); 0 = unlimited.
+    /// Live sessions allowed per account, beyond which login fails with 3044; 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub max_concurrent_logins: u32,
-    /// Simulates logins disabled for the app (3034).
+    /// Every login fails with 3034, as when logins are disabled for the app version
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub logins_disabled: bool,
-    /// Simulates missing login settings (3001).
+    /// Every login fails with 3001, as when the app has no login settings
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub login_settings_missing: bool,
-    /// Longest accepted string property, in characters (8000).
+    /// Longest string (in characters) accepted for a user property, at any depth, on register (8000)
+    #[arg(long, value_name = "CHARS", default_value_t = 500)]
     pub max_property_length: usize,
+    /// Largest user object (its custom properties as JSON, in bytes) accepted on register (8000)
+    #[arg(long, value_name = "BYTES", default_value_t = 16384)]
+    pub max_user_bytes: usize,
+    /// Who may read GET data/Users/{id}: owner = only with that user's own live token (others and
+    /// no token get 1000); anyone = every caller (the hosted service's out-of-the-box matrix)
+    #[arg(long, value_enum, value_name = "WHO", default_value_t = UsersReadableBy::Owner)]
+    pub users_readable_by: UsersReadableBy,
+}
+
+/// Who may read a user through the Data API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UsersReadableBy {
+    /// Only the user, with its own live token.
+    Owner,
+    /// Every caller, with or without a token (a token sent must still be live).
+    Anyone,
+}
+
+impl Default for Settings {
+    /// Every default, as the flags declare them.
+    fn default() -> Self {
+        Settings::parse_from(["backendless-emulator"])
+    }
 }
 
 impl Default for Policy {
     fn default() -> Self {
-        Self {
-            session_timeout_secs: 3600,
-            lockout_threshold: 0,
-            lockout_window_secs: 900,
-            lockout_duration_secs: 900,
-            allow_multiple_logins: true,
-            max_concurrent_logins: 0,
-            logins_disabled: false,
-            login_settings_missing: false,
-            max_property_length: 500,
-        }
+        Settings::default().policy
     }
 }
 
@@ -158,9 +171,15 @@ pub struct SeedUser {
 }
 
 impl SeedUser {
-    /// Parses `LOGIN:PASSWORD`, splitting at the first ':' (so the password may contain ':').
+    /// Parses `LOGIN:PASSWORD`, splitting at the first ':' (so the password may contain ':'); the
+    /// login must be a valid email address.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         match text.split_once(':') {
+            Some((login, _)) if !login.is_empty() && !crate::user::is_valid_email(login) => {
+                Err(ConfigError::Invalid(format!(
+                    "--seed-user: '{login}' is not a valid email address"
+                )))
+            }
             Some((login, password)) if !login.is_empty() && !password.is_empty() => Ok(Self {
                 login: login.to_string(),
                 password: password.to_string(),
@@ -172,48 +191,12 @@ impl SeedUser {
     }
 }
 
-/// The resolved configuration.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Listen address.
-    pub host: IpAddr,
-    /// Listen port (0 = any free port).
-    pub port: u16,
-    /// Database path or `:memory:`.
-    pub db: String,
-    /// Accepted application id.
-    pub app_id: String,
-    /// Accepted API key.
-    pub api_key: String,
-    /// Users created at start and on reset.
-    pub seed_users: Vec<SeedUser>,
-    /// stderr log level.
-    pub log_level: tracing::Level,
-    /// Entries kept by the request log.
-    pub request_log_size: usize,
-    /// The login policy at start.
-    pub policy: Policy,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: DEFAULT_PORT,
-            db: DEFAULT_DB.to_string(),
-            app_id: DEFAULT_APP_ID.to_string(),
-            api_key: DEFAULT_API_KEY.to_string(),
-            seed_users: Vec::new(),
-            log_level: tracing::Level::INFO,
-            request_log_size: 1000,
-            policy: Policy::default(),
-        }
-    }
-}
-
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The command line itself is wrong, or asks for help or the version (clap prints those).
+    #[error(transparent)]
+    Flags(#[from] clap::Error),
     /// The TOML file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
@@ -222,12 +205,12 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
-    /// The TOML file is malformed or has unknown keys.
+    /// The TOML file is malformed, has unknown keys or values of the wrong type.
     #[error("bad config file {path}: {message}")]
     Parse {
         /// The file.
         path: PathBuf,
-        /// Parser message.
+        /// What is wrong.
         message: String,
     },
     /// A value is out of range.
@@ -235,89 +218,190 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-impl Config {
-    /// Resolves flags over the optional TOML file over the defaults.
-    pub fn resolve(cli: Cli) -> Result<Self, ConfigError> {
-        let file = match &cli.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                toml::from_str::<FileConfig>(&text).map_err(|error| ConfigError::Parse {
-                    path: path.clone(),
-                    message: error.to_string(),
-                })?
+impl Settings {
+    /// Flags, then the TOML file they name, then the defaults (see the module docs).
+    pub fn load<I, T>(args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let matches = Settings::command().try_get_matches_from(args)?;
+        let mut settings = Settings::from_arg_matches(&matches)?;
+        if let Some(path) = settings.config.clone() {
+            settings = settings.overlay_file(&path, |id| {
+                matches.value_source(id) == Some(ValueSource::CommandLine)
+            })?;
+        }
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The setting names (flag ids, TOML keys), `config` excepted.
+    pub fn names() -> BTreeSet<String> {
+        Settings::command()
+            .get_arguments()
+            .map(|argument| argument.get_id().to_string())
+            .filter(|id| id != "config" && id != "help" && id != "version")
+            .collect()
+    }
+
+    /// Replaces each value named in the TOML file at `path` unless `from_flags(name)`.
+    fn overlay_file(
+        self,
+        path: &PathBuf,
+        from_flags: impl Fn(&str) -> bool,
+    ) -> Result<Self, ConfigError> {
+        let parse_error = |message: String| ConfigError::Parse {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file: toml::Table =
+            toml::from_str(&text).map_err(|error| parse_error(error.to_string()))?;
+        let names = Settings::names();
+        let mut merged = match serde_json::to_value(&self) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(parse_error("settings do not serialise".into())),
+        };
+        for (key, value) in file {
+            if !names.contains(&key) {
+                return Err(parse_error(format!("unknown key `{key}`")));
             }
-            None => FileConfig::default(),
-        };
-        let defaults = Config::default();
-        let base_policy = defaults.policy.clone();
-        let policy = Policy {
-            session_timeout_secs: cli
-                .session_timeout_secs
-                .or(file.session_timeout_secs)
-                .unwrap_or(base_policy.session_timeout_secs),
-            lockout_threshold: cli
-                .lockout_threshold
-                .or(file.lockout_threshold)
-                .unwrap_or(base_policy.lockout_threshold),
-            lockout_window_secs: cli
-                .lockout_window_secs
-                .or(file.lockout_window_secs)
-                .unwrap_or(base_policy.lockout_window_secs),
-            lockout_duration_secs: cli
-                .lockout_duration_secs
-                .or(file.lockout_duration_secs)
-                .unwrap_or(base_policy.lockout_duration_secs),
-            allow_multiple_logins: cli
-                .allow_multiple_logins
-                .or(file.allow_multiple_logins)
-                .unwrap_or(base_policy.allow_multiple_logins),
-            max_concurrent_logins: cli
-                .max_concurrent_logins
-                .or(file.max_concurrent_logins)
-                .unwrap_or(base_policy.max_concurrent_logins),
-            logins_disabled: cli
-                .logins_disabled
-                .or(file.logins_disabled)
-                .unwrap_or(base_policy.logins_disabled),
-            login_settings_missing: cli
-                .login_settings_missing
-                .or(file.login_settings_missing)
-                .unwrap_or(base_policy.login_settings_missing),
-            max_property_length: cli
-                .max_property_length
-                .or(file.max_property_length)
-                .unwrap_or(base_policy.max_property_length),
-        };
-        let log_level = match cli.log_level.or(file.log_level) {
-            Some(text) => text
-                .parse::<tracing::Level>()
-                .map_err(|_| ConfigError::Invalid(format!("unknown log level '{text}'")))?,
-            None => defaults.log_level,
-        };
-        let seed_users = file
-            .seed_users
+            let value =
+                serde_json::to_value(value).map_err(|error| parse_error(error.to_string()))?;
+            if key == "seed_users" {
+                // The file's seed users come first, then the flags' ones.
+                let mut combined = match value {
+                    Value::Array(items) => items,
+                    _ => return Err(parse_error("`seed_users` must be a list".into())),
+                };
+                combined.extend(self.seed_users.iter().cloned().map(Value::from));
+                merged.insert(key, Value::Array(combined));
+            } else if !from_flags(&key) {
+                merged.insert(key, value);
+            }
+        }
+        let mut settings: Settings = serde_json::from_value(Value::Object(merged))
+            .map_err(|error| parse_error(error.to_string()))?;
+        settings.config = Some(path.clone());
+        Ok(settings)
+    }
+
+    /// Checks values no type can: seed users, the log level, timeouts of at least a second.
+    fn check(&self) -> Result<(), ConfigError> {
+        self.seed_users()?;
+        self.log_level()?;
+        if self
+            .control_token
+            .as_deref()
+            .is_some_and(|token| token.len() < 16 || !crate::protocol::is_header_value(token))
+        {
+            return Err(ConfigError::Invalid(
+                "--control-token wants at least 16 visible ASCII characters".into(),
+            ));
+        }
+        for (name, value) in [
+            ("--header-timeout-secs", self.header_timeout_secs),
+            ("--body-timeout-secs", self.body_timeout_secs),
+            ("--idle-timeout-secs", self.idle_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The control token in force: the one given, else (bound off loopback) a fresh random one.
+    pub fn control_token(&self) -> Result<Option<String>, crate::ids::RandomnessError> {
+        match &self.control_token {
+            Some(token) => Ok(Some(token.clone())),
+            None if !self.host.is_loopback() => Ok(Some(
+                format!("{}{}", crate::ids::new_token()?, crate::ids::new_token()?)
+                    .replace('-', ""),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The accept loop's bounds; with `max_connections` 0, raises the open-file limit and fits
+    /// under it.
+    pub fn serve_options(&self) -> crate::server::ServeOptions {
+        use std::time::Duration;
+        crate::server::ServeOptions {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            max_connections: match self.max_connections {
+                0 => crate::server::connection_capacity(),
+                n => n,
+            },
+        }
+    }
+
+    /// The `--seed-user`s, parsed.
+    pub fn seed_users(&self) -> Result<Vec<SeedUser>, ConfigError> {
+        self.seed_users
             .iter()
-            .chain(cli.seed_user.iter())
             .map(|text| SeedUser::parse(text))
-            .collect::<Result<Vec<_>, _>>()?;
-        let request_log_size = cli
-            .request_log_size
-            .or(file.request_log_size)
-            .unwrap_or(defaults.request_log_size);
-        Ok(Self {
-            host: cli.host.or(file.host).unwrap_or(defaults.host),
-            port: cli.port.or(file.port).unwrap_or(defaults.port),
-            db: cli.db.or(file.db).unwrap_or(defaults.db),
-            app_id: cli.app_id.or(file.app_id).unwrap_or(defaults.app_id),
-            api_key: cli.api_key.or(file.api_key).unwrap_or(defaults.api_key),
-            seed_users,
-            log_level,
-            request_log_size,
-            policy,
-        })
+            .collect()
+    }
+
+    /// The log level, parsed.
+    pub fn log_level(&self) -> Result<tracing::Level, ConfigError> {
+        self.log_level
+            .parse::<tracing::Level>()
+            .map_err(|_| ConfigError::Invalid(format!("unknown log level '{}'", self.log_level)))
+    }
+}
+
+/// `session_timeout_secs` → `sessionTimeoutSecs`.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for character in name.chars() {
+        if character == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(character.to_uppercase());
+            upper = false;
+        } else {
+            out.push(character);
+        }
+    }
+    out
+}
+
+impl Policy {
+    /// The policy as `/__emulator/config` shows it: camelCase keys.
+    pub fn to_json(&self) -> Value {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => Value::Object(
+                map.into_iter()
+                    .map(|(key, value)| (camel_case(&key), value))
+                    .collect(),
+            ),
+            other => other.unwrap_or(Value::Null),
+        }
+    }
+
+    /// This policy with the camelCase keys of `patch` applied; unknown keys and wrong types are
+    /// refused with a message.
+    pub fn patched(&self, patch: &Map<String, Value>) -> Result<Policy, String> {
+        let mut fields = match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err("the policy does not serialise".into()),
+        };
+        for (key, value) in patch {
+            let Some(name) = fields.keys().find(|name| camel_case(name) == *key).cloned() else {
+                return Err(format!("unknown policy key `{key}`"));
+            };
+            fields.insert(name, value.clone());
+        }
+        serde_json::from_value(Value::Object(fields)).map_err(|error| error.to_string())
     }
 }
 
@@ -341,10 +425,11 @@ mod tests {
         let path = dir.join("c.toml");
         std::fs::write(
             &path,
-            "port = 9000\napp_id = \"FILE\"\nlockout_threshold = 3\nseed_users = [\"f@x:1\"]\n",
+            "port = 9000\napp_id = \"FILE\"\nlockout_threshold = 3\nseed_users = [\"f@x:1\"]\n\
+             allow_multiple_logins = true\nmax_property_length = 7\n",
         )
         .unwrap();
-        let cli = Cli::parse_from([
+        let settings = Settings::load([
             "backendless-emulator",
             "--config",
             path.to_str().unwrap(),
@@ -355,20 +440,66 @@ mod tests {
             "--allow-multiple-logins",
             "false",
             "--logins-disabled",
-        ]);
-        let config = Config::resolve(cli).unwrap();
-        assert_eq!(config.port, 9100);
-        assert_eq!(config.app_id, "FILE");
-        assert_eq!(config.api_key, DEFAULT_API_KEY);
-        assert_eq!(config.policy.lockout_threshold, 3);
-        assert!(!config.policy.allow_multiple_logins);
-        assert!(config.policy.logins_disabled);
-        assert_eq!(config.seed_users.len(), 2);
-        std::fs::write(&path, "prot = 1\n").unwrap();
-        let cli = Cli::parse_from(["backendless-emulator", "--config", path.to_str().unwrap()]);
-        assert!(matches!(
-            Config::resolve(cli),
-            Err(ConfigError::Parse { .. })
-        ));
+        ])
+        .unwrap();
+        assert_eq!(settings.port, 9100);
+        assert_eq!(settings.app_id, "FILE");
+        assert_eq!(settings.api_key, "LOCAL-API-KEY");
+        assert_eq!(settings.policy.lockout_threshold, 3);
+        assert_eq!(settings.policy.max_property_length, 7);
+        assert!(!settings.policy.allow_multiple_logins, "the flag wins");
+        assert!(settings.policy.logins_disabled);
+        assert_eq!(settings.seed_users, ["f@x:1", "c@x:2"]);
+        // A flag that equals its default still wins over the file.
+        let settings = Settings::load([
+            "backendless-emulator",
+            "--config",
+            path.to_str().unwrap(),
+            "--port",
+            "8200",
+        ])
+        .unwrap();
+        assert_eq!(settings.port, 8200);
+        for bad in ["prot = 1\n", "port = \"eighty\"\n", "port = 70000\n"] {
+            std::fs::write(&path, bad).unwrap();
+            let result =
+                Settings::load(["backendless-emulator", "--config", path.to_str().unwrap()]);
+            assert!(
+                matches!(result, Err(ConfigError::Parse { .. })),
+                "{bad}: {result:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn every_setting_is_a_flag_and_a_key_and_policy_keys_are_camel_case() {
+        let names = Settings::names();
+        for name in [
+            "host",
+            "port",
+            "seed_users",
+            "lockout_threshold",
+            "max_property_length",
+        ] {
+            assert!(names.contains(name), "{name}: {names:?}");
+        }
+        let json = Policy::default().to_json();
+        assert_eq!(json["sessionTimeoutSecs"], 3600);
+        assert_eq!(json["allowMultipleLogins"], true);
+        assert_eq!(json["usersReadableBy"], "owner");
+        let patch = serde_json::json!({"loginsDisabled": true});
+        let patched = Policy::default()
+            .patched(patch.as_object().unwrap())
+            .unwrap();
+        assert!(patched.logins_disabled);
+        let unknown = serde_json::json!({"noSuchKnob": 1});
+        assert!(Policy::default()
+            .patched(unknown.as_object().unwrap())
+            .is_err());
+        let wrong = serde_json::json!({"lockoutThreshold": "three"});
+        assert!(Policy::default()
+            .patched(wrong.as_object().unwrap())
+            .is_err());
     }
 }

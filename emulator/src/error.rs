@@ -57,6 +57,26 @@ impl ApiError {
         )
     }
 
+    /// 0 / 403: a Host header that names neither this machine nor a configured name.
+    pub fn host_not_allowed(host: &str) -> Self {
+        Self::new(
+            0,
+            StatusCode::FORBIDDEN,
+            format!(
+                "Host '{host}' is not allowed; this server answers localhost, IP addresses and names given with --allowed-host"
+            ),
+        )
+    }
+
+    /// 0 / 401: a control request without the control token in force.
+    pub fn control_token_required() -> Self {
+        Self::new(
+            0,
+            StatusCode::UNAUTHORIZED,
+            "The /__emulator control endpoints need the control token (header X-Emulator-Token)",
+        )
+    }
+
     /// 0 / 404: no such endpoint.
     pub fn unknown_endpoint(method: &str, path: &str) -> Self {
         Self::new(
@@ -76,82 +96,17 @@ impl ApiError {
         )
     }
 
-    /// 1000: no object with that id.
-    pub fn object_not_found(object_id: &str) -> Self {
-        Self {
-            message: crate::protocol::object_not_found_message(object_id),
-            ..faults::OBJECT_NOT_FOUND.into()
-        }
-    }
-
     /// 2002: the app id or API key in the URL is not this server's.
     pub fn wrong_app_info() -> Self {
         faults::WRONG_APP_INFO.into()
     }
 
-    /// 3000: the account's userStatus forbids logging in.
-    pub fn login_disabled_for_user() -> Self {
-        faults::LOGIN_DISABLED_FOR_USER.into()
-    }
-
-    /// 3001: the app has no login settings (simulated by configuration).
-    pub fn missing_login_settings() -> Self {
-        faults::MISSING_LOGIN_SETTINGS.into()
-    }
-
-    /// 3002: multiple logins are disabled and the account already has a live session.
-    pub fn multiple_logins_disabled() -> Self {
-        faults::MULTIPLE_LOGINS_DISABLED.into()
-    }
-
-    /// 3003: unknown identity or wrong password; deliberately one answer for both.
-    pub fn invalid_credentials() -> Self {
-        faults::INVALID_LOGIN.into()
-    }
-
-    /// 3006: login or password is an empty string.
-    pub fn empty_credentials() -> Self {
-        faults::EMPTY_LOGIN_OR_PASSWORD.into()
-    }
-
-    /// 3011: register without a usable password.
-    pub fn missing_password() -> Self {
-        faults::MISSING_PASSWORD.into()
-    }
-
-    /// 3013: register without a usable identity (`email`).
-    pub fn missing_identity() -> Self {
-        faults::MISSING_IDENTITY.into()
-    }
-
-    /// 3020: password recovery for an identity nobody has.
-    pub fn unknown_identity() -> Self {
-        faults::UNKNOWN_IDENTITY.into()
-    }
-
-    /// 3033: register with an identity that is taken.
-    pub fn user_exists() -> Self {
-        faults::USER_EXISTS.into()
-    }
-
-    /// 3034: logins are disabled for the whole app (simulated by configuration).
-    pub fn logins_disabled_for_app() -> Self {
-        faults::LOGINS_DISABLED_FOR_APP.into()
-    }
-
-    /// 3036: too many failed logins; the account is locked for a while.
-    pub fn account_locked() -> Self {
-        faults::ACCOUNT_LOCKED.into()
-    }
-
-    /// 3038: login or password missing or null.
-    pub fn missing_parameter() -> Self {
-        faults::MISSING_PARAMETER.into()
-    }
-
-    /// 3044: the account already has as many live sessions as allowed.
-    pub fn login_limit_reached() -> Self {
-        faults::LOGIN_LIMIT_REACHED.into()
+    /// 1000: no object with that id; the message names it, as the service's does.
+    pub fn object_not_found(object_id: &str) -> Self {
+        Self {
+            message: crate::protocol::object_not_found_message(object_id),
+            ..faults::OBJECT_NOT_FOUND.into()
+        }
     }
 
     /// 3064: the user-token is unknown, ended or expired. The token is echoed as the hosted service does.
@@ -163,21 +118,6 @@ impl ApiError {
         )
     }
 
-    /// 3040: the email on register is malformed.
-    pub fn invalid_email() -> Self {
-        faults::INVALID_EMAIL.into()
-    }
-
-    /// 3087: the account still waits for its email confirmation.
-    pub fn email_not_confirmed() -> Self {
-        faults::EMAIL_NOT_CONFIRMED.into()
-    }
-
-    /// 8000: a property value is longer than the configured limit.
-    pub fn value_too_long() -> Self {
-        faults::VALUE_TOO_LONG.into()
-    }
-
     /// 8002 / 400: the body is not the JSON the operation needs. The detail is the emulator's.
     pub fn unparsable_body(detail: &str) -> Self {
         let fault = faults::UNPARSABLE_BODY;
@@ -185,6 +125,18 @@ impl ApiError {
             fault.code,
             StatusCode::BAD_REQUEST,
             format!("{}: {detail}", fault.message),
+        )
+    }
+
+    /// 0 / 408: the request body did not arrive within the body timeout.
+    pub fn body_timeout(timeout: std::time::Duration) -> Self {
+        Self::new(
+            0,
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "The request body did not arrive within {} s",
+                timeout.as_secs()
+            ),
         )
     }
 

@@ -2,14 +2,15 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`config`] | flags, TOML file, policy defaults |
+//! | [`config`] | every setting, declared once: flags, TOML file, login policy |
 //! | [`routes`] | HTTP handlers (users, data, control) and CORS |
 //! | [`auth`] | registration, login, tokens, lockout and session policy |
 //! | [`password`] | argon2id hashing and verification |
 //! | [`sessions`] | the in-memory session view that makes token checks cheap |
 //! | [`store`] | SQLite: users, sessions, failed logins |
 //! | [`user`] | the user record and its wire form |
-//! | [`request_log`] | the redacted recent-request log |
+//! | [`request_log`] | the redacted recent-request log, bounded by entries and bytes |
+//! | [`ratelimit`] | sign-ups per client and minute |
 //! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
 //! | [`error`] | `ApiError` and its JSON form |
 //! | [`hold`] | the hold switch that parks API requests for interleaving tests |
@@ -25,6 +26,7 @@ pub mod password;
 /// The protocol facts shared with the SDK (codes, wording, paths): the SDK crate's own file.
 #[path = "../../src/protocol.rs"]
 pub mod protocol;
+pub mod ratelimit;
 pub mod request_log;
 pub mod routes;
 pub mod server;
@@ -35,7 +37,7 @@ pub mod user;
 use std::sync::Arc;
 
 use crate::auth::Auth;
-use crate::config::Config;
+use crate::config::Settings;
 use crate::request_log::RequestLog;
 use crate::routes::AppState;
 use crate::store::Store;
@@ -51,14 +53,17 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     /// Seeding or loading failed.
     #[error("startup: {0}")]
-    Startup(#[from] error::ApiError),
+    Startup(#[from] auth::AuthError),
+    /// No randomness for a control token.
+    #[error("randomness: {0}")]
+    Randomness(#[from] ids::RandomnessError),
     /// The socket could not be bound.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Opens the store and builds the shared state for [`routes::router`].
-pub async fn build_state(config: &Config) -> Result<Arc<AppState>, StartError> {
+pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError> {
     let path = config.db.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&path))
         .await
@@ -66,14 +71,24 @@ pub async fn build_state(config: &Config) -> Result<Arc<AppState>, StartError> {
     let auth = Auth::new(
         Arc::new(store),
         config.policy.clone(),
-        config.seed_users.clone(),
+        config.seed_users()?,
+        config.max_pending_hashes,
     )
     .await?;
     Ok(Arc::new(AppState {
         auth,
-        request_log: RequestLog::new(config.request_log_size),
+        request_log: RequestLog::new(config.request_log_size, config.request_log_bytes),
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
+        signups: ratelimit::SignupLimiter::new(config.signups_per_minute),
+        allowed_hosts: config
+            .allowed_hosts
+            .iter()
+            .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+        control_token: config.control_token()?,
+        body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
+        large_bodies: Arc::new(tokio::sync::Semaphore::new(routes::LARGE_BODIES_IN_FLIGHT)),
     }))
 }

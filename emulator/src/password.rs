@@ -35,6 +35,9 @@ pub enum PasswordError {
     /// The blocking task died.
     #[error("hashing task failed: {0}")]
     Task(String),
+    /// As many hashes as allowed are waiting or running already.
+    #[error("too many hashes pending")]
+    Busy,
 }
 
 fn argon2_error(error: impl std::fmt::Display) -> PasswordError {
@@ -140,30 +143,49 @@ fn verify_blocking(areas: &WorkAreas, password: &str, stored: &str) -> Result<bo
 /// The hasher.
 pub struct Passwords {
     permits: Semaphore,
+    /// Hashes waiting or running, and the most allowed.
+    pending: std::sync::atomic::AtomicUsize,
+    max_pending: usize,
     areas: Arc<WorkAreas>,
     /// Hash of a random password, verified against when the user is unknown so that timing does not tell.
     dummy_hash: String,
 }
 
 impl Passwords {
-    /// Prepares the hasher (computes the dummy hash: call from a blocking context or accept ~20 ms).
-    pub fn new() -> Result<Self, PasswordError> {
+    /// Prepares the hasher with at most `max_pending` hashes waiting or running (computes the
+    /// dummy hash: call from a blocking context or accept ~20 ms).
+    pub fn new(max_pending: usize) -> Result<Self, PasswordError> {
         let areas = Arc::new(WorkAreas::default());
         let dummy_hash = hash_blocking(&areas, &new_uuid()?)?;
         let cores = std::thread::available_parallelism().map_or(1, |count| count.get());
         Ok(Self {
             permits: Semaphore::new(cores),
+            pending: std::sync::atomic::AtomicUsize::new(0),
+            max_pending: max_pending.max(1),
             areas,
             dummy_hash,
         })
     }
 
     /// Runs `work` on a blocking thread with a permit held, so at most one hash per core runs
-    /// at a time, each with a work area of its own.
+    /// at a time, each with a work area of its own. With `max_pending` hashes already waiting or
+    /// running, refuses at once ([`PasswordError::Busy`]) rather than queueing one more.
     async fn on_blocking_thread<T: Send + 'static>(
         &self,
         work: impl FnOnce(&WorkAreas) -> Result<T, PasswordError> + Send + 'static,
     ) -> Result<T, PasswordError> {
+        use std::sync::atomic::Ordering;
+        struct Pending<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Pending<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        if self.pending.fetch_add(1, Ordering::AcqRel) >= self.max_pending {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(PasswordError::Busy);
+        }
+        let _pending = Pending(&self.pending);
         let _permit = self
             .permits
             .acquire()

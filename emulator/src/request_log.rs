@@ -1,8 +1,16 @@
 //! The recent-request log behind `GET /__emulator/requests`: what went on the wire, minus secrets.
+//!
+//! Bounded by entries and by bytes: each entry is kept as its compact JSON text (not a parsed
+//! tree), bodies over 16 KiB and header values over 1 KiB are not kept, and the oldest entries go
+//! once either bound is passed. A read shares the stored texts (no copy) and streams them out.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
+use axum::body::Bytes;
+use hyper::body::{Frame, SizeHint};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,7 +27,7 @@ pub struct LoggedRequest {
     pub path: String,
     /// Headers by lower-case name; `user-token` (and any credential header) redacted.
     pub headers: BTreeMap<String, String>,
-    /// The body: parsed JSON with every `password` redacted, else the text, or null when empty.
+    /// The body: parsed JSON with every secret-looking field redacted, else the text, or null.
     pub body: Value,
     /// objectId of the user whose session the `user-token` header belongs (or belonged) to.
     pub token_user_id: Option<String>,
@@ -40,12 +48,34 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.contains(&name)
 }
 
-/// Replaces every `password` field, at any depth, by `[redacted]`.
+/// Whether a property name looks like it holds a secret: once lower-cased and stripped of `_`,
+/// `-`, `.` and spaces, it contains `password`, `passwd`, `pwd`, `secret`, `token`, `apikey`,
+/// `privatekey` or `credential` (`Password`, `passwordConfirm`, `client_secret`, `auth_token`…).
+pub fn is_secret_key(key: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "privatekey",
+        "credential",
+    ];
+    let folded: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    MARKERS.iter().any(|marker| folded.contains(marker))
+}
+
+/// Replaces every secret-looking field ([`is_secret_key`]), at any depth, by `[redacted]`.
 pub fn redact_passwords(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
-                if key == "password" {
+                if is_secret_key(key) {
                     *field = Value::from(REDACTED);
                 } else {
                     redact_passwords(field);
@@ -57,9 +87,10 @@ pub fn redact_passwords(value: &mut Value) {
     }
 }
 
-/// Largest body the log keeps. A parsed JSON body can take ~17× its size in memory (a 1 MiB `[0,0,…]` is
-/// ~17 MB), so keeping the 1 MiB bodies the server accepts, 1,000 entries deep, could exhaust the machine.
+/// Largest body the log keeps.
 pub const MAX_LOGGED_BODY_BYTES: usize = 16 * 1024;
+/// Longest header value the log keeps.
+pub const MAX_LOGGED_HEADER_BYTES: usize = 1024;
 
 /// The body as the log shows it.
 pub fn logged_body(bytes: &[u8]) -> Value {
@@ -78,48 +109,162 @@ pub fn logged_body(bytes: &[u8]) -> Value {
     }
 }
 
+/// A header value as the log shows it (the caller redacts secrets first).
+pub fn logged_header(value: &[u8]) -> String {
+    if value.len() > MAX_LOGGED_HEADER_BYTES {
+        return format!("[header of {} bytes, not kept]", value.len());
+    }
+    String::from_utf8_lossy(value).into_owned()
+}
+
+struct Entries {
+    /// (sequence number, compact JSON text), oldest first.
+    texts: VecDeque<(u64, Bytes)>,
+    bytes: usize,
+    next_seq: u64,
+}
+
 /// A bounded log, oldest first.
-#[derive(Debug)]
 pub struct RequestLog {
-    capacity: usize,
-    entries: Mutex<VecDeque<LoggedRequest>>,
+    max_entries: usize,
+    max_bytes: usize,
+    entries: Mutex<Entries>,
+}
+
+/// A page of the log: entries' JSON texts and the sequence number of the last one.
+pub struct Page {
+    /// Compact JSON text of each entry, oldest first.
+    pub texts: Vec<Bytes>,
+    /// Sequence number of the last entry of the page (or of the log, when the page is empty).
+    pub last_seq: u64,
 }
 
 impl RequestLog {
-    /// An empty log keeping the last `capacity` requests.
-    pub fn new(capacity: usize) -> Self {
+    /// An empty log keeping the last `max_entries` requests and at most `max_bytes` of them.
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
         Self {
-            capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+            max_entries,
+            max_bytes,
+            entries: Mutex::new(Entries {
+                texts: VecDeque::new(),
+                bytes: 0,
+                next_seq: 0,
+            }),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<LoggedRequest>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Appends, dropping the oldest beyond capacity.
+    /// Appends, dropping the oldest beyond either bound.
     pub fn push(&self, entry: LoggedRequest) {
-        if self.capacity == 0 {
+        if self.max_entries == 0 || self.max_bytes == 0 {
             return;
         }
+        let text = match serde_json::to_vec(&entry) {
+            Ok(text) => Bytes::from(text),
+            Err(error) => {
+                tracing::warn!(%error, "request log entry not serialisable");
+                return;
+            }
+        };
         let mut entries = self.lock();
-        while entries.len() >= self.capacity {
-            entries.pop_front();
+        entries.next_seq += 1;
+        let seq = entries.next_seq;
+        entries.bytes += text.len();
+        entries.texts.push_back((seq, text));
+        while entries.texts.len() > self.max_entries || entries.bytes > self.max_bytes {
+            match entries.texts.pop_front() {
+                Some((_, old)) => entries.bytes -= old.len(),
+                None => break,
+            }
         }
-        entries.push_back(entry);
     }
 
-    /// A copy of the entries, oldest first.
-    pub fn snapshot(&self) -> Vec<LoggedRequest> {
-        self.lock().iter().cloned().collect()
+    /// Entries after sequence number `after` (all with `None`), the newest `limit` of them.
+    pub fn page(&self, after: Option<u64>, limit: Option<usize>) -> Page {
+        let entries = self.lock();
+        let mut texts: Vec<(u64, Bytes)> = entries
+            .texts
+            .iter()
+            .filter(|(seq, _)| after.is_none_or(|after| *seq > after))
+            .cloned()
+            .collect();
+        if let Some(limit) = limit {
+            let skip = texts.len().saturating_sub(limit);
+            texts.drain(..skip);
+        }
+        let last_seq = texts
+            .last()
+            .map_or(after.unwrap_or(entries.next_seq), |(seq, _)| *seq);
+        Page {
+            texts: texts.into_iter().map(|(_, text)| text).collect(),
+            last_seq,
+        }
+    }
+
+    /// Bytes of JSON text held.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// Empties the log.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut entries = self.lock();
+        entries.texts.clear();
+        entries.bytes = 0;
+    }
+}
+
+/// A JSON array streamed from the entries' texts, without copying them into one buffer.
+pub struct JsonArrayBody {
+    parts: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl JsonArrayBody {
+    /// `[text,text,…]`.
+    pub fn new(texts: Vec<Bytes>) -> Self {
+        let mut parts = VecDeque::with_capacity(texts.len() * 2 + 1);
+        parts.push_back(Bytes::from_static(b"["));
+        for (index, text) in texts.into_iter().enumerate() {
+            if index > 0 {
+                parts.push_back(Bytes::from_static(b","));
+            }
+            parts.push_back(text);
+        }
+        parts.push_back(Bytes::from_static(b"]"));
+        let remaining = parts.iter().map(|part| part.len() as u64).sum();
+        Self { parts, remaining }
+    }
+}
+
+impl hyper::body::Body for JsonArrayBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        match self.parts.pop_front() {
+            Some(part) => {
+                self.remaining -= part.len() as u64;
+                Poll::Ready(Some(Ok(Frame::data(part))))
+            }
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
     }
 }
 
@@ -127,18 +272,58 @@ impl RequestLog {
 mod tests {
     use super::*;
 
+    fn entry(path: &str) -> LoggedRequest {
+        LoggedRequest {
+            method: "GET".into(),
+            path: path.into(),
+            headers: BTreeMap::new(),
+            body: Value::Null,
+            token_user_id: None,
+            path_token_user_id: None,
+        }
+    }
+
+    fn paths(page: &Page) -> Vec<String> {
+        page.texts
+            .iter()
+            .map(|text| {
+                serde_json::from_slice::<Value>(text).unwrap()["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
     #[test]
     fn passwords_are_redacted_at_any_depth_and_text_is_kept() {
         let body = logged_body(br#"{"login":"a","password":"p","nested":[{"password":"q"}]}"#);
         assert_eq!(body["password"], REDACTED);
         assert_eq!(body["nested"][0]["password"], REDACTED);
         assert_eq!(body["login"], "a");
+        for secret in [
+            "Password",
+            "pwd",
+            "passwordConfirm",
+            "client_secret",
+            "API-Key",
+            "user-token",
+        ] {
+            assert!(is_secret_key(secret), "{secret}");
+        }
+        for plain in ["login", "email", "name", "passport", "compass"] {
+            assert!(!is_secret_key(plain), "{plain}");
+        }
         assert_eq!(logged_body(b"not json"), Value::from("not json"));
         assert_eq!(logged_body(b""), Value::Null);
         let big = vec![b'0'; MAX_LOGGED_BODY_BYTES + 1];
         assert_eq!(
             logged_body(&big),
             Value::from(format!("[body of {} bytes, not kept]", big.len()))
+        );
+        assert_eq!(
+            logged_header(&[b'h'; 2000]),
+            "[header of 2000 bytes, not kept]"
         );
     }
 
@@ -153,19 +338,22 @@ mod tests {
     }
 
     #[test]
-    fn log_keeps_the_newest() {
-        let log = RequestLog::new(2);
+    fn log_keeps_the_newest_within_entries_and_bytes_and_pages() {
+        let log = RequestLog::new(2, 10_000);
         for index in 0..3 {
-            log.push(LoggedRequest {
-                method: "GET".into(),
-                path: format!("/{index}"),
-                headers: BTreeMap::new(),
-                body: Value::Null,
-                token_user_id: None,
-                path_token_user_id: None,
-            });
+            log.push(entry(&format!("/{index}")));
         }
-        let paths: Vec<String> = log.snapshot().into_iter().map(|entry| entry.path).collect();
-        assert_eq!(paths, vec!["/1", "/2"]);
+        assert_eq!(paths(&log.page(None, None)), ["/1", "/2"]);
+        let one_entry = log.bytes() / 2;
+        let log = RequestLog::new(100, one_entry * 3);
+        for index in 0..10 {
+            log.push(entry(&format!("/{index}")));
+        }
+        assert_eq!(paths(&log.page(None, None)), ["/7", "/8", "/9"]);
+        let newest = log.page(None, Some(1));
+        assert_eq!(paths(&newest), ["/9"]);
+        assert!(log.page(Some(newest.last_seq), None).texts.is_empty());
+        log.push(entry("/10"));
+        assert_eq!(paths(&log.page(Some(newest.last_seq), None)), ["/10"]);
     }
 }

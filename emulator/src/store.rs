@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS failed_logins (
     at      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS failed_logins_by_user ON failed_logins(user_id);
+CREATE TABLE IF NOT EXISTS failed_unknown_logins (
+    at INTEGER NOT NULL
+);
 ";
 
 const USER_COLUMNS: &str =
@@ -154,6 +157,48 @@ fn user_where(
     }
 }
 
+/// Schema version (`PRAGMA user_version`) this code writes.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Brings an older database up to [`SCHEMA_VERSION`]. Version 1: identity keys are NFKC lower
+/// case (they were plain lower case), so they are recomputed; two accounts that now collide keep
+/// their old keys (and a warning says so).
+fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let mut statement = connection
+        .prepare("SELECT object_id, email, identity_key FROM users WHERE email IS NOT NULL")?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (object_id, email, old_key) in rows {
+        let key = identity_key(&email);
+        if old_key.as_deref() == Some(key.as_str()) {
+            continue;
+        }
+        match connection.execute(
+            "UPDATE users SET identity_key = ?2 WHERE object_id = ?1",
+            params![object_id, key],
+        ) {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                tracing::warn!(user = %object_id, "identity collides with another account once normalised; left as it was");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`.
     pub fn open(path: &str) -> Result<Self, StoreError> {
@@ -165,6 +210,7 @@ impl Store {
         // Another process (a person with the sqlite3 shell) may hold a lock for a moment: wait, don't fail.
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
+        migrate(&connection)?;
         Ok(Self {
             connection: Mutex::new(connection),
         })
@@ -282,6 +328,39 @@ impl Store {
         Ok(locks)
     }
 
+    /// Records a failed login for an identity nobody has: the same committed write as
+    /// [`Store::record_failed_login`] (so the answer takes as long), kept only within the window.
+    pub fn record_failed_unknown_login(
+        &self,
+        now: i64,
+        window_start: i64,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "DELETE FROM failed_unknown_logins WHERE at < ?1",
+            params![window_start],
+        )?;
+        transaction.execute(
+            "INSERT INTO failed_unknown_logins (at) VALUES (?1)",
+            params![now],
+        )?;
+        let _failures: i64 =
+            transaction.query_row("SELECT COUNT(*) FROM failed_unknown_logins", [], |row| {
+                row.get(0)
+            })?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Makes every write fail (on) as on a full disk, or work again (off): `PRAGMA query_only`.
+    /// For tests of what happens when the database cannot be written.
+    pub fn fail_writes(&self, on: bool) {
+        if let Err(error) = self.lock().pragma_update(None, "query_only", on) {
+            tracing::warn!(%error, "could not switch query_only");
+        }
+    }
+
     /// Sets a user's status (and `updated`), ending the user's sessions too when `end_sessions`.
     pub fn set_user_status(
         &self,
@@ -383,12 +462,26 @@ impl Store {
         Ok(removed)
     }
 
+    /// Deletes guests with no session that is open and (when `idle_before` is given) used since
+    /// then; their sessions go with them. Returns how many guests went.
+    pub fn purge_guests(&self, idle_before: Option<i64>) -> Result<usize, StoreError> {
+        let removed = self.lock().execute(
+            "DELETE FROM users WHERE user_status = 'GUEST' AND NOT EXISTS (
+                 SELECT 1 FROM sessions
+                 WHERE sessions.user_id = users.object_id AND sessions.ended = 0
+                   AND (?1 IS NULL OR sessions.last_activity >= ?1))",
+            params![idle_before],
+        )?;
+        Ok(removed)
+    }
+
     /// Deletes all users, sessions and failed attempts.
     pub fn delete_everything(&self) -> Result<(), StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction
-            .execute_batch("DELETE FROM failed_logins; DELETE FROM sessions; DELETE FROM users;")?;
+        transaction.execute_batch(
+            "DELETE FROM failed_logins; DELETE FROM failed_unknown_logins; DELETE FROM sessions; DELETE FROM users;",
+        )?;
         transaction.commit()?;
         Ok(())
     }
@@ -429,6 +522,32 @@ mod tests {
             "A"
         );
         assert!(store.identity_exists("alice@x.org").unwrap());
+    }
+
+    #[test]
+    fn identity_keys_of_an_older_database_are_normalised_on_open() {
+        let path = std::env::temp_dir().join(format!("bl-emu-migrate-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let store = Store::open(path.to_str().unwrap()).unwrap();
+            store.insert_user(&user("A", "ＡＢＣ@x.io")).unwrap();
+            let connection = store.lock();
+            connection
+                .execute("UPDATE users SET identity_key = 'ａｂｃ@x.io'", [])
+                .unwrap();
+            connection.pragma_update(None, "user_version", 0).unwrap();
+        }
+        let store = Store::open(path.to_str().unwrap()).unwrap();
+        assert_eq!(
+            store
+                .user_by_identity("abc@x.io")
+                .unwrap()
+                .unwrap()
+                .object_id,
+            "A"
+        );
+        drop(store);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -1,82 +1,144 @@
 //! `/__emulator/*`: controls for tests and demos. Not part of the Backendless API and never logged.
 
-use axum::http::{Method, StatusCode};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use serde_json::{json, Value};
 
-use super::{json_response, parse_json, percent_decode, AppState};
+use super::{json_response, parse_json, Params, SharedState};
 use crate::error::ApiError;
 
-/// Dispatches a control request; `rest` is the path after `/__emulator/`.
-pub async fn handle(
-    state: &AppState,
-    method: &Method,
-    rest: &[&str],
-    query: Option<&str>,
-    body: &[u8],
+/// The control endpoints (nested under `/__emulator`).
+pub fn router() -> Router<SharedState> {
+    Router::new()
+        .route("/reset", post(reset))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/users/{object_id}/status", post(set_user_status))
+        .route("/sessions/expire", post(expire_sessions))
+        .route("/config", get(config).post(update_config))
+        .route("/hold", post(start_holding).delete(stop_holding))
+        .route("/held", get(held))
+        .route("/release/{id}", post(release))
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown)
+}
+
+async fn unknown(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::unknown_endpoint(method.as_str(), &format!("/__emulator{}", uri.path()))
+}
+
+/// Deletes every user, session and failed attempt and the log; the start policy and seed users
+/// come back. Whatever was parked by the hold switch is answered first.
+async fn reset(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    state.hold.stop().processed().await;
+    state.auth.reset().await?;
+    state.request_log.clear();
+    Ok(json_response(&json!({})))
+}
+
+/// The log as a JSON array, oldest first, streamed from the stored entries. `?limit=N`: only the
+/// newest N; `?after=SEQ`: only entries after the one the `X-Emulator-Last-Seq` header of an
+/// earlier answer named.
+async fn requests(State(state): State<SharedState>, uri: axum::http::Uri) -> Response {
+    let query = |name: &str| {
+        uri.query()?
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+    };
+    let page = state.request_log.page(
+        query("after"),
+        query("limit").map(|limit| usize::try_from(limit).unwrap_or(usize::MAX)),
+    );
+    let mut response = Response::new(axum::body::Body::new(
+        crate::request_log::JsonArrayBody::new(page.texts),
+    ));
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert("x-emulator-last-seq", page.last_seq.into());
+    response
+}
+
+async fn clear_requests(State(state): State<SharedState>) -> Response {
+    state.request_log.clear();
+    json_response(&json!({}))
+}
+
+async fn set_user_status(
+    State(state): State<SharedState>,
+    params: Params,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    match (method, rest) {
-        (&Method::POST, ["hold"]) => {
-            state.hold.start();
-            tracing::info!("holding API requests");
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        (&Method::DELETE, ["hold"]) => {
-            state.hold.stop().processed().await;
-            tracing::info!("no longer holding API requests");
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        (&Method::GET, ["held"]) => Ok(json_response(&state.hold.list())),
-        (&Method::POST, ["release", id]) => {
-            let drop = query.is_some_and(|query| {
-                query
-                    .split('&')
-                    .any(|pair| matches!(pair, "drop=1" | "drop=true" | "drop"))
-            });
-            let pending = id
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| state.hold.release(id, drop))
-                .ok_or_else(|| ApiError::no_held_request(id))?;
-            pending.processed().await;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        (&Method::POST, ["reset"]) => {
-            // Whatever was parked is answered first, so the reset comes after it.
-            state.hold.stop().processed().await;
-            state.auth.reset().await?;
-            state.request_log.clear();
-            Ok(json_response(&json!({})))
-        }
-        (&Method::GET, ["requests"]) => Ok(json_response(&state.request_log.snapshot())),
-        (&Method::DELETE, ["requests"]) => {
-            state.request_log.clear();
-            Ok(json_response(&json!({})))
-        }
-        (&Method::POST, ["users", object_id, "status"]) => {
-            let status = match parse_json(body)? {
-                Value::Object(mut fields) => fields.remove("userStatus").unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-            let user = state
-                .auth
-                .set_user_status(&percent_decode(object_id), &status)
-                .await?;
-            Ok(json_response(&user))
-        }
-        (&Method::POST, ["sessions", "expire"]) => {
-            state.auth.expire_all_sessions().await?;
-            Ok(json_response(&json!({})))
-        }
-        (&Method::GET, ["config"]) => Ok(json_response(&state.auth.policy())),
-        (&Method::POST, ["config"]) => {
-            let policy = state.auth.update_policy(parse_json(body)?)?;
-            tracing::info!(?policy, "policy changed");
-            Ok(json_response(&policy))
-        }
-        _ => Err(ApiError::unknown_endpoint(
-            method.as_str(),
-            &format!("/__emulator/{}", rest.join("/")),
-        )),
-    }
+    let status = match parse_json(&body)? {
+        Value::Object(mut fields) => fields.remove("userStatus").unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let user = state
+        .auth
+        .set_user_status(params.get("object_id"), &status)
+        .await?;
+    Ok(json_response(&user))
+}
+
+async fn expire_sessions(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    state.auth.expire_all_sessions().await?;
+    Ok(json_response(&json!({})))
+}
+
+async fn config(State(state): State<SharedState>) -> Response {
+    json_response(&state.auth.policy().to_json())
+}
+
+async fn update_config(
+    State(state): State<SharedState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let policy = state.auth.update_policy(parse_json(&body)?)?;
+    tracing::info!(?policy, "policy changed");
+    Ok(json_response(&policy.to_json()))
+}
+
+async fn start_holding(State(state): State<SharedState>) -> StatusCode {
+    state.hold.start();
+    tracing::info!("holding API requests");
+    StatusCode::NO_CONTENT
+}
+
+async fn stop_holding(State(state): State<SharedState>) -> StatusCode {
+    state.hold.stop().processed().await;
+    tracing::info!("no longer holding API requests");
+    StatusCode::NO_CONTENT
+}
+
+async fn held(State(state): State<SharedState>) -> Response {
+    json_response(&state.hold.list())
+}
+
+/// Releases a parked request: 204 once it has been processed; `?drop=1` closes its connection
+/// without an answer instead.
+async fn release(
+    State(state): State<SharedState>,
+    params: Params,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiError> {
+    let drop = uri.query().is_some_and(|query| {
+        query
+            .split('&')
+            .any(|pair| matches!(pair, "drop=1" | "drop=true" | "drop"))
+    });
+    let id = params.get("id");
+    let pending = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| state.hold.release(id, drop))
+        .ok_or_else(|| ApiError::no_held_request(id))?;
+    pending.processed().await;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,15 +1,29 @@
-//! Test support: starts the real `backendless-emulator` binary on an ephemeral port and talks plain HTTP/1.1
-//! to it over std TCP (no client library, so the tests see exactly what is on the wire).
+//! Test support, three ways to run the server:
+//!
+//! - [`App`]: the router in this process, called with `oneshot` (no socket) — for everything about
+//!   answers;
+//! - [`Local`]: the server in this process on `127.0.0.1:0` — for tests that need real sockets
+//!   (framing, fuzzing raw bytes, the hold switch's dropped connections, timing over HTTP);
+//! - [`Server`]: the real binary — for processes: signals, `kill -9`, restarts, flags, memory.
+//!
+//! All three answer [`Client`] requests with the same [`Reply`]. Sockets are plain HTTP/1.1 over
+//! std TCP (no client library, so the tests see exactly what is on the wire).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use backendless_emulator::config::Settings;
 use backendless_emulator::protocol::{codes, Fault, STALE_TOKEN_STATUS};
+use backendless_emulator::routes::SharedState;
 use serde_json::Value;
+use tower::ServiceExt;
 
 /// Path prefix of the `/{appId}/{apiKey}` URL form with the default credentials.
 pub const APP: &str = "/LOCAL-APP-ID/LOCAL-API-KEY";
@@ -22,30 +36,228 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Settings from flags as on the command line, with `--port 0 --db :memory:` unless given.
+fn settings(args: &[&str]) -> Settings {
+    let mut argv = vec!["backendless-emulator"];
+    if !args.contains(&"--port") {
+        argv.extend(["--port", "0"]);
+    }
+    if !args.contains(&"--db") {
+        argv.extend(["--db", ":memory:"]);
+    }
+    argv.extend_from_slice(args);
+    Settings::load(argv).expect("configuration")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// What every way of running the server answers: one request, and the helpers built on it.
+pub trait Client: Sync {
+    /// One request (`Content-Length` added for a body); the whole answer.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply;
+
+    fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    fn get_with_token(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, &[("user-token", token)], None)
+    }
+
+    fn post(&self, path: &str, body: &str) -> Reply {
+        self.request(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(body),
+        )
+    }
+
+    /// Registers `email`/`password`, asserting success; returns the user object.
+    fn register(&self, email: &str, password: &str) -> Value {
+        let reply = self.post(
+            &format!("{APP}/users/register"),
+            &serde_json::json!({ "email": email, "password": password }).to_string(),
+        );
+        assert_eq!(reply.status, 200, "register {email}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Logs in, asserting success; returns the user object with its token.
+    fn login(&self, login: &str, password: &str) -> Value {
+        let reply = self.login_reply(login, password);
+        assert_eq!(reply.status, 200, "login {login}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Logs in, asserting success; returns the token.
+    fn token(&self, login: &str, password: &str) -> String {
+        token_of(&self.login(login, password))
+    }
+
+    fn login_reply(&self, login: &str, password: &str) -> Reply {
+        self.post(
+            &format!("{APP}/users/login"),
+            &serde_json::json!({ "login": login, "password": password }).to_string(),
+        )
+    }
+
+    fn is_valid(&self, token: &str) -> bool {
+        let reply = self.get(&format!("{APP}/users/isvalidusertoken/{token}"));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        match reply.json() {
+            Value::Bool(valid) => valid,
+            other => panic!("isvalidusertoken answered {other}"),
+        }
+    }
+
+    /// The paths in the request log, oldest first.
+    fn logged_paths(&self) -> Vec<String> {
+        let log = self.get("/__emulator/requests").json();
+        log.as_array()
+            .expect("the request log is an array")
+            .iter()
+            .map(|entry| entry["path"].as_str().expect("a path").to_string())
+            .collect()
+    }
+}
+
+/// The `user-token` of a logged-in user object.
+pub fn token_of(user: &Value) -> String {
+    user["user-token"].as_str().expect("user-token").to_string()
+}
+
+/// The router in this process, called without a socket (`oneshot`), on a runtime of its own that
+/// any number of test threads can share.
+pub struct App {
+    pub state: SharedState,
+    router: axum::Router,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl App {
+    /// `:memory:` and these flags.
+    pub fn start(args: &[&str]) -> App {
+        let settings = settings(args);
+        let runtime = runtime();
+        let state = runtime
+            .block_on(backendless_emulator::build_state(&settings))
+            .expect("state");
+        let router = backendless_emulator::routes::router(state.clone());
+        App {
+            state,
+            router,
+            runtime,
+        }
+    }
+
+    /// Runs `future` on the app's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl App {
+    /// One request as from the client at `peer`.
+    pub fn request_from(
+        &self,
+        peer: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::from(body.unwrap_or_default().to_string()))
+            .unwrap_or_else(|error| panic!("{method} {path}: {error}"));
+        let map = request.headers_mut();
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            map.insert("host", "127.0.0.1".parse().unwrap());
+        }
+        for (name, value) in headers {
+            let name = axum::http::HeaderName::from_bytes(name.as_bytes()).expect("header name");
+            let value =
+                axum::http::HeaderValue::from_bytes(value.as_bytes()).expect("header value");
+            map.append(name, value);
+        }
+        if let Some(body) = body {
+            map.insert("content-length", body.len().into());
+        }
+        request.extensions_mut().insert(ConnectInfo(peer));
+        self.runtime.block_on(async {
+            let response = match self.router.clone().oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("response body");
+            Reply {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        })
+    }
+}
+
+impl Client for App {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let peer = SocketAddr::from(([127, 0, 0, 1], 50000));
+        self.request_from(peer, method, path, headers, body)
+    }
+}
+
 /// The server run inside the test process on its own runtime and thread, on `127.0.0.1:0`, with the
-/// flags `args` (as on the command line; `--port` and `--db` default to `0` and `:memory:`).
-/// Stopped (gracefully) on drop. For tests that need real sockets but not a separate process.
+/// flags `args` (`--db` defaults to `:memory:`). Stopped (gracefully) on drop. For tests that need
+/// real sockets but not a separate process.
 pub struct Local {
     pub port: u16,
-    pub state: std::sync::Arc<backendless_emulator::routes::AppState>,
+    pub state: SharedState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Local {
     pub fn start(args: &[&str]) -> Local {
-        use backendless_emulator::config::{Cli, Config};
-        use clap::Parser;
-        let mut argv = vec!["backendless-emulator", "--port", "0", "--db", ":memory:"];
-        argv.extend_from_slice(args);
-        let config = Config::resolve(Cli::parse_from(argv)).expect("configuration");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let settings = settings(args);
+        let runtime = runtime();
         let (state, listener) = runtime.block_on(async {
-            let state = backendless_emulator::build_state(&config)
+            let state = backendless_emulator::build_state(&settings)
                 .await
                 .expect("state");
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -56,9 +268,10 @@ impl Local {
         let port = listener.local_addr().expect("address").port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = backendless_emulator::routes::router(state.clone());
+        let options = settings.serve_options();
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
-                let _ = backendless_emulator::server::serve(listener, app, async move {
+                let _ = backendless_emulator::server::serve(listener, app, options, async move {
                     let _ = stopped.await;
                 })
                 .await;
@@ -72,7 +285,16 @@ impl Local {
         }
     }
 
-    pub fn request(
+    /// The database `db` (a file path, or `:memory:`) and these flags.
+    pub fn start_on(db: &str, extra: &[&str]) -> Local {
+        let mut args = vec!["--db", db];
+        args.extend_from_slice(extra);
+        Local::start(&args)
+    }
+}
+
+impl Client for Local {
+    fn request(
         &self,
         method: &str,
         path: &str,
@@ -80,19 +302,6 @@ impl Local {
         body: Option<&str>,
     ) -> Reply {
         send(self.port, method, path, headers, body)
-    }
-
-    pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[], None)
-    }
-
-    pub fn post(&self, path: &str, body: &str) -> Reply {
-        self.request(
-            "POST",
-            path,
-            &[("content-type", "application/json")],
-            Some(body),
-        )
     }
 }
 
@@ -131,14 +340,42 @@ impl Server {
         Server::start_with_stderr(args, Stdio::inherit())
     }
 
+    /// Starts the binary under an open-file limit of `limit` (soft and hard, as `ulimit -n` sets
+    /// it), with `--port 0 --db :memory:` and `extra` flags.
+    pub fn start_with_file_limit(limit: u32, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "-c".to_string(),
+            format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_backendless-emulator").to_string(),
+        ];
+        for arg in ["--port", "0", "--db", ":memory:", "--log-level", "error"]
+            .iter()
+            .chain(extra)
+        {
+            args.push(arg.to_string());
+        }
+        let child = Command::new("sh")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn backendless-emulator under sh");
+        Server::from_child(child)
+    }
+
     /// Starts the binary with these flags, its stderr (the log) going to `stderr`.
     pub fn start_with_stderr(args: &[&str], stderr: Stdio) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
+        let child = Command::new(env!("CARGO_BIN_EXE_backendless-emulator"))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("spawn backendless-emulator");
+        Server::from_child(child)
+    }
+
+    /// Waits for the listening line of a started binary.
+    fn from_child(mut child: Child) -> Server {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -153,77 +390,6 @@ impl Server {
         Server { child, port }
     }
 
-    /// One request on a fresh connection.
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> Reply {
-        send(self.port, method, path, headers, body)
-    }
-
-    /// The paths in the request log, oldest first.
-    pub fn logged_paths(&self) -> Vec<String> {
-        let log = self.get("/__emulator/requests").json();
-        log.as_array()
-            .expect("the request log is an array")
-            .iter()
-            .map(|entry| entry["path"].as_str().expect("a path").to_string())
-            .collect()
-    }
-
-    pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[], None)
-    }
-
-    pub fn get_with_token(&self, path: &str, token: &str) -> Reply {
-        self.request("GET", path, &[("user-token", token)], None)
-    }
-
-    pub fn post(&self, path: &str, body: &str) -> Reply {
-        self.request(
-            "POST",
-            path,
-            &[("content-type", "application/json")],
-            Some(body),
-        )
-    }
-
-    /// Registers `email`/`password`, asserting success; returns the user object.
-    pub fn register(&self, email: &str, password: &str) -> Value {
-        let reply = self.post(
-            &format!("{APP}/users/register"),
-            &serde_json::json!({ "email": email, "password": password }).to_string(),
-        );
-        assert_eq!(reply.status, 200, "register {email}: {}", reply.body);
-        reply.json()
-    }
-
-    /// Logs in, asserting success; returns the user object with its token.
-    pub fn login(&self, login: &str, password: &str) -> Value {
-        let reply = self.login_reply(login, password);
-        assert_eq!(reply.status, 200, "login {login}: {}", reply.body);
-        reply.json()
-    }
-
-    pub fn login_reply(&self, login: &str, password: &str) -> Reply {
-        self.post(
-            &format!("{APP}/users/login"),
-            &serde_json::json!({ "login": login, "password": password }).to_string(),
-        )
-    }
-
-    pub fn is_valid(&self, token: &str) -> bool {
-        let reply = self.get(&format!("{APP}/users/isvalidusertoken/{token}"));
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        match reply.json() {
-            Value::Bool(valid) => valid,
-            other => panic!("isvalidusertoken answered {other}"),
-        }
-    }
-
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -233,6 +399,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Client for Server {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        send(self.port, method, path, headers, body)
     }
 }
 
@@ -429,4 +607,82 @@ pub fn send_raw(port: u16, request: &[u8]) -> std::io::Result<Reply> {
         ));
     }
     Ok(parse_reply(&raw))
+}
+
+/// `encodeURIComponent`.
+pub fn encode_component(text: &str) -> String {
+    backendless_emulator::protocol::encode_uri_component(text)
+}
+
+/// One HTTP/1.1 request as raw bytes, `Connection: close`, `Content-Length` when there is a body.
+pub fn raw_request(
+    method: &str,
+    target: &[u8],
+    headers: &[(String, Vec<u8>)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut request = Vec::new();
+    request.extend_from_slice(method.as_bytes());
+    request.push(b' ');
+    request.extend_from_slice(target);
+    request.extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.extend_from_slice(name.as_bytes());
+        request.extend_from_slice(b": ");
+        request.extend_from_slice(value);
+        request.extend_from_slice(b"\r\n");
+    }
+    if !body.is_empty() || method == "POST" {
+        request.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body);
+    request
+}
+
+/// Runs `work(index)` on `count` threads released together; returns the results in index order.
+pub fn all_at_once<T: Send + 'static>(
+    count: usize,
+    work: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let barrier = Arc::new(Barrier::new(count));
+    let work = Arc::new(work);
+    let handles: Vec<_> = (0..count)
+        .map(|index| {
+            let (barrier, work) = (barrier.clone(), work.clone());
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    barrier.wait();
+                    work(index)
+                })
+                .expect("spawn")
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("client thread"))
+        .collect()
+}
+
+/// A JSON POST on a fresh connection.
+pub fn post_json(port: u16, path: &str, body: &Value) -> Reply {
+    send(
+        port,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        Some(&body.to_string()),
+    )
+}
+
+/// Resident memory of a process, in KiB.
+#[cfg(target_os = "linux")]
+pub fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
 }

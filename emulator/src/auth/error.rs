@@ -1,0 +1,72 @@
+//! What the login domain refuses, in its own terms; `routes` maps each to the service's HTTP answer.
+
+use crate::password::PasswordError;
+use crate::store::StoreError;
+
+/// Why an operation of [`super::Auth`] did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The app has no login settings (simulated by the policy).
+    #[error("login settings are missing")]
+    LoginSettingsMissing,
+    /// Logins are disabled for the whole app (simulated by the policy).
+    #[error("logins are disabled for the app")]
+    LoginsDisabledForApp,
+    /// Unknown identity or wrong password: deliberately one refusal for both.
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    /// Too many failed logins: the account is locked for a while.
+    #[error("account locked")]
+    AccountLocked,
+    /// The account's status is DISABLED.
+    #[error("login disabled for the user")]
+    UserDisabled,
+    /// The account waits for its email confirmation.
+    #[error("email not confirmed")]
+    EmailNotConfirmed,
+    /// Multiple logins are off and the account has a live session.
+    #[error("multiple logins disabled")]
+    MultipleLoginsDisabled,
+    /// The account holds as many live sessions as allowed.
+    #[error("login limit reached")]
+    LoginLimitReached,
+    /// A user-token that is not (or no longer) a session; carries the token as sent.
+    #[error("stale user-token")]
+    StaleToken(String),
+    /// No user with that objectId (as sent), or none the reader may see.
+    #[error("no such user")]
+    UserNotFound(String),
+    /// Password recovery for an identity nobody has.
+    #[error("unknown identity")]
+    UnknownIdentity,
+    /// Register with an identity that is taken.
+    #[error("identity taken")]
+    IdentityTaken,
+    /// Register without a usable password.
+    #[error("password missing")]
+    MissingPassword,
+    /// Register without a usable identity.
+    #[error("identity missing")]
+    MissingIdentity,
+    /// Register with an identity that is not an email address.
+    #[error("invalid email")]
+    InvalidEmail,
+    /// A property value (or name, or nesting) beyond the limits.
+    #[error("value too long")]
+    ValueTooLong,
+    /// The input is not what the operation needs; the detail says what.
+    #[error("bad input: {0}")]
+    BadInput(String),
+    /// The server is at its bound of work in flight (hashes pending).
+    #[error("busy")]
+    Busy,
+    /// The store failed (the detail goes to the log only).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing or randomness failed (the detail goes to the log only).
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// No randomness for an id or token.
+    #[error(transparent)]
+    Randomness(#[from] crate::ids::RandomnessError),
+}

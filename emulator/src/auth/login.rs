@@ -1,0 +1,170 @@
+//! The login flow, step by step: the app's switches, the account, its lock and turn, the password,
+//! the account's status, and the session policy. Checking the request body is the route's job; it
+//! hands over [`Credentials`].
+
+use serde_json::Value;
+
+use super::lockout::{self, Rules, Turn};
+use super::{new_token, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use crate::config::Policy;
+use crate::store::SessionRecord;
+use crate::user::{UserRecord, UserStatus};
+
+/// A login request's login and password: two non-empty strings.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The identity as typed (compared without case).
+    pub login: String,
+    /// The password.
+    pub password: String,
+}
+
+impl Auth {
+    /// The app-level switches, checked before the request body is looked at (3001, 3034).
+    pub fn check_logins_open(&self) -> Result<(), AuthError> {
+        let policy = self.policy();
+        if policy.login_settings_missing {
+            return Err(AuthError::LoginSettingsMissing);
+        }
+        if policy.logins_disabled {
+            return Err(AuthError::LoginsDisabledForApp);
+        }
+        Ok(())
+    }
+
+    /// `POST users/login`: the user with a fresh `user-token`.
+    pub async fn login(&self, credentials: Credentials) -> Result<Value, AuthError> {
+        self.check_logins_open()?;
+        let policy = self.policy();
+        let rules = Rules::of(&policy);
+        let Credentials { login, password } = credentials;
+        let Some(user) = self
+            .blocking(move |store| store.user_by_identity(&login))
+            .await?
+        else {
+            return Err(self.refuse_unknown_identity(password, rules).await?);
+        };
+        let (user, turn) = self.take_turn(user, rules).await?;
+        if user.locked_until.is_some_and(|until| until > now_ms()) {
+            tracing::info!(user = %user.object_id, "login refused: account locked");
+            return Err(AuthError::AccountLocked);
+        }
+        let verified = self
+            .passwords
+            .verify(password, user.password_hash.clone())
+            .await?;
+        if !verified {
+            tracing::info!(user = %user.object_id, "failed login: invalid login or password");
+            if rules.is_on() {
+                // Counted (and committed) before the answer, inside the account's turn: the next
+                // guess meets the lock it may set, a crash right after the answer cannot lose it,
+                // and if it cannot be written the guess gets the same refusal as a right password
+                // whose session cannot be written (fail closed: no verdict, no unlimited guesses).
+                let user_id = user.object_id.clone();
+                self.blocking(move |store| {
+                    lockout::record_failure(store, &user_id, rules, now_ms())
+                })
+                .await?;
+            }
+            drop(turn);
+            return Err(AuthError::InvalidCredentials);
+        }
+        drop(turn);
+        // Only someone who knows the password learns the account's status.
+        match user.status {
+            UserStatus::Enabled => {}
+            UserStatus::Disabled => return Err(AuthError::UserDisabled),
+            UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
+            UserStatus::Guest => return Err(AuthError::InvalidCredentials),
+        }
+        self.open_session(user, policy).await
+    }
+
+    /// An identity nobody has: the same work as for a known user (always a password hash; with
+    /// lockout on, re-reading the account and committing a failure), then the same refusal.
+    async fn refuse_unknown_identity(
+        &self,
+        password: String,
+        rules: Rules,
+    ) -> Result<AuthError, AuthError> {
+        if rules.is_on() {
+            self.blocking(|store| store.user_by_id("")).await?;
+        }
+        self.passwords.verify(password, None).await?;
+        if rules.is_on() {
+            let now = now_ms();
+            self.blocking(move |store| {
+                store.record_failed_unknown_login(now, now.saturating_sub(rules.window_ms))
+            })
+            .await?;
+        }
+        tracing::info!("failed login: invalid login or password");
+        Ok(AuthError::InvalidCredentials)
+    }
+
+    /// With lockout on, waits for the account's turn and reads the account afresh: a guess that
+    /// waited behind failing ones meets the lock they set.
+    async fn take_turn(
+        &self,
+        user: UserRecord,
+        rules: Rules,
+    ) -> Result<(UserRecord, Option<Turn>), AuthError> {
+        if !rules.is_on() {
+            return Ok((user, None));
+        }
+        let turn = self.turns.take(&user.object_id).await;
+        let id = user.object_id.clone();
+        match self.blocking(move |store| store.user_by_id(&id)).await? {
+            Some(fresh) => Ok((fresh, Some(turn))),
+            None => Err(AuthError::InvalidCredentials),
+        }
+    }
+
+    /// A session for a user whose password checked out, within the session policy (3002, 3044).
+    async fn open_session(&self, user: UserRecord, policy: Policy) -> Result<Value, AuthError> {
+        let (token, digest) = new_token()?;
+        let user_id = user.object_id.clone();
+        let store = self.store.clone();
+        let sessions = self.sessions.clone();
+        let gate = self.session_gate.clone();
+        let timeout_ms = secs_to_ms(policy.session_timeout_secs);
+        let opened = tokio::task::spawn_blocking(move || {
+            let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let now = now_ms();
+            let live = sessions.live_count(&user_id, now, timeout_ms);
+            if !policy.allow_multiple_logins && live > 0 {
+                return Err(AuthError::MultipleLoginsDisabled);
+            }
+            if policy.max_concurrent_logins > 0 && live >= policy.max_concurrent_logins as usize {
+                return Err(AuthError::LoginLimitReached);
+            }
+            let session = SessionRecord {
+                token_digest: digest,
+                user_id,
+                last_activity: now,
+            };
+            match store.record_login(&session)? {
+                Some(user) => {
+                    sessions.insert(&session);
+                    Ok(user)
+                }
+                // The user vanished (reset) between the check and now.
+                None => Err(AuthError::InvalidCredentials),
+            }
+        })
+        .await
+        .map_err(|error| crate::store::StoreError::Task(error.to_string()))?;
+        match opened {
+            Ok(user) => {
+                tracing::info!(user = %user.object_id, "logged in");
+                Ok(with_token(&user, &token))
+            }
+            Err(error) => {
+                if !matches!(error, AuthError::Store(_)) {
+                    tracing::info!(user = %user.object_id, %error, "login refused by session policy");
+                }
+                Err(error)
+            }
+        }
+    }
+}

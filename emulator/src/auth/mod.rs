@@ -1,0 +1,449 @@
+//! The login domain: registration, password checks, lockout, sessions and their policy.
+//!
+//! Handlers call this; this calls the store on blocking threads and knows nothing of HTTP: it
+//! answers with [`AuthError`], which the routes map to the service's answers.
+//!
+//! | module | owns |
+//! |---|---|
+//! | this one | the service, registration, guests, tokens, logout, reads, control operations |
+//! | [`login`] | the login flow: account lookup, password check, status, session policy |
+//! | [`lockout`] | turns per account and counting failed logins |
+
+mod error;
+pub mod lockout;
+pub mod login;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+pub use self::error::AuthError;
+pub use self::login::Credentials;
+use crate::config::{Policy, SeedUser, UsersReadableBy};
+use crate::ids::{new_uuid, token_digest};
+use crate::password::Passwords;
+use crate::sessions::SessionCache;
+use crate::store::{SessionRecord, Store, StoreError};
+use crate::user::{
+    check_properties, is_valid_email, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES,
+};
+
+/// Current time in epoch milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+}
+
+/// Seconds (from the policy) as milliseconds, saturating.
+fn secs_to_ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// The login service.
+pub struct Auth {
+    store: Arc<Store>,
+    sessions: Arc<SessionCache>,
+    policy: RwLock<Policy>,
+    startup_policy: Policy,
+    seed_users: Vec<SeedUser>,
+    passwords: Passwords,
+    /// Serialises "count live sessions, then add one" so two parallel logins cannot both pass a limit.
+    session_gate: Arc<Mutex<()>>,
+    /// With lockout on, one password check at a time per account.
+    turns: lockout::Turns,
+}
+
+/// A new account as of now: a fresh objectId, never logged in, not locked.
+fn new_user(
+    email: Option<String>,
+    password_hash: Option<String>,
+    status: UserStatus,
+    properties: Map<String, Value>,
+) -> Result<UserRecord, AuthError> {
+    let now = now_ms();
+    Ok(UserRecord {
+        object_id: new_uuid()?,
+        email,
+        password_hash,
+        status,
+        created: now,
+        updated: now,
+        last_login: None,
+        locked_until: None,
+        properties,
+    })
+}
+
+/// A fresh token with its stored digest.
+fn new_token() -> Result<(String, crate::ids::TokenDigest), AuthError> {
+    let token = crate::ids::new_token()?;
+    let digest = token_digest(&token);
+    Ok((token, digest))
+}
+
+/// The user object with its session token, as login and guest registration answer.
+fn with_token(user: &UserRecord, token: &str) -> Value {
+    let mut object = user.to_wire();
+    object.insert("user-token".into(), Value::from(token));
+    Value::Object(object)
+}
+
+impl Auth {
+    /// Opens the service over `store`, loading its open sessions.
+    pub async fn new(
+        store: Arc<Store>,
+        policy: Policy,
+        seed_users: Vec<SeedUser>,
+        max_pending_hashes: usize,
+    ) -> Result<Self, AuthError> {
+        let passwords = tokio::task::spawn_blocking(move || Passwords::new(max_pending_hashes))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))??;
+        let auth = Self {
+            store,
+            sessions: Arc::new(SessionCache::default()),
+            policy: RwLock::new(policy.clone()),
+            startup_policy: policy,
+            seed_users,
+            passwords,
+            session_gate: Arc::new(Mutex::new(())),
+            turns: lockout::Turns::default(),
+        };
+        let timeout_ms = secs_to_ms(auth.startup_policy.session_timeout_secs);
+        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let purged = auth
+            .blocking(move |store| store.purge_dead_sessions(idle_before))
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "removed ended or expired sessions");
+        }
+        let open = auth.blocking(|store| store.open_sessions()).await?;
+        auth.sessions.load(open);
+        auth.create_seed_users().await?;
+        Ok(auth)
+    }
+
+    /// Runs a store operation on a blocking thread.
+    async fn blocking<T, F>(&self, operation: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// The database (for tests that make it fail).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.policy
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Applies a partial policy (camelCase keys); unknown keys or wrong types are refused.
+    pub fn update_policy(&self, patch: Value) -> Result<Policy, AuthError> {
+        let Value::Object(patch) = patch else {
+            return Err(AuthError::BadInput(
+                "the policy patch must be a JSON object".into(),
+            ));
+        };
+        let mut guard = self
+            .policy
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let updated = guard.patched(&patch).map_err(AuthError::BadInput)?;
+        *guard = updated.clone();
+        Ok(updated)
+    }
+
+    fn timeout_ms(&self) -> i64 {
+        secs_to_ms(self.policy().session_timeout_secs)
+    }
+
+    async fn create_seed_users(&self) -> Result<(), AuthError> {
+        for seed in &self.seed_users {
+            let login = seed.login.clone();
+            if self
+                .blocking(move |store| store.identity_exists(&login))
+                .await?
+            {
+                continue;
+            }
+            let hash = self.passwords.hash(seed.password.clone()).await?;
+            let user = new_user(
+                Some(seed.login.clone()),
+                Some(hash),
+                UserStatus::Enabled,
+                Map::new(),
+            )?;
+            let object_id = user.object_id.clone();
+            match self.blocking(move |store| store.insert_user(&user)).await {
+                Ok(()) => tracing::info!(user = %object_id, "seed user created"),
+                Err(StoreError::IdentityTaken) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest register body that can pass the property limits (with room for whitespace):
+    /// anything longer is refused (8000) before it is parsed.
+    pub fn max_register_body(&self) -> usize {
+        let policy = self.policy();
+        // email and password (4 bytes a character at most, escaped up to 6), and slack.
+        policy
+            .max_user_bytes
+            .saturating_add(policy.max_property_length.saturating_mul(12))
+            .saturating_add(4096)
+    }
+
+    /// `POST users/register`: creates an ENABLED user from any JSON object with `email` and `password`.
+    pub async fn register(&self, body: Value) -> Result<Value, AuthError> {
+        let Value::Object(mut properties) = body else {
+            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+        };
+        let password = match properties.remove("password") {
+            Some(Value::String(password)) if !password.is_empty() => password,
+            _ => return Err(AuthError::MissingPassword),
+        };
+        let email = match properties.remove("email") {
+            Some(Value::String(email)) if !email.trim().is_empty() => email,
+            _ => return Err(AuthError::MissingIdentity),
+        };
+        if !is_valid_email(&email) {
+            return Err(AuthError::InvalidEmail);
+        }
+        for name in SERVER_OWNED_PROPERTIES {
+            properties.remove(*name);
+        }
+        // Every limit is checked before the request waits for a hash, so a refused body is dropped
+        // at once instead of being held in the queue.
+        let policy = self.policy();
+        let too_long = |value: &str| value.chars().count() > policy.max_property_length;
+        if too_long(&email) || too_long(&password) {
+            return Err(AuthError::ValueTooLong);
+        }
+        if let Err(limit) = check_properties(
+            &properties,
+            policy.max_property_length,
+            policy.max_user_bytes,
+        ) {
+            tracing::debug!(?limit, "register refused: property limits");
+            return Err(AuthError::ValueTooLong);
+        }
+        // Cheap check first so a duplicate does not cost a hash; the unique index settles races.
+        let probe = email.clone();
+        if self
+            .blocking(move |store| store.identity_exists(&probe))
+            .await?
+        {
+            return Err(AuthError::IdentityTaken);
+        }
+        let hash = self.passwords.hash(password).await?;
+        let user = new_user(
+            Some(email.clone()),
+            Some(hash),
+            UserStatus::Enabled,
+            properties,
+        )?;
+        let stored = user.clone();
+        match self.blocking(move |store| store.insert_user(&stored)).await {
+            Ok(()) => {}
+            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
+            Err(error) => return Err(error.into()),
+        }
+        tracing::info!(user = %user.object_id, "user registered");
+        Ok(Value::Object(user.to_wire()))
+    }
+
+    /// `POST users/register/guest`: a GUEST user with a session.
+    pub async fn register_guest(&self) -> Result<Value, AuthError> {
+        let (token, digest) = new_token()?;
+        let mut user = new_user(None, None, UserStatus::Guest, Map::new())?;
+        // A guest is born logged in.
+        let now = user.created;
+        user.last_login = Some(now);
+        let session = SessionRecord {
+            token_digest: digest,
+            user_id: user.object_id.clone(),
+            last_activity: now,
+        };
+        let (stored_user, stored_session) = (user.clone(), session.clone());
+        self.blocking(move |store| store.insert_user_with_session(&stored_user, &stored_session))
+            .await?;
+        self.sessions.insert(&session);
+        tracing::info!(user = %user.object_id, "guest registered");
+        Ok(with_token(&user, &token))
+    }
+
+    /// The user id behind a live token, recording the use; `None` for unknown, ended or expired tokens.
+    pub fn session_user(&self, token: &str) -> Option<Arc<str>> {
+        if token.is_empty() {
+            return None;
+        }
+        self.sessions
+            .use_live(&token_digest(token), now_ms(), self.timeout_ms())
+    }
+
+    /// `GET users/isvalidusertoken/{token}`.
+    pub fn is_valid_token(&self, token: &str) -> bool {
+        self.session_user(token).is_some()
+    }
+
+    /// Whose token this is (or was), for the request log; does not count as a use.
+    pub fn token_owner(&self, token: &str) -> Option<Arc<str>> {
+        self.sessions.owner(&token_digest(token))
+    }
+
+    /// `GET users/logout`: ends the session of `token` (no token: nothing to end). Stale token → 3064.
+    pub async fn logout(&self, token: Option<&str>) -> Result<(), AuthError> {
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return Ok(());
+        };
+        let Some(user_id) = self.session_user(token) else {
+            return Err(AuthError::StaleToken(token.to_string()));
+        };
+        let digest = token_digest(token);
+        self.blocking(move |store| store.end_session(&digest))
+            .await?;
+        self.sessions.end(&digest);
+        tracing::info!(user = %user_id, "logged out");
+        Ok(())
+    }
+
+    /// `GET data/Users/{objectId}`; a token, when given, must be live (else 3064). With the
+    /// policy's `usersReadableBy` at `owner` (the default), only the user's own token reads it;
+    /// anyone else is told what a missing user would get (1000), so existence does not show.
+    pub async fn read_user(
+        &self,
+        object_id: &str,
+        token: Option<&str>,
+    ) -> Result<Value, AuthError> {
+        let reader = match token.filter(|token| !token.is_empty()) {
+            Some(token) => match self.session_user(token) {
+                Some(user) => Some(user),
+                None => return Err(AuthError::StaleToken(token.to_string())),
+            },
+            None => None,
+        };
+        if self.policy().users_readable_by == UsersReadableBy::Owner
+            && reader.as_deref() != Some(object_id)
+        {
+            return Err(AuthError::UserNotFound(object_id.to_string()));
+        }
+        let id = object_id.to_string();
+        match self.blocking(move |store| store.user_by_id(&id)).await? {
+            Some(user) => Ok(Value::Object(user.to_wire())),
+            None => Err(AuthError::UserNotFound(object_id.to_string())),
+        }
+    }
+
+    /// `GET users/restorepassword/{identity}`: no mail is sent; the log says one would be.
+    pub async fn restore_password(&self, identity: &str) -> Result<(), AuthError> {
+        let probe = identity.to_string();
+        match self
+            .blocking(move |store| store.user_by_identity(&probe))
+            .await?
+        {
+            Some(user) => {
+                tracing::info!(user = %user.object_id, "password reset requested: a reset mail would be sent now (the local server sends none)");
+                Ok(())
+            }
+            None => Err(AuthError::UnknownIdentity),
+        }
+    }
+
+    /// Control: sets a user's status; DISABLED also ends the user's sessions.
+    pub async fn set_user_status(
+        &self,
+        object_id: &str,
+        status: &Value,
+    ) -> Result<Value, AuthError> {
+        let Some(status) = status.as_str().and_then(UserStatus::parse) else {
+            return Err(AuthError::BadInput(
+                "userStatus must be one of ENABLED, DISABLED, EMAIL_CONFIRMATION_PENDING, GUEST"
+                    .into(),
+            ));
+        };
+        let end_sessions = status == UserStatus::Disabled;
+        let id = object_id.to_string();
+        let updated = self
+            .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
+            .await?;
+        let Some(user) = updated else {
+            return Err(AuthError::UserNotFound(object_id.to_string()));
+        };
+        if end_sessions {
+            self.sessions.end_user(object_id);
+        }
+        tracing::info!(user = %object_id, status = status.as_str(), "user status set");
+        Ok(Value::Object(user.to_wire()))
+    }
+
+    /// Control: ends every session.
+    pub async fn expire_all_sessions(&self) -> Result<(), AuthError> {
+        self.blocking(|store| store.end_all_sessions()).await?;
+        self.sessions.end_all();
+        tracing::info!("all sessions expired");
+        Ok(())
+    }
+
+    /// Control: deletes all data, restores the start policy and re-creates the seed users.
+    pub async fn reset(&self) -> Result<(), AuthError> {
+        self.blocking(|store| store.delete_everything()).await?;
+        self.sessions.clear();
+        *self
+            .policy
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = self.startup_policy.clone();
+        self.create_seed_users().await?;
+        tracing::info!("reset: all users and sessions deleted");
+        Ok(())
+    }
+
+    /// Deletes guests whose sessions all ended or expired (a guest has no password: once its
+    /// session is gone nobody can use it again). Returns how many went.
+    pub async fn purge_guests(&self) -> Result<usize, AuthError> {
+        self.flush_session_activity().await;
+        let timeout_ms = self.timeout_ms();
+        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let purged = self
+            .blocking(move |store| store.purge_guests(idle_before))
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "removed guests whose sessions ended or expired");
+        }
+        Ok(purged)
+    }
+
+    /// Writes batched session last-use times to the database and forgets sessions dead for a day.
+    pub async fn flush_session_activity(&self) {
+        let touches = self.sessions.take_touches();
+        if !touches.is_empty() {
+            if let Err(error) = self
+                .blocking(move |store| store.touch_sessions(&touches))
+                .await
+            {
+                tracing::warn!(%error, "could not persist session activity");
+            }
+        }
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        let timeout_ms = self.timeout_ms();
+        let stale_after = if timeout_ms > 0 {
+            timeout_ms.saturating_add(DAY_MS)
+        } else {
+            i64::MAX
+        };
+        self.sessions.prune(now_ms().saturating_sub(stale_after));
+    }
+}

@@ -1,0 +1,76 @@
+//! A token bucket per client (IP address) for account creation: `per_minute` tokens, refilled
+//! evenly over a minute, so a client may create that many accounts in a burst and then one every
+//! `60 / per_minute` seconds.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Buckets kept before full ones (equivalent to no bucket) are forgotten.
+const MAX_CLIENTS: usize = 10_000;
+
+/// The sign-up allowance of every client.
+pub struct SignupLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl SignupLimiter {
+    /// `per_minute` sign-ups per client and minute; 0 = unlimited.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one sign-up from `client`'s allowance, or says how long until one is free.
+    pub fn take(&self, client: IpAddr) -> Result<(), Duration> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = f64::from(self.per_minute);
+        let per_second = capacity / 60.0;
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if buckets.len() >= MAX_CLIENTS {
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
+            });
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((capacity, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - *tokens) / per_second))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_the_rate() {
+        let limiter = SignupLimiter::new(3);
+        let me = IpAddr::from([127, 0, 0, 1]);
+        for _ in 0..3 {
+            assert!(limiter.take(me).is_ok());
+        }
+        let wait = limiter.take(me).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!(limiter.take(IpAddr::from([127, 0, 0, 2])).is_ok());
+        assert!(SignupLimiter::new(0).take(me).is_ok());
+    }
+}
