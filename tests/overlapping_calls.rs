@@ -229,6 +229,8 @@ async fn a_login_answered_after_a_later_one_took_effect_is_superseded() {
         true.into(),
         JsValue::UNDEFINED,
     ));
+    // Alice's request is held before bob's is sent, so the held list's order is the calls'.
+    wait_for_held(1, "alice's login").await;
     let second = watch(user_service::login(
         bob.into(),
         PASSWORD.into(),
@@ -285,6 +287,10 @@ enum Call {
         user: usize,
         stay: bool,
         wrong: bool,
+    },
+    Guest {
+        stamp: u32,
+        stay: bool,
     },
     Logout {
         stamp: u32,
@@ -360,7 +366,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
         let mut choice = if expected_requests >= 4 {
             6
         } else {
-            rng.below(7)
+            rng.below(9)
         };
         // Chromium's HTTP cache sends a GET only after an identical one in flight has ended
         // (its cache lock): a second logout, or a second isValidLogin of the same token, would
@@ -368,7 +374,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
         let same_get_in_flight = flights.iter().any(|f| match &f.call {
             Call::Logout { .. } => choice == 2,
             Call::IsValid { token } => choice == 3 && model.token() == Some(token.as_str()),
-            Call::Login { .. } => false,
+            Call::Login { .. } | Call::Guest { .. } => false,
         });
         if same_get_in_flight {
             choice = 6;
@@ -382,6 +388,8 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                 "other tab",
                 "release",
                 "release",
+                "loginAsGuest",
+                "getCurrentUser",
             ][choice],
         );
         let label = format!("seed {seed} step {step} ({})", trace.join(", "));
@@ -498,6 +506,37 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                 other_tab_writes(&storage_key(), "{}");
                 model.other_tab_logged_out();
             }
+            7 => {
+                let stay = rng.chance(60);
+                let stamp = model.make();
+                let settled = watch(user_service::login_as_guest(
+                    stay.into(),
+                    JsValue::UNDEFINED,
+                ));
+                let list = wait_for_held(expected_requests + 1, &label).await;
+                let id = list.last().unwrap().0;
+                flights.push(InFlight {
+                    call: Call::Guest { stamp, stay },
+                    request: Some(id),
+                    settled,
+                    drop: rng.chance(10),
+                });
+            }
+            8 => {
+                // The user in memory (no request), or null without a session.
+                let user = resolve(user_service::get_current_user(
+                    JsValue::UNDEFINED,
+                    JsValue::UNDEFINED,
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("{label}: getCurrentUser: {e:?}"));
+                let expected = model.session.as_ref().map(|held| held.user_id.clone());
+                assert_eq!(
+                    get_string(&user, "objectId"),
+                    expected,
+                    "{label}: getCurrentUser"
+                );
+            }
             _ => {
                 // Release one held request (chosen at random), then settle every call it answers.
                 let holders: Vec<usize> = (0..flights.len())
@@ -569,6 +608,25 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                                 Ok(Held {
                                     user_id: ids[user].clone(),
                                     token,
+                                    stay,
+                                })
+                            };
+                            model.login_answered(stamp, answer)
+                        }
+                        Call::Guest { stamp, stay } => {
+                            // A new guest each time: its id and token are known once it resolved.
+                            let value = result.as_ref().ok();
+                            let field = |name| {
+                                value
+                                    .and_then(|v| get_string(v, name))
+                                    .unwrap_or_else(|| "(superseded guest)".into())
+                            };
+                            let answer = if drop {
+                                Err("NetworkError")
+                            } else {
+                                Ok(Held {
+                                    user_id: field("objectId"),
+                                    token: field("user-token"),
                                     stay,
                                 })
                             };
