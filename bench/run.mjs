@@ -375,9 +375,9 @@ const site = await startStaticServer(SNAPSHOT);
 const browser = await launchBrowser({ executablePath: env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
 let raw;
 try {
-  const { latency, phases, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
+  const { latency, phases, blocks, hot, requests, crossOriginIsolated } = await latencyAndHot(browser, site.url);
   const startupLoads = await startup(browser, site.url, startupPaths);
-  raw = { latency, phases, hot, startup: startupLoads, requests, crossOriginIsolated };
+  raw = { latency, phases, blocks, hot, startup: startupLoads, requests, crossOriginIsolated };
 } finally {
   await browser.close();
   await site.close();
