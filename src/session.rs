@@ -2,7 +2,7 @@
 //!
 //! Every change of session state goes through [`Session::apply`], which takes an [`Event`] and
 //! returns the [`Effects`] the browser layer must carry out (write the cache map, notify the
-//! session listeners). The function is the spec of the table in DESIGN.md:
+//! session listeners). The function is the spec of the session rules (README, "Session rules"):
 //!
 //! | event | memory | storage map |
 //! |---|---|---|
