@@ -82,6 +82,12 @@ async fn wait_for_held(n: usize, label: &str) -> Vec<(u64, String, String)> {
     panic!("{label}: {n} requests should be held, the server has {list:?}");
 }
 
+/// The id of the request a call just made sends: the one held after the `before` already held
+/// (calls are made one at a time, each waited for here, so it is the last in the list).
+async fn newly_held(before: usize, label: &str) -> u64 {
+    wait_for_held(before + 1, label).await.last().unwrap().0
+}
+
 async fn settle_briefly() {
     let promise = Promise::new(&mut |resolve, _| {
         web_sys::window()
@@ -437,8 +443,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                     flights.last_mut().unwrap().request = flights[index].request;
                 } else {
                     let settled = watch(promise);
-                    let list = wait_for_held(expected_requests + 1, &label).await;
-                    let id = list.last().unwrap().0;
+                    let id = newly_held(expected_requests, &label).await;
                     joinable = Some(id);
                     flights.push(InFlight {
                         call: Call::Login {
@@ -471,8 +476,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                     }
                     Some(token) => {
                         let settled = watch(promise);
-                        let list = wait_for_held(expected_requests + 1, &label).await;
-                        let id = list.last().unwrap().0;
+                        let id = newly_held(expected_requests, &label).await;
                         // Logouts are never dropped: WebKit sends a GET whose connection
                         // closed unanswered again and again, later than a test can follow (a
                         // logout with no answer is covered in session.rs against a dead port).
@@ -491,8 +495,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                     None => assert_eq!(resolve(promise).await.unwrap(), JsValue::FALSE, "{label}"),
                     Some(token) => {
                         let settled = watch(promise);
-                        let list = wait_for_held(expected_requests + 1, &label).await;
-                        let id = list.last().unwrap().0;
+                        let id = newly_held(expected_requests, &label).await;
                         flights.push(InFlight {
                             call: Call::IsValid { token },
                             request: Some(id),
@@ -513,8 +516,7 @@ async fn sequence(seed: u64, users: &[String; 2], ids: &[String]) {
                     stay.into(),
                     JsValue::UNDEFINED,
                 ));
-                let list = wait_for_held(expected_requests + 1, &label).await;
-                let id = list.last().unwrap().0;
+                let id = newly_held(expected_requests, &label).await;
                 flights.push(InFlight {
                     call: Call::Guest { stamp, stay },
                     request: Some(id),
