@@ -122,14 +122,9 @@ pub mod faults {
     pub const TOO_MANY_REQUESTS: Fault = fault(429, 0, "Too many requests; try again later");
 }
 
-/// Codes by name, for matching answers.
+/// Codes that come without a fixed message here (the others are in [`faults`]), for matching
+/// answers.
 pub mod codes {
-    use super::faults;
-
-    pub const INVALID_LOGIN: u32 = faults::INVALID_LOGIN.code;
-    pub const EMPTY_LOGIN_OR_PASSWORD: u32 = faults::EMPTY_LOGIN_OR_PASSWORD.code;
-    pub const MISSING_PARAMETER: u32 = faults::MISSING_PARAMETER.code;
-    pub const USER_EXISTS: u32 = faults::USER_EXISTS.code;
     /// General logout error: the session is gone either way.
     pub const LOGOUT_ERROR: u32 = 3023;
     /// The user-token is not (or no longer) a session; see [`super::stale_token_message`].
