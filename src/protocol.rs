@@ -114,6 +114,57 @@ pub mod faults {
     /// The body is not the JSON the operation needs. The local server's wording.
     pub const UNPARSABLE_BODY: Fault = fault(400, 8002, "Could not parse request");
 
+    // `update` (PUT users/{objectId}). Codes and wording: docs ("Update User Object").
+
+    /// The new identity (email) belongs to another user. Docs.
+    pub const IDENTITY_TAKEN: Fault = fault(
+        409,
+        3018,
+        "The property marked as \"identity\" is being updated and another user already has the specified value which must be unique",
+    );
+    /// `update` without a user-token. Docs.
+    pub const NOT_LOGGED_IN: Fault = fault(401, 3028, "User is not logged in");
+    /// `update` of another user's account. Docs.
+    pub const OTHER_USERS_PROPERTIES: Fault =
+        fault(403, 3029, "Cannot modify properties of another user");
+    /// `update` of an objectId with no account. Docs.
+    pub const UNKNOWN_USER_ID: Fault =
+        fault(404, 3030, "Unable to locate user account - invalid user id");
+
+    // `resendEmailConfirmation` (POST users/resendconfirmation/{identity}). Docs.
+
+    /// The account has confirmed its email already. Docs.
+    pub const EMAIL_ALREADY_CONFIRMED: Fault = fault(
+        400,
+        3102,
+        "User has already confirmed the email address. Email confirmation will not be sent",
+    );
+    /// The app does not require email confirmation. Docs.
+    pub const CONFIRMATION_NOT_REQUIRED: Fault = fault(
+        400,
+        3103,
+        "Unable to send email confirmation. The \"Require Email Confirmation\" option must be enabled",
+    );
+    /// No account has that identity. Docs.
+    pub const CONFIRMATION_USER_NOT_FOUND: Fault = fault(
+        404,
+        3104,
+        "Unable to send email confirmation - user account with the email cannot be found",
+    );
+
+    // OAuth2 logins. No public source gives the service's codes or wording for these: the codes
+    // and texts are the local server's own choice (in a range the docs do not use).
+
+    /// `providerCode` names no enabled login provider (local server).
+    pub const UNKNOWN_OAUTH_PROVIDER: Fault =
+        fault(400, 3210, "The login provider is not enabled for the application");
+    /// The access token is not one the provider issued, or it expired (local server).
+    pub const INVALID_OAUTH_TOKEN: Fault =
+        fault(401, 3211, "The login provider did not accept the access token");
+    /// The guest account named for conversion is not a guest, or not this session's (local server).
+    pub const INVALID_GUEST: Fault =
+        fault(400, 3212, "The guest user cannot be converted");
+
     // The local server's own answers (code 0: the hosted service's code for them is not public).
 
     /// The server is at its bound of work in flight (local server).
@@ -184,6 +235,40 @@ pub mod paths {
     pub const RESTORE_PASSWORD: [&str; 2] = ["users", "restorepassword"];
     /// Followed by the user's objectId, encoded.
     pub const USERS_TABLE: [&str; 2] = ["data", "Users"];
+    /// The session's roles: `["AuthenticatedUser", …]`, or `["NotAuthenticatedUser"]` without a
+    /// token (docs, "Retrieving Available User Roles").
+    pub const USER_ROLES: [&str; 2] = ["users", "userroles"];
+    /// `PUT users/{objectId}` (followed by the objectId, encoded).
+    pub const USERS: [&str; 1] = ["users"];
+    /// Followed by the identity, encoded.
+    pub const RESEND_CONFIRMATION: [&str; 2] = ["users", "resendconfirmation"];
+    /// `users/social/{providerCode}/login`: where the official client sends `loginWithOauth2`.
+    /// The REST docs name `users/oauth/{providerCode}/login`; the local server takes both.
+    pub const OAUTH_LOGIN: [&str; 2] = ["users", "social"];
+    /// `users/oauth/{providerCode}/request_url`: the provider's authorization URL.
+    pub const OAUTH: [&str; 2] = ["users", "oauth"];
+    /// Last segments after the provider code.
+    pub const OAUTH_LOGIN_TAIL: &str = "login";
+    pub const OAUTH_REQUEST_URL_TAIL: &str = "request_url";
+}
+
+/// System role names (docs).
+pub mod roles {
+    /// Every logged-in (registered or social) user's role.
+    pub const AUTHENTICATED: &str = "AuthenticatedUser";
+    /// The only role of a call made without a user-token.
+    pub const NOT_AUTHENTICATED: &str = "NotAuthenticatedUser";
+    /// A guest session's role (`loginAsGuest`).
+    pub const GUEST: &str = "GuestUser";
+}
+
+/// Where the session comes back after an OAuth redirect flow: the local server appends these to
+/// `redirectAfterLoginUrl` as the URL fragment (`#user-token=…&objectId=…`), so the token never
+/// reaches a server log or a Referer. The hosted service's form is not public; this is an
+/// assumption the SDK's `completeOAuthRedirect` and the local server share.
+pub mod redirect {
+    pub const USER_TOKEN: &str = super::keys::USER_TOKEN;
+    pub const OBJECT_ID: &str = super::keys::OBJECT_ID;
 }
 
 /// Names in the user object and in the stored session map.
@@ -265,6 +350,16 @@ mod tests {
             faults::EMAIL_NOT_CONFIRMED,
             faults::VALUE_TOO_LONG,
             faults::UNPARSABLE_BODY,
+            faults::IDENTITY_TAKEN,
+            faults::NOT_LOGGED_IN,
+            faults::OTHER_USERS_PROPERTIES,
+            faults::UNKNOWN_USER_ID,
+            faults::EMAIL_ALREADY_CONFIRMED,
+            faults::CONFIRMATION_NOT_REQUIRED,
+            faults::CONFIRMATION_USER_NOT_FOUND,
+            faults::UNKNOWN_OAUTH_PROVIDER,
+            faults::INVALID_OAUTH_TOKEN,
+            faults::INVALID_GUEST,
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
