@@ -13,5 +13,5 @@ import { api } from "./api.js";
 const Backendless = api(instantiate());
 
 // @exports: the build turns these into `module.exports = Backendless` for index.cjs.
-export const { initApp, connectEmulator, UserService, LocalCache, Async } = Backendless;
+export const { initApp, connectEmulator, setPersistence, UserService, LocalCache, Async } = Backendless;
 export default Backendless;

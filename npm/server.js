@@ -20,8 +20,13 @@ function fresh() {
 }
 
 const stateless = new Proxy({}, { get: (_, name) => (...args) => fresh()[name](...args) });
+// The exported enums are plain objects, the same in every instance.
+const { CacheOp, UserCall, Persistence } = instantiate(true);
 const Backendless = api({
   __proto__: stateless,
+  CacheOp,
+  UserCall,
+  Persistence,
   initApp(...args) {
     instantiate(true).initApp(...args); // throws for bad arguments, as everywhere
     app = args;
@@ -37,5 +42,5 @@ const Backendless = api({
 });
 
 // @exports
-export const { initApp, connectEmulator, UserService, LocalCache, Async } = Backendless;
+export const { initApp, connectEmulator, setPersistence, UserService, LocalCache, Async } = Backendless;
 export default Backendless;

@@ -30,6 +30,7 @@ use crate::protocol::encode_uri_component;
 pub enum Method {
     Get,
     Post,
+    Put,
 }
 
 impl Method {
@@ -37,6 +38,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }
@@ -134,6 +136,60 @@ pub fn restore_password<'a>(base: &str, identity: &str, token: Option<&'a str>) 
     )
 }
 
+/// `GET users/userroles`: the session's roles (`NotAuthenticatedUser` alone without a token).
+pub fn user_roles<'a>(base: &str, token: Option<&'a str>) -> Call<'a> {
+    call(Method::Get, base, &paths::USER_ROLES, None, false, token)
+}
+
+/// `PUT users/{objectId}` with the changed properties as the body.
+pub fn update_user<'a>(base: &str, object_id: &str, token: Option<&'a str>) -> Call<'a> {
+    let encoded = encode_uri_component(object_id);
+    call(Method::Put, base, &paths::USERS, Some(&encoded), true, token)
+}
+
+/// `POST users/resendconfirmation/{identity}`, no body.
+pub fn resend_confirmation<'a>(base: &str, identity: &str, token: Option<&'a str>) -> Call<'a> {
+    let encoded = encode_uri_component(identity);
+    call(
+        Method::Post,
+        base,
+        &paths::RESEND_CONFIRMATION,
+        Some(&encoded),
+        false,
+        token,
+    )
+}
+
+/// `POST users/social/{providerCode}/login` with `{accessToken, fieldsMapping, guestUser}`, where
+/// the official client sends `loginWithOauth2`. `provider` is already lower-cased, as it does.
+pub fn oauth_login<'a>(base: &str, provider: &str, token: Option<&'a str>) -> Call<'a> {
+    provider_call(base, &paths::OAUTH_LOGIN, provider, paths::OAUTH_LOGIN_TAIL, token)
+}
+
+/// `POST users/oauth/{providerCode}/request_url` with `{fieldsMapping, permissions, redirect,
+/// redirectAfterLoginUrl, callbackUrlDomain}`: the provider's authorization URL.
+pub fn authorization_url<'a>(base: &str, provider: &str, token: Option<&'a str>) -> Call<'a> {
+    provider_call(base, &paths::OAUTH, provider, paths::OAUTH_REQUEST_URL_TAIL, token)
+}
+
+fn provider_call<'a>(
+    base: &str,
+    head: &[&str; 2],
+    provider: &str,
+    tail: &str,
+    token: Option<&'a str>,
+) -> Call<'a> {
+    let encoded = encode_uri_component(provider);
+    call(
+        Method::Post,
+        base,
+        &[head[0], head[1], &encoded],
+        Some(tail),
+        true,
+        token,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +225,31 @@ mod tests {
                 Method::Get,
                 "/users/restorepassword/a%40b.c",
                 false,
+            ),
+            (user_roles(BASE, None), Method::Get, "/users/userroles", false),
+            (
+                update_user(BASE, "ID", Some("T")),
+                Method::Put,
+                "/users/ID",
+                true,
+            ),
+            (
+                resend_confirmation(BASE, "a@b.c", None),
+                Method::Post,
+                "/users/resendconfirmation/a%40b.c",
+                false,
+            ),
+            (
+                oauth_login(BASE, "github", None),
+                Method::Post,
+                "/users/social/github/login",
+                true,
+            ),
+            (
+                authorization_url(BASE, "github", None),
+                Method::Post,
+                "/users/oauth/github/request_url",
+                true,
             ),
         ];
         for (call, method, path, json_body) in cases {

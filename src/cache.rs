@@ -8,6 +8,11 @@
 //! - when localStorage is missing, throws (SecurityError) or is full (QuotaExceededError), the
 //!   map lives in memory for the rest of the page's life, with one console warning.
 //!
+//! Where the map lives is the page's [`Persistence`] choice (`Backendless.setPersistence`):
+//! localStorage (the default, shared by the origin's tabs), sessionStorage (this tab only) or
+//! memory (gone with the page). Switching moves the whole map, session and `LocalCache` keys
+//! alike, to the new place, written there before it is removed from the old one.
+//!
 //! The map is read from storage on every access, so a write by another tab is seen at once. Its
 //! text stays a JS string on the way from `getItem` to `JSON.parse` (it is never copied into
 //! Rust), which keeps `LocalCache.get` cheap.
@@ -37,6 +42,36 @@ extern "C" {
     /// `storage.setItem(key, text)` of JS strings.
     #[wasm_bindgen(method, catch, js_name = setItem)]
     fn set_item_value(this: &RawStorage, key: &JsValue, text: &JsValue) -> Result<(), JsValue>;
+
+    /// `storage.removeItem(key)` of a JS string.
+    #[wasm_bindgen(method, catch, js_name = removeItem)]
+    fn remove_item_value(this: &RawStorage, key: &JsValue) -> Result<(), JsValue>;
+}
+
+/// Where the cache map (and so a `stayLoggedIn` session) lives. Exported to JS, where the entry
+/// module maps the documented names (`"local"`, `"session"`, `"memory"`) to it.
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    /// localStorage: survives reloads and is shared with the origin's other tabs (the official
+    /// client's only choice).
+    #[default]
+    Local,
+    /// sessionStorage: survives reloads of this tab only.
+    Session,
+    /// Memory: gone when the page goes.
+    Memory,
+}
+
+impl Persistence {
+    /// The global's property holding this storage, if the choice is a Web Storage.
+    fn property(self) -> Option<&'static str> {
+        match self {
+            Persistence::Local => Some("localStorage"),
+            Persistence::Session => Some("sessionStorage"),
+            Persistence::Memory => None,
+        }
+    }
 }
 
 /// The cache map of one app.
@@ -65,30 +100,68 @@ extern "C" {
     pub static GLOBAL: web_sys::EventTarget;
 }
 
-/// `localStorage`, or `None` when there is none or touching it throws (a blocked page's getter
-/// throws `SecurityError`).
-pub fn browser_storage() -> Option<web_sys::Storage> {
-    let storage = GLOBAL.with(|global| property::get(global, "localStorage"));
+/// The Web Storage `persistence` names, or `None` for memory, when there is none or touching it
+/// throws (a blocked page's getter throws `SecurityError`).
+pub fn browser_storage(persistence: Persistence) -> Option<web_sys::Storage> {
+    let name = persistence.property()?;
+    let storage = GLOBAL.with(|global| property::get(global, name));
     storage.is_object().then(|| storage.unchecked_into())
 }
 
 impl LocalCache {
-    /// Opens the map of `config`, migrating a legacy item if there is one.
-    pub fn open(config: &AppConfig) -> LocalCache {
-        let storage = browser_storage();
-        let cache = LocalCache {
+    /// Opens the map of `config` where `persistence` says, migrating a legacy localStorage item
+    /// if there is one.
+    pub fn open(config: &AppConfig, persistence: Persistence) -> LocalCache {
+        let mut cache = LocalCache {
             key: JsValue::from_str(&config.storage_key()),
-            storage,
+            storage: None,
             memory: RefCell::new(None),
             warned_corrupt: Cell::new(false),
         };
-        if cache.storage.is_none() {
-            warn(MEMORY_ONLY);
-        }
-        if let (Some(legacy), Some(storage)) = (config.legacy_storage_key(), &cache.storage) {
+        cache.place(persistence, JsValue::NULL);
+        if let (Some(legacy), Some(storage), Persistence::Local) =
+            (config.legacy_storage_key(), &cache.storage, persistence)
+        {
             cache.migrate(storage, legacy);
         }
         cache
+    }
+
+    /// Puts the map where `persistence` says, holding `text` (a JS string, or null for none).
+    fn place(&mut self, persistence: Persistence, text: JsValue) {
+        self.storage = browser_storage(persistence);
+        let memory = match (&self.storage, persistence) {
+            (Some(_), _) => None,
+            (None, Persistence::Memory) => Some(JsValue::from_str("{}")),
+            (None, _) => {
+                warn(MEMORY_ONLY);
+                Some(JsValue::from_str("{}"))
+            }
+        };
+        *self.memory.borrow_mut() = memory;
+        if text.is_string() {
+            self.write_text(text);
+        }
+    }
+
+    /// Moves the map to where `persistence` says: written there first, then removed from where it
+    /// was, so an interruption leaves it in both places, never in neither.
+    pub fn switch(&mut self, persistence: Persistence) {
+        let text = self.read_text();
+        let old = self.storage.take().filter(|_| self.memory.borrow().is_none());
+        self.place(persistence, text);
+        if let Some(old) = old {
+            let moved = self.storage.as_ref().is_none_or(|new| ***new != **old);
+            if moved {
+                let old: &RawStorage = old.unchecked_ref();
+                let _ = old.remove_item_value(&self.key);
+            }
+        }
+    }
+
+    /// True when `area` (a storage event's `storageArea`) is where this map lives.
+    pub fn lives_in(&self, area: &JsValue) -> bool {
+        self.memory.borrow().is_none() && self.storage.as_ref().is_some_and(|own| ***own == *area)
     }
 
     fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {

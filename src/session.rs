@@ -122,8 +122,15 @@ pub enum Event<U> {
         token: String,
         stay: bool,
     },
-    /// The user of the stored session with `token` came back from `data/Users/{id}`.
-    Restored { user: U, token: String },
+    /// The server answered the user `user_id` of the session with `token`: the stored session's
+    /// user from `data/Users/{id}`, or the session's own user after an update or a guest's
+    /// registration. It becomes the current user if the session is still that token's and that
+    /// user's.
+    Restored {
+        user: U,
+        user_id: String,
+        token: String,
+    },
     /// The session is over: logout (whatever the server said).
     Ended,
     /// The server says `token` is not a session (`isValidLogin` answered false, or 3064 and
@@ -203,8 +210,14 @@ impl<U> Session<U> {
                     restore: false,
                 }
             }
-            Event::Restored { user, token } => {
-                if self.token.as_deref() != Some(token.as_str()) {
+            Event::Restored {
+                user,
+                user_id,
+                token,
+            } => {
+                if self.token.as_deref() != Some(token.as_str())
+                    || self.user_id.as_deref() != Some(user_id.as_str())
+                {
                     // The session ended or changed while the restore was in flight: its answer
                     // is stale.
                     return Effects::NONE;
@@ -345,6 +358,7 @@ mod tests {
         );
         let e = s.apply(Event::Restored {
             user: "alice",
+            user_id: "ID".into(),
             token: "T".into(),
         });
         assert!(e.notify);
@@ -382,6 +396,7 @@ mod tests {
         s.apply(Event::Ended);
         let e = s.apply(Event::Restored {
             user: "alice",
+            user_id: "ID".into(),
             token: "T".into(),
         });
         assert_eq!(e, Effects::NONE);
@@ -395,10 +410,33 @@ mod tests {
         login(&mut s, "bob", true);
         let e = s.apply(Event::Restored {
             user: "alice",
+            user_id: "ID".into(),
             token: "T".into(),
         });
         assert_eq!(e, Effects::NONE);
         assert_eq!(s.user, Some("bob"));
+    }
+
+    #[test]
+    fn an_answer_about_another_user_is_not_the_current_user() {
+        let mut s = Session::default();
+        login(&mut s, "alice", true);
+        let other = s.apply(Event::Restored {
+            user: "bob",
+            user_id: "bob-id".into(),
+            token: "alice-token".into(),
+        });
+        assert_eq!(other, Effects::NONE);
+        assert_eq!(s.user, Some("alice"));
+        // An update of alice herself replaces the user and is heard; storage is untouched.
+        let own = s.apply(Event::Restored {
+            user: "alice, renamed",
+            user_id: "alice-id".into(),
+            token: "alice-token".into(),
+        });
+        assert!(own.notify && !own.restore);
+        assert_eq!(own.storage, StorageChange::Keep);
+        assert_eq!(s.user, Some("alice, renamed"));
     }
 
     #[test]

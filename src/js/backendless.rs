@@ -1,11 +1,13 @@
 //! `Backendless.initApp` and `Backendless.serverURL`.
 
+use std::cell::Cell;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{error_to_js, replace_app, transition, with_server_url, App, SERVER_URL};
-use crate::cache::{browser_storage, LocalCache, GLOBAL};
+use crate::cache::{LocalCache, Persistence, GLOBAL};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::session::{Event, Session};
@@ -18,7 +20,7 @@ use crate::session::{Event, Session};
 #[wasm_bindgen(js_name = initApp)]
 pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     let config = parse_init_args(&app, &api_key).map_err(error_to_js)?;
-    let cache = LocalCache::open(&config);
+    let cache = LocalCache::open(&config, super::PERSISTENCE.with(Cell::get));
     let stored = cache.stored_session();
     let listener = StorageListener::subscribe(cache.key());
     let mut session = Session::default();
@@ -83,6 +85,20 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// `Backendless.setPersistence("local" | "session" | "memory")` (the entry module names the
+/// choice: `Persistence.Local`, …): where the session and the `LocalCache` map live, from now on. Before `initApp` it picks where `initApp` looks; after, it
+/// also moves the map there (see [`LocalCache::switch`]). The session in memory is unchanged.
+#[wasm_bindgen(js_name = setPersistence)]
+pub fn set_persistence(persistence: Persistence) -> Result<(), JsValue> {
+    super::PERSISTENCE.with(|slot| slot.set(persistence));
+    match super::with_app(|app| app.cache.switch(persistence)) {
+        Err(error) if error.kind != crate::error::ErrorKind::NotInitialized => {
+            Err(error_to_js(error))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Follows writes to this app's cache item made by other tabs (`storage` events), and stops
 /// listening when dropped (when `initApp` replaces the app).
 pub(crate) struct StorageListener {
@@ -99,11 +115,17 @@ impl StorageListener {
             // `key` is null when another tab cleared the whole storage.
             let changed = field("key");
             let relevant = changed.is_null() || changed == key;
-            let is_local = browser_storage().is_some_and(|local| field("storageArea") == **local);
-            if relevant && is_local {
+            if relevant {
+                let area = field("storageArea");
                 let text = field("newValue");
-                let stored = super::with_app(|app| app.cache.session_from_text(text));
-                if let Ok(stored) = stored {
+                // Only the storage the map lives in: sessionStorage events come from this tab's
+                // own frames, and a memory map has no events at all.
+                let stored = super::with_app(|app| {
+                    app.cache
+                        .lives_in(&area)
+                        .then(|| app.cache.session_from_text(text))
+                });
+                if let Ok(Some(stored)) = stored {
                     let _ = transition(None, Event::StorageChanged(stored));
                 }
             }

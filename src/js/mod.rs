@@ -64,6 +64,9 @@ thread_local! {
     /// few JS calls instead of Rust vector code in the wasm.
     static LISTENERS: js_sys::Map = js_sys::Map::new();
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    /// `Backendless.setPersistence`'s choice, for this and later `initApp`s.
+    pub(crate) static PERSISTENCE: Cell<crate::cache::Persistence> =
+        const { Cell::new(crate::cache::Persistence::Local) };
 }
 
 /// Runs `f` on the app, or fails with "not initialized". The borrow never outlives `f`, and

@@ -44,13 +44,33 @@ enum Op {
         token: String,
         restore_id: u32,
     },
+    /// A call of the login family beyond the password (see [`UserCall`]), arguments checked by
+    /// the entry module.
+    Family {
+        call: UserCall,
+        /// The path segment after the call's path: objectId, identity or provider code.
+        segment: String,
+        body: Option<JsValue>,
+        /// [`UserCall::Adopt`]'s token, the redirect's: sent instead of the session's.
+        adopted: Option<String>,
+        stay: bool,
+    },
 }
 
 impl Op {
     /// Calls that change who is logged in take a stamp: the last one made wins (see
     /// [`transition`]).
     fn changes_session(&self) -> bool {
-        matches!(self, Op::Login { .. } | Op::Guest { .. } | Op::Logout)
+        matches!(
+            self,
+            Op::Login { .. }
+                | Op::Guest { .. }
+                | Op::Logout
+                | Op::Family {
+                    call: UserCall::OAuthLogin | UserCall::Adopt,
+                    ..
+                }
+        )
     }
 }
 
@@ -115,11 +135,36 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
     started
 }
 
-/// The engine: describe, send, apply the session rule, answer.
+/// The engine: describe, send, apply the session rule, answer. The steps before and after the
+/// one `await` are plain functions ([`describe`], [`finish`]): kept out of the async state
+/// machine, they are compiled once instead of into its every state (measured in BENCHMARKS.md).
 async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
     let (base, token) = with_app(|app| app.base_and_token())?;
     let started = op.changes_session().then(new_stamp);
-    if let (Op::Login { body, stay, id }, Some(stamp)) = (&op, started) {
+    let token = token.as_deref();
+    let answer = match describe(&op, &base, token, started)? {
+        Described::Request(call, body) => transport::send(&call, body, &options).await,
+        Described::Answered(value) => return Ok(value),
+    };
+    finish(op, answer, token, started)
+}
+
+enum Described<'a> {
+    Request(api::Call<'a>, Option<&'a JsValue>),
+    /// Settled without a request.
+    Answered(JsValue),
+}
+
+/// The request `op` sends, or its answer when it needs none. A login also becomes the login in
+/// flight here.
+#[inline(never)]
+fn describe<'a>(
+    op: &'a Op,
+    base: &str,
+    token: Option<&'a str>,
+    started: Option<u32>,
+) -> Result<Described<'a>, BackendlessError> {
+    if let (Op::Login { body, stay, id }, Some(stamp)) = (op, started) {
         with_app(|app| {
             app.pending_login = Some(PendingLogin {
                 id: *id,
@@ -130,35 +175,91 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
             })
         })?;
     }
-    let token = token.as_deref();
-    let (call, body) = match &op {
-        Op::Login { body, .. } => (api::login(&base, token), Some(body)),
-        Op::Guest { .. } => (api::login_as_guest(&base, token), None),
-        Op::Register { body } => (api::register(&base, token), Some(body)),
-        Op::RestorePassword { identity } => (api::restore_password(&base, identity, token), None),
+    let (call, body) = match op {
+        Op::Login { body, .. } => (api::login(base, token), Some(body)),
+        Op::Guest { .. } => (api::login_as_guest(base, token), None),
+        Op::Register { body } => (api::register(base, token), Some(body)),
+        Op::RestorePassword { identity } => (api::restore_password(base, identity, token), None),
         Op::Logout => match token {
-            Some(token) => (api::logout(&base, Some(token)), None),
+            Some(token) => (api::logout(base, Some(token)), None),
             None => {
                 transition(started, Event::Ended)?;
-                return Ok(JsValue::UNDEFINED);
+                return Ok(Described::Answered(JsValue::UNDEFINED));
             }
         },
         // No token known: nothing to ask, and no request.
         Op::IsValid => match token {
-            Some(token) => (api::is_valid_user_token(&base, token), None),
-            None => return Ok(JsValue::FALSE),
+            Some(token) => (api::is_valid_user_token(base, token), None),
+            None => return Ok(Described::Answered(JsValue::FALSE)),
         },
-        Op::Restore { id, token, .. } => (api::find_user(&base, id, Some(token)), None),
+        Op::Restore { id, token, .. } => (api::find_user(base, id, Some(token)), None),
+        Op::Family {
+            call,
+            segment,
+            body,
+            adopted,
+            ..
+        } => {
+            let call = match call {
+                UserCall::Roles => api::user_roles(base, token),
+                UserCall::Update => api::update_user(base, segment, token),
+                UserCall::ResendConfirmation => api::resend_confirmation(base, segment, token),
+                UserCall::OAuthLogin => api::oauth_login(base, segment, token),
+                UserCall::AuthorizationUrl => api::authorization_url(base, segment, token),
+                UserCall::Adopt => api::find_user(base, segment, adopted.as_deref()),
+            };
+            (call, body.as_ref())
+        }
     };
-    let answer = transport::send(&call, body, &options).await;
+    Ok(Described::Request(call, body))
+}
+
+/// Applies the session rule of `op` to its answer.
+#[inline(never)]
+fn finish(
+    op: Op,
+    answer: Result<JsValue, BackendlessError>,
+    token: Option<&str>,
+    started: Option<u32>,
+) -> Result<JsValue, BackendlessError> {
     match op {
         Op::Login { stay, id, .. } => {
             let stamp = with_app(|app| app.finish_login(id))?.or(started);
             logged_in(stamp, answer?, stay)
         }
         Op::Guest { stay } => logged_in(started, answer?, stay),
-        Op::Register { .. } => answer,
-        Op::RestorePassword { .. } => answer.map(|_| JsValue::UNDEFINED),
+        // A guest that registers becomes that user: the session keeps its token.
+        Op::Register { .. }
+        | Op::Family {
+            call: UserCall::Update,
+            ..
+        } => refreshed(answer?, token),
+        Op::RestorePassword { .. }
+        | Op::Family {
+            call: UserCall::ResendConfirmation,
+            ..
+        } => answer.map(|_| JsValue::UNDEFINED),
+        Op::Family {
+            call: UserCall::OAuthLogin,
+            stay,
+            ..
+        } => logged_in(started, answer?, stay),
+        Op::Family {
+            call: UserCall::Adopt,
+            segment: id,
+            adopted: Some(token),
+            stay,
+            ..
+        } => {
+            let found = answer?;
+            if user::object_id(&found).as_deref() != Some(id.as_str()) {
+                return Err(BackendlessError::invalid_response(200, NO_OBJECT_ID));
+            }
+            user::set_token(&found, &token);
+            logged_in(started, found, stay)
+        }
+        // Roles and the authorization URL: the answer itself.
+        Op::Family { .. } => answer,
         Op::Logout => {
             // Logout always ends the local session, even when the server was not reached; the
             // error still reaches the caller, unless the server says the session was gone anyway.
@@ -175,6 +276,27 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
             restore_id,
         } => restored(answer, &id, token, restore_id),
     }
+}
+
+const NO_OBJECT_ID: &str = "data/Users answered without the user's objectId";
+
+/// A user the server answered for an update or a registration made with this session's `token`:
+/// when it is the session's own user (a profile update, a guest that registered), it becomes the
+/// current user, keeping the token, and the listeners hear of it, provided the session still has
+/// that token (the same guard as a restore's).
+fn refreshed(user: JsValue, token: Option<&str>) -> Result<JsValue, BackendlessError> {
+    if let (Some(token), Some(user_id)) = (token, user::object_id(&user)) {
+        user::set_token(&user, token);
+        transition(
+            None,
+            Event::Restored {
+                user: user.clone(),
+                user_id,
+                token: token.into(),
+            },
+        )?;
+    }
+    Ok(user)
 }
 
 /// Checks login and password as the server would, so mistakes never reach the network.
@@ -282,15 +404,13 @@ fn restored(
                 None,
                 Event::Restored {
                     user: found.clone(),
+                    user_id: id.into(),
                     token,
                 },
             )?;
             Ok(found)
         }
-        Ok(_) => Err(BackendlessError::invalid_response(
-            200,
-            "data/Users answered without the user's objectId",
-        )),
+        Ok(_) => Err(BackendlessError::invalid_response(200, NO_OBJECT_ID)),
         Err(error) if error.ends_session() => {
             transition(None, Event::Invalidated { token })?;
             Ok(JsValue::NULL)
@@ -351,6 +471,54 @@ pub fn restore_password(identity: JsValue, options: JsValue) -> Promise {
         .ok_or_else(|| {
             BackendlessError::argument("restorePassword: the identity must be a non-empty string")
         });
+    start(op, &options)
+}
+
+/// The calls that [`user_call`] serves; the entry module names them (`UserCall.Roles`, …).
+#[wasm_bindgen]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserCall {
+    /// `getUserRoles()`.
+    Roles = 0,
+    /// `update(user)`: `body` is the user.
+    Update = 1,
+    /// `resendEmailConfirmation(identity)`: `arg` is the identity.
+    ResendConfirmation = 2,
+    /// `loginWithOauth2`: `arg` the provider code, `body` `{accessToken, fieldsMapping, guestUser}`.
+    OAuthLogin = 3,
+    /// `getAuthorizationUrlLink`: `arg` the provider code, `body` the request body.
+    AuthorizationUrl = 4,
+    /// `completeOAuthRedirect`: `arg` the objectId, `body` the user-token from the redirect.
+    Adopt = 5,
+}
+
+/// One export for the login family beyond the password: one path in the wasm for six calls (their
+/// cost per call is in BENCHMARKS.md). The entry module checks and places the caller's arguments
+/// (npm/api.js): `segment` is the checked path segment (objectId, identity, lower-cased provider
+/// code), `body` the request body object, or for [`UserCall::Adopt`] the redirect's user-token.
+#[wasm_bindgen(js_name = userCall)]
+pub fn user_call(
+    call: UserCall,
+    segment: String,
+    body: JsValue,
+    stay_logged_in: JsValue,
+    options: JsValue,
+) -> Promise {
+    let stay = stay_logged_in.is_truthy();
+    let adopted = (call == UserCall::Adopt).then(|| body.as_string()).flatten();
+    let body = match call {
+        UserCall::Update | UserCall::OAuthLogin | UserCall::AuthorizationUrl => {
+            json_text(&body).map(Some)
+        }
+        _ => Ok(None),
+    };
+    let op = body.map(|body| Op::Family {
+        call,
+        segment,
+        body,
+        adopted,
+        stay,
+    });
     start(op, &options)
 }
 
