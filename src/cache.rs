@@ -151,7 +151,7 @@ impl LocalCache {
         let old = self.storage.take().filter(|_| self.memory.borrow().is_none());
         self.place(persistence, text);
         if let Some(old) = old {
-            let moved = self.storage.as_ref().is_none_or(|new| ***new != **old);
+            let moved = self.storage.as_ref().map_or(true, |new| ***new != **old);
             if moved {
                 let old: &RawStorage = old.unchecked_ref();
                 let _ = old.remove_item_value(&self.key);
