@@ -5,6 +5,8 @@
 //! `BACKENDLESS_EMULATOR_URL` at build time.
 #![allow(dead_code)]
 
+pub mod hold;
+
 use gloo_net::http::Request;
 use js_sys::{Promise, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,0 +1,601 @@
+//! The login family beyond the password, in a real browser against the real local server and its
+//! local OAuth identity provider (`--oauth-provider github`): getUserRoles, update,
+//! resendEmailConfirmation, a guest becoming a registered user, loginWithOauth2,
+//! getAuthorizationUrlLink and the redirect flow it starts. Each test checks the exact request,
+//! the state a page sees when the promise settles (memory, storage, listeners) and exact error
+//! codes.
+//!
+//! These call the one wasm export the entry module puts the documented arguments into
+//! (`userCall`); the entry module's own part (argument checks and shifts, the URL fragment of the
+//! redirect) is covered in the built package by tests/node/login-family.test.mjs, in each engine.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use backendless_wasm::js::user_service::{self, user_call, UserCall};
+use common::hold::*;
+use common::*;
+use gloo_net::http::Request;
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PROVIDER: &str = "github";
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+fn call(kind: UserCall, segment: &str, body: JsValue, stay: bool) -> Promise {
+    user_call(
+        kind,
+        segment.into(),
+        body,
+        stay.into(),
+        JsValue::UNDEFINED,
+    )
+}
+
+async fn roles() -> Result<Vec<String>, JsValue> {
+    let answer = resolve(call(UserCall::Roles, "", JsValue::UNDEFINED, false)).await?;
+    Ok(Array::from(&answer)
+        .iter()
+        .map(|role| role.as_string().unwrap())
+        .collect())
+}
+
+/// `{ name: value, … }` of string values.
+fn object(pairs: &[(&str, &str)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in pairs {
+        js_sys::Reflect::set(&object, &(*name).into(), &(*value).into()).unwrap();
+    }
+    object.into()
+}
+
+fn set(object: &JsValue, name: &str, value: &JsValue) {
+    js_sys::Reflect::set(object, &name.into(), value).unwrap();
+}
+
+async fn post_json(url: &str, body: &str) -> (u16, JsValue) {
+    let response = Request::post(url)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let value = if text.is_empty() { JsValue::NULL } else { json(&text) };
+    (response.status(), value)
+}
+
+/// A fake account at the local identity provider, and an access token it minted for it: what a
+/// provider's own SDK hands a page.
+async fn provider_account(email: &str, name: &str) -> (String, String) {
+    let body = format!(
+        r#"{{"email":{},"name":{}}}"#,
+        stringify(&email.into()),
+        stringify(&name.into())
+    );
+    let (status, account) =
+        post_json(&format!("{SERVER}/oauth-provider/{PROVIDER}/accounts"), &body).await;
+    assert_eq!(status, 200, "provider account for {email}");
+    (
+        get_string(&account, "id").unwrap(),
+        get_string(&account, "access_token").unwrap(),
+    )
+}
+
+fn oauth_body(access_token: &str) -> JsValue {
+    object(&[("accessToken", access_token)])
+}
+
+async fn set_policy(patch: &str) {
+    let (status, _) = post_json(&format!("{SERVER}/__emulator/config"), patch).await;
+    assert_eq!(status, 200, "policy {patch}");
+}
+
+/// This page's origin (the wasm-bindgen test server's).
+fn page_origin() -> String {
+    get_string(&get(&js_sys::global(), "location"), "origin").unwrap()
+}
+
+/// The `name=value` pairs of a URL fragment (without its `#`), decoded.
+fn fragment_params(fragment: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| String::from(js_sys::decode_uri_component(text).unwrap());
+    fragment
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (decode(name), decode(value)))
+        .collect()
+}
+
+fn assert_error_name(error: &JsValue, name: &str) {
+    assert_eq!(get_string(error, "name").as_deref(), Some(name), "{error:?}");
+}
+
+// ---- getUserRoles -----------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn roles_follow_the_session_not_authenticated_guest_and_logged_in() {
+    fresh_page();
+    clear_requests().await;
+    assert_eq!(roles().await.unwrap(), ["NotAuthenticatedUser"]);
+    let request = single_request("GET", &format!("{}/users/userroles", base_path())).await;
+    assert_eq!(header(&request, "user-token"), None, "no session, no token");
+
+    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_eq!(roles().await.unwrap(), ["GuestUser"]);
+
+    let (_, id, _) = logged_in_user(true).await;
+    clear_requests().await;
+    assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
+    let request = single_request("GET", &format!("{}/users/userroles", base_path())).await;
+    assert_eq!(
+        get_string(&request, "token_user_id").as_deref(),
+        Some(id.as_str()),
+        "sent with the session's token"
+    );
+    assert_ne!(get_string(&guest, "objectId"), Some(id));
+}
+
+#[wasm_bindgen_test]
+async fn roles_with_a_dead_token_reject_with_3064_and_change_nothing_else() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    expire_all_sessions().await;
+    let error = resolve(call(UserCall::Roles, "", JsValue::UNDEFINED, false))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3064), Some(401));
+    assert_eq!(get(&get(&error, "body"), "code").as_f64(), Some(3064.0));
+    // The error reaches the caller; the session rule for dead tokens is isValidLogin's.
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(
+        get_string(&current_user().await.unwrap(), "objectId"),
+        Some(id)
+    );
+}
+
+// ---- update -----------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn update_of_the_current_user_sends_put_and_the_page_follows() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let token = get_string(&user, "user-token").unwrap();
+    let listener = ListenerLog::subscribe();
+    clear_requests().await;
+
+    let changes = object(&[("objectId", &id), ("name", "Alice Liddell")]);
+    let updated = resolve(call(UserCall::Update, &id, changes, false))
+        .await
+        .unwrap();
+
+    let request = single_request("PUT", &format!("{}/users/{id}", base_path())).await;
+    assert_eq!(
+        header(&request, "content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(get_string(&request, "token_user_id").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        stringify(&get(&request, "body")),
+        format!(r#"{{"objectId":"{id}","name":"Alice Liddell"}}"#)
+    );
+    assert_eq!(get_string(&updated, "name").as_deref(), Some("Alice Liddell"));
+    // The current user is the updated one, token kept; storage is the same session.
+    let current = current_user().await.unwrap();
+    assert_eq!(get_string(&current, "name").as_deref(), Some("Alice Liddell"));
+    assert_eq!(get_string(&current, "user-token"), Some(token));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(listener.ids(), [id.clone()], "listeners hear of the new profile");
+    assert_eq!(
+        get_string(&listener.calls.borrow()[0], "name").as_deref(),
+        Some("Alice Liddell")
+    );
+    // The server kept it: a reload restores the new name.
+    reload();
+    let restored = current_user().await.unwrap();
+    assert_eq!(get_string(&restored, "name").as_deref(), Some("Alice Liddell"));
+}
+
+#[wasm_bindgen_test]
+async fn update_errors_carry_the_documented_codes_and_change_nothing() {
+    fresh_page();
+    let other = register_user(&unique_email(), PASSWORD).await;
+    // Not logged in: 3028.
+    let error = resolve(call(
+        UserCall::Update,
+        &other,
+        object(&[("objectId", &other), ("name", "x")]),
+        false,
+    ))
+    .await
+    .unwrap_err();
+    assert_error(&error, Some(3028), Some(401));
+
+    let (_, id, user) = logged_in_user(true).await;
+    let listener = ListenerLog::subscribe();
+    // Another user's account: 3029.
+    let error = resolve(call(
+        UserCall::Update,
+        &other,
+        object(&[("objectId", &other), ("name", "x")]),
+        false,
+    ))
+    .await
+    .unwrap_err();
+    assert_error(&error, Some(3029), Some(403));
+    // An email another account has: 3018.
+    let taken = unique_email();
+    register_user(&taken, PASSWORD).await;
+    let error = resolve(call(
+        UserCall::Update,
+        &id,
+        object(&[("objectId", &id), ("email", &taken)]),
+        false,
+    ))
+    .await
+    .unwrap_err();
+    assert_error(&error, Some(3018), Some(409));
+    // Nothing moved.
+    assert!(listener.ids().is_empty());
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    let current = current_user().await.unwrap();
+    assert_eq!(get_string(&current, "objectId"), Some(id));
+    assert_ne!(get_string(&current, "email"), Some(taken));
+}
+
+#[wasm_bindgen_test]
+async fn an_update_answered_after_a_logout_does_not_bring_the_user_back() {
+    not_holding().await;
+    fresh_page();
+    let (_, id, _) = logged_in_user(true).await;
+    control("POST", "hold").await;
+    let update = watch(call(
+        UserCall::Update,
+        &id,
+        object(&[("objectId", &id), ("name", "Late")]),
+        false,
+    ));
+    let held = wait_for_held(1, "the update").await;
+    control("DELETE", "hold").await;
+    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    control("POST", &format!("release/{}", held[0].0)).await;
+    let updated = until_settled(&update, "update").await.unwrap();
+    assert_eq!(get_string(&updated, "name").as_deref(), Some("Late"));
+    assert!(current_user().await.unwrap().is_null(), "still logged out");
+    assert_eq!(stored_item(), Some("{}".into()));
+}
+
+// ---- guest → registered user ------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_guest_that_registers_becomes_that_user_in_the_same_session() {
+    fresh_page();
+    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let id = get_string(&guest, "objectId").unwrap();
+    let token = get_string(&guest, "user-token").unwrap();
+    let listener = ListenerLog::subscribe();
+    let email = unique_email();
+    clear_requests().await;
+
+    let account = object(&[("objectId", &id), ("email", &email), ("password", PASSWORD)]);
+    let registered = resolve(user_service::register(account, JsValue::UNDEFINED))
+        .await
+        .unwrap();
+
+    let request = single_request("POST", &format!("{}/users/register", base_path())).await;
+    assert_eq!(
+        get_string(&request, "token_user_id").as_deref(),
+        Some(id.as_str()),
+        "sent with the guest's token"
+    );
+    assert_eq!(get_string(&registered, "objectId"), Some(id.clone()));
+    assert_eq!(get_string(&registered, "userStatus").as_deref(), Some("ENABLED"));
+    let current = current_user().await.unwrap();
+    assert_eq!(get_string(&current, "email"), Some(email.clone()));
+    assert_eq!(get_string(&current, "user-token"), Some(token.clone()));
+    assert_eq!(current_token(), Some(token.clone()), "the same session");
+    assert_eq!(stored_item(), Some(session_map(&token, &id)));
+    assert_eq!(listener.ids(), [id.clone()]);
+    assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
+    // The account logs in with its new password.
+    let again = login_as(&email, false).await.unwrap();
+    assert_eq!(get_string(&again, "objectId"), Some(id));
+}
+
+#[wasm_bindgen_test]
+async fn registering_someone_else_leaves_the_current_user_alone() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let listener = ListenerLog::subscribe();
+    let other = object(&[("email", &unique_email()), ("password", PASSWORD)]);
+    let created = resolve(user_service::register(other, JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_ne!(get_string(&created, "objectId"), Some(id.clone()));
+    assert!(listener.ids().is_empty());
+    assert_eq!(get_string(&current_user().await.unwrap(), "objectId"), Some(id));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+}
+
+#[wasm_bindgen_test]
+async fn a_registered_user_cannot_be_registered_over() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let account = object(&[("objectId", &id), ("email", &unique_email()), ("password", PASSWORD)]);
+    let error = resolve(user_service::register(account, JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3212), Some(400));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+}
+
+// ---- resendEmailConfirmation ------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn resend_confirmation_answers_as_the_docs_say() {
+    fresh_page();
+    let email = unique_email();
+    // The app does not require confirmation: 3103.
+    register_user(&email, PASSWORD).await;
+    clear_requests().await;
+    let error = resolve(call(UserCall::ResendConfirmation, &email, JsValue::UNDEFINED, false))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3103), Some(400));
+    let encoded = email.replace('@', "%40");
+    let request =
+        single_request("POST", &format!("{}/users/resendconfirmation/{encoded}", base_path()))
+            .await;
+    assert_eq!(header(&request, "content-type"), None, "no body, no Content-Type");
+
+    set_policy(r#"{"requireEmailConfirmation":true}"#).await;
+    let pending = unique_email();
+    register_user(&pending, PASSWORD).await;
+    let sent = resolve(call(UserCall::ResendConfirmation, &pending, JsValue::UNDEFINED, false)).await;
+    // An already confirmed account: 3102; nobody: 3104.
+    let confirmed = resolve(call(UserCall::ResendConfirmation, &email, JsValue::UNDEFINED, false))
+        .await;
+    let nobody = resolve(call(
+        UserCall::ResendConfirmation,
+        &unique_email(),
+        JsValue::UNDEFINED,
+        false,
+    ))
+    .await;
+    set_policy(r#"{"requireEmailConfirmation":false}"#).await;
+
+    assert!(sent.unwrap().is_undefined(), "resolves with nothing");
+    assert_error(&confirmed.unwrap_err(), Some(3102), Some(400));
+    assert_error(&nobody.unwrap_err(), Some(3104), Some(404));
+    let outbox = Request::get(&format!("{SERVER}/__emulator/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(outbox.contains(&pending), "the confirmation went to {pending}: {outbox}");
+}
+
+// ---- loginWithOauth2 ----------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn oauth_login_exchanges_the_providers_token_for_a_session() {
+    fresh_page();
+    let email = unique_email();
+    let (account_id, access_token) = provider_account(&email, "Alice").await;
+    let listener = ListenerLog::subscribe();
+    clear_requests().await;
+
+    let user = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true))
+        .await
+        .unwrap();
+
+    let request =
+        single_request("POST", &format!("{}/users/social/{PROVIDER}/login", base_path())).await;
+    assert_eq!(
+        header(&request, "content-type").as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(
+        stringify(&get(&request, "body")),
+        r#"{"accessToken":"[redacted]"}"#,
+        "the official client's body (its undefined fields dropped)"
+    );
+    let id = get_string(&user, "objectId").unwrap();
+    assert_eq!(get_string(&user, "email"), Some(email.clone()));
+    let identity = Array::from(&get(&user, "oAuthIdentities")).get(0);
+    assert_eq!(get_string(&identity, "providerCode").as_deref(), Some(PROVIDER));
+    assert_eq!(get_string(&identity, "oAuthId"), Some(account_id));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(listener.ids(), [id.clone()]);
+    assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
+    // The same provider account logs in to the same user again.
+    let (_, token_again) = provider_account(&email, "Alice").await;
+    let again = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&token_again), false))
+        .await
+        .unwrap();
+    assert_eq!(get_string(&again, "objectId"), Some(id));
+    assert_eq!(stored_item(), Some("{}".into()), "stayLoggedIn false wipes the stored session");
+}
+
+#[wasm_bindgen_test]
+async fn oauth_login_failures_keep_the_session_and_carry_codes() {
+    fresh_page();
+    let (_, _, user) = logged_in_user(true).await;
+    let listener = ListenerLog::subscribe();
+    let error = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body("not-a-token"), true))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3211), Some(401));
+    let (_, access_token) = provider_account(&unique_email(), "Bob").await;
+    let error = resolve(call(UserCall::OAuthLogin, "nosuchprovider", oauth_body(&access_token), true))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3210), Some(400));
+    assert!(listener.ids().is_empty());
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+}
+
+#[wasm_bindgen_test]
+async fn oauth_login_with_a_guest_turns_the_guest_into_the_social_user() {
+    fresh_page();
+    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let guest_id = get_string(&guest, "objectId").unwrap();
+    let email = unique_email();
+    let (_, access_token) = provider_account(&email, "Carol").await;
+    let body = oauth_body(&access_token);
+    set(&body, "guestUser", &guest);
+    let user = resolve(call(UserCall::OAuthLogin, PROVIDER, body, true))
+        .await
+        .unwrap();
+    assert_eq!(get_string(&user, "objectId"), Some(guest_id));
+    assert_eq!(get_string(&user, "email"), Some(email));
+    assert_eq!(get_string(&user, "userStatus").as_deref(), Some("ENABLED"));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
+}
+
+#[wasm_bindgen_test]
+async fn an_oauth_login_answered_after_a_later_password_login_is_superseded() {
+    not_holding().await;
+    fresh_page();
+    let (_, access_token) = provider_account(&unique_email(), "Dan").await;
+    let email = unique_email();
+    register_user(&email, PASSWORD).await;
+    control("POST", "hold").await;
+    let oauth = watch(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true));
+    let held = wait_for_held(1, "the OAuth login").await;
+    control("DELETE", "hold").await;
+    let user = login_as(&email, true).await.unwrap();
+    control("POST", &format!("release/{}", held[0].0)).await;
+    assert_eq!(
+        until_settled(&oauth, "OAuth login").await.unwrap_err(),
+        "SupersededError"
+    );
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+}
+
+// ---- getAuthorizationUrlLink and the redirect flow -------------------------------------------
+
+#[wasm_bindgen(inline_js = "
+export function follow_in_frame(url) {
+  return new Promise((resolve, reject) => {
+    const frame = document.createElement('iframe');
+    const timer = setTimeout(() => { frame.remove(); reject(new Error('the redirect flow did not come back: ' + url)); }, 20000);
+    frame.onload = () => {
+      let href;
+      try { href = frame.contentWindow.location.href; } catch { return; } // still at the provider
+      if (href === 'about:blank') return;
+      clearTimeout(timer);
+      frame.remove();
+      resolve(href);
+    };
+    frame.src = url;
+    document.body.appendChild(frame);
+  });
+}
+")]
+extern "C" {
+    /// Loads `url` in an iframe and resolves with the address it ends on once that is this
+    /// page's origin again (the redirect flow's last step), as the page `redirectAfterLoginUrl`
+    /// names would see it.
+    fn follow_in_frame(url: &str) -> Promise;
+}
+
+fn authorization_body(redirect_after_login: &str) -> JsValue {
+    let body = object(&[("redirectAfterLoginUrl", redirect_after_login)]);
+    set(&body, "redirect", &JsValue::FALSE);
+    body
+}
+
+#[wasm_bindgen_test]
+async fn authorization_url_points_at_the_providers_sign_in_page() {
+    fresh_page();
+    clear_requests().await;
+    let back = format!("{}/back", page_origin());
+    let url = resolve(call(UserCall::AuthorizationUrl, PROVIDER, authorization_body(&back), false))
+        .await
+        .unwrap()
+        .as_string()
+        .expect("the authorization URL as a string");
+    assert!(
+        url.starts_with(&format!("{SERVER}/oauth-provider/{PROVIDER}/authorize?")),
+        "{url}"
+    );
+    assert!(url.contains("state="), "{url}");
+    let request =
+        single_request("POST", &format!("{}/users/oauth/{PROVIDER}/request_url", base_path()))
+            .await;
+    assert_eq!(
+        stringify(&get(&request, "body")),
+        format!(r#"{{"redirectAfterLoginUrl":"{back}","redirect":false}}"#)
+    );
+    let error = resolve(call(UserCall::AuthorizationUrl, "nosuchprovider", authorization_body(&back), false))
+        .await
+        .unwrap_err();
+    assert_error(&error, Some(3210), Some(400));
+}
+
+#[wasm_bindgen_test]
+async fn the_redirect_flow_ends_with_a_session_the_page_takes_over() {
+    fresh_page();
+    let back = format!("{}/signed-in", page_origin());
+    let email = unique_email();
+    let url = resolve(call(UserCall::AuthorizationUrl, PROVIDER, authorization_body(&back), false))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    // The provider's page signs in as `login_hint` at once (the local provider's hook for tests).
+    let hint = String::from(js_sys::encode_uri_component(&email));
+    let landed = resolve(follow_in_frame(&format!("{url}&login_hint={hint}")))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let (page, fragment) = landed.split_once('#').expect("the session in the fragment");
+    assert_eq!(page, back);
+    let params = fragment_params(fragment);
+    let names: Vec<&str> = params.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["user-token", "objectId"], "{landed}");
+    let (token, id) = (params[0].1.clone(), params[1].1.clone());
+    assert!(!landed.contains('?'), "nothing of the session in the query: {landed}");
+
+    let listener = ListenerLog::subscribe();
+    clear_requests().await;
+    let user = resolve(call(UserCall::Adopt, &id, token.clone().into(), true))
+        .await
+        .unwrap();
+    let request = single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
+    assert_eq!(get_string(&request, "token_user_id").as_deref(), Some(id.as_str()));
+    assert_eq!(get_string(&user, "email"), Some(email));
+    assert_eq!(get_string(&user, "user-token"), Some(token.clone()));
+    assert_eq!(stored_item(), Some(session_map(&token, &id)));
+    assert_eq!(listener.ids(), [id]);
+    assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_with_a_dead_token_changes_nothing() {
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let error = resolve(call(UserCall::Adopt, &id, "00000000-0000-0000-0000-000000000000".into(), true))
+        .await
+        .unwrap_err();
+    assert_error_name(&error, "BackendlessError");
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+}
