@@ -94,9 +94,56 @@ export interface UserServiceApi {
   getCurrentUserToken(): string | null;
   loggedInUser(): string | null;
   setCurrentUser(user: User, stayLoggedIn?: boolean): User;
-  /** Runs `listener` on login, logout, restore, invalidation and other tabs' changes. */
+  /** Runs `listener` on login, logout, restore, invalidation, profile updates and other tabs' changes. */
   addSessionListener(listener: SessionListener): () => void;
+
+  /** The session's roles: `["AuthenticatedUser", …]`, `["GuestUser"]`, or `["NotAuthenticatedUser"]` without a session. */
+  getUserRoles(options?: CallOptions): Promise<string[]>;
+  getUserRoles(callbacks: Async<string[]>): void;
+  /** `PUT users/{objectId}`: saves the changed properties; the current user follows when it is this user. */
+  update(user: Partial<User> & { objectId: string }, options?: CallOptions): Promise<User>;
+  update(user: Partial<User> & { objectId: string }, callbacks: Async<User>): void;
+  /** Sends the email-confirmation message again (apps that require confirmation). */
+  resendEmailConfirmation(identity: string | number, options?: CallOptions): Promise<void>;
+  resendEmailConfirmation(identity: string | number, callbacks: Async<void>): void;
+  /**
+   * Exchanges a login provider's access token for a Backendless session. As in the official
+   * client, a third argument that is no user is the fieldsMapping, and a boolean in the
+   * fieldsMapping's place is stayLoggedIn.
+   */
+  loginWithOauth2(
+    providerCode: string,
+    accessToken: string,
+    guestUser?: User,
+    fieldsMapping?: FieldsMapping,
+    stayLoggedIn?: boolean,
+    options?: CallOptions,
+  ): Promise<User>;
+  loginWithOauth2(providerCode: string, accessToken: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginWithOauth2(providerCode: string, accessToken: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  /** The provider's authorization (sign-in) URL, for the redirect flow. */
+  getAuthorizationUrlLink(
+    providerCode: string,
+    fieldsMapping?: FieldsMapping,
+    scope?: string | string[],
+    redirect?: boolean,
+    redirectAfterLoginUrl?: string,
+    callbackUrlDomain?: string,
+    options?: CallOptions,
+  ): Promise<string>;
+  /**
+   * On the page `redirectAfterLoginUrl` names: takes over the session the redirect brought back
+   * in the URL fragment, removes it from the address bar, and resolves with the user (null when
+   * the address carries no session).
+   */
+  completeOAuthRedirect(stayLoggedIn?: boolean, options?: CallOptions): Promise<User | null>;
 }
+
+/** Provider property name → Users column, e.g. `{ email: "email", name: "name" }`. */
+export type FieldsMapping = Record<string, string>;
+
+/** Where the session and LocalCache live: localStorage (default), this tab's sessionStorage, or memory. */
+export type Persistence = "local" | "session" | "memory";
 
 export interface LocalCacheApi {
   get(key: "user-token" | "current-user-id"): string | undefined;
@@ -117,9 +164,16 @@ export declare function initApp(config: { domain: string } | { appId: string; ap
 /** Points the SDK at a local backendless-emulator (default http://127.0.0.1:8200, its default app id and key). */
 export declare function connectEmulator(url?: string, appId?: string, apiKey?: string): BackendlessApi;
 
+/**
+ * Where the session (and LocalCache) lives from now on. Before initApp it picks where initApp
+ * looks; after, it moves the stored map there. Throws a TypeError for anything else.
+ */
+export declare function setPersistence(persistence: Persistence): BackendlessApi;
+
 export interface BackendlessApi {
   initApp: typeof initApp;
   connectEmulator: typeof connectEmulator;
+  setPersistence: typeof setPersistence;
   UserService: UserServiceApi;
   LocalCache: LocalCacheApi;
   Async: typeof Async;

@@ -11,12 +11,9 @@
 //   BROWSERS=webkit BACKENDLESS_EMULATOR_URL=http://127.0.0.1:PORT node --test tests/node/engines.test.mjs
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
-import { CONTENT_TYPES } from "../../scripts/content-types.mjs";
-import { TEST_APP_ID, TEST_API_KEY, registerUser, repoRoot, uniqueEmail, useEmulator } from "./lib/harness.mjs";
-import { ENGINES, launchEngine } from "./lib/webdriver.mjs";
+import { join } from "node:path";
+import { TEST_APP_ID, TEST_API_KEY, registerUser, repoRoot, servePage, uniqueEmail, useEmulator } from "./lib/harness.mjs";
+import { ENGINES, inPage, launchEngine } from "./lib/webdriver.mjs";
 
 const engines = (process.env.BROWSERS ?? "chromium firefox webkit").split(/\s+/).filter((name) => name in ENGINES);
 const MEMORY_ONLY_WARNING = "Backendless: localStorage is unavailable; the session is kept in memory only";
@@ -26,60 +23,16 @@ let site;
 
 before(async () => {
   emulator = await useEmulator();
-  site = await serveSandboxedPage();
+  // An opaque origin: the CSP sandbox.
+  site = await servePage(join(repoRoot, "tests/e2e/storage-refused/index.html"), {
+    headers: { "content-security-policy": "sandbox allow-scripts" },
+  });
 }, { timeout: 30_000 });
 
 after(async () => {
   await site?.stop();
   await emulator?.stop();
 });
-
-/**
- * tests/e2e/storage-refused/ at / under a CSP sandbox (an opaque origin), and the built package
- * at /pkg/ with CORS headers, which an opaque origin needs to load modules and the wasm.
- */
-async function serveSandboxedPage() {
-  const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
-    const file = path === "/" ? join(repoRoot, "tests/e2e/storage-refused/index.html")
-      : path.startsWith("/pkg/") ? join(repoRoot, path) : null;
-    try {
-      if (!file) throw new Error("not served");
-      const body = await readFile(file);
-      response.writeHead(200, {
-        "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-        "cache-control": "no-store",
-        "access-control-allow-origin": "*",
-        ...(path === "/" ? { "content-security-policy": "sandbox allow-scripts" } : {}),
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end("not found");
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/`,
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-/**
- * Runs `body` (an async function body; the arguments as `args`) in the page; resolves with its
- * result, rejects with the page's error (name and message).
- */
-async function inPage(browser, body, ...args) {
-  const outcome = await browser.executeAsync(
-    `const done = arguments[arguments.length - 1];
-     const args = Array.prototype.slice.call(arguments, 0, -1);
-     (async () => { ${body} })().then(
-       (value) => done({ value: value === undefined ? null : value }),
-       (error) => done({ error: { name: error && error.name, message: String(error && error.message || error) } }));`,
-    ...args,
-  );
-  if (outcome.error) throw Object.assign(new Error(`${outcome.error.name}: ${outcome.error.message}`), outcome.error);
-  return outcome.value;
-}
 
 async function openPage(browser) {
   await browser.navigate(site.url);

@@ -57,4 +57,27 @@ async function docsFlow(login: string, password: string): Promise<string | null>
   return id;
 }
 
-export { docsFlow };
+async function loginFamily(accessToken: string): Promise<string[]> {
+  Backendless.setPersistence("session").initApp("APP_ID", "API_KEY");
+  // @ts-expect-error persistence is "local", "session" or "memory"
+  Backendless.setPersistence("disk");
+
+  const roles: string[] = await UserService.getUserRoles();
+  const social: User = await UserService.loginWithOauth2("github", accessToken, { email: "email" }, true);
+  const stay: User = await UserService.loginWithOauth2("github", accessToken, true);
+  const guest: User = await UserService.loginAsGuest();
+  const converted: User = await UserService.loginWithOauth2("github", accessToken, guest, undefined, true, { timeout: 5000 });
+  const updated: User = await UserService.update({ objectId: social.objectId, name: "Alice" });
+  // @ts-expect-error update needs the user's objectId
+  await UserService.update({ name: "Alice" });
+  await UserService.resendEmailConfirmation("alice@example.com");
+  await UserService.resendEmailConfirmation(42);
+  const url: string = await UserService.getAuthorizationUrlLink("github", undefined, "read:user", false, "https://app.example/signed-in");
+  const back: User | null = await UserService.completeOAuthRedirect(true);
+  UserService.getUserRoles(new Async<string[]>((list) => console.log(list.length)));
+
+  console.log(stay, converted, updated, url, back);
+  return roles;
+}
+
+export { docsFlow, loginFamily };

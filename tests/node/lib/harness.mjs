@@ -216,6 +216,35 @@ export async function serveDirectory(root, { wasm = {} } = {}) {
   };
 }
 
+/**
+ * Serves one test page at / and the built package at /pkg/ (with CORS, which an opaque-origin
+ * page needs), on 127.0.0.1 at a free port. Any other path answers the page too, so a redirect
+ * may come back to any address of the site. `headers` go with the page.
+ */
+export async function servePage(pageFile, { headers = {} } = {}) {
+  const server = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
+    const file = path.startsWith(`${sep}pkg${sep}`) ? join(repoRoot, path) : pageFile;
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, {
+        "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-store",
+        "access-control-allow-origin": "*",
+        ...(file === pageFile ? headers : {}),
+      });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 /** A port nobody listens on right now (bound, then released). */
 export async function freePort() {
   const server = createNetServer();

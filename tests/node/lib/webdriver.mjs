@@ -323,3 +323,20 @@ export async function launchEngine(name) {
 export function launchWebKit() {
   return launchEngine("webkit");
 }
+
+/**
+ * Runs `body` (an async function body; the arguments as `args`) in the page; resolves with its
+ * result, rejects with the page's error (name and message).
+ */
+export async function inPage(browser, body, ...args) {
+  const outcome = await browser.executeAsync(
+    `const done = arguments[arguments.length - 1];
+     const args = Array.prototype.slice.call(arguments, 0, -1);
+     (async () => { ${body} })().then(
+       (value) => done({ value: value === undefined ? null : value }),
+       (error) => done({ error: { name: error && error.name, code: error && error.code != null ? error.code : null, message: String(error && error.message || error) } }));`,
+    ...args,
+  );
+  if (outcome.error) throw Object.assign(new Error(`${outcome.error.name}: ${outcome.error.message}`), outcome.error);
+  return outcome.value;
+}
