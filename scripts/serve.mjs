@@ -12,6 +12,8 @@ const emulator = {
   url: process.env.EMULATOR_URL ?? "http://127.0.0.1:8200",
   appId: process.env.EMULATOR_APP_ID ?? "LOCAL-APP-ID",
   apiKey: process.env.EMULATOR_API_KEY ?? "LOCAL-API-KEY",
+  // The local identity provider the server was started with (--oauth-provider).
+  oauthProvider: process.env.EMULATOR_OAUTH_PROVIDER ?? "github",
 };
 
 // The file for a URL path, or null when the path does not decode (a malformed %-escape such as

@@ -5,7 +5,7 @@
 const byId = (id) => document.getElementById(id);
 
 // Where the page's static server says the local server is; the SDK's own defaults otherwise.
-const FALLBACK_CONFIG = { url: "http://127.0.0.1:8200", appId: "LOCAL-APP-ID", apiKey: "LOCAL-API-KEY" };
+const FALLBACK_CONFIG = { url: "http://127.0.0.1:8200", appId: "LOCAL-APP-ID", apiKey: "LOCAL-API-KEY", oauthProvider: "github" };
 const PROBE_INTERVAL_MS = 5000;
 const MAX_EVENTS = 50;
 
@@ -37,7 +37,8 @@ async function main() {
   renderUser(null);
   renderCache();
   probeServer();
-  await restoreSession();
+  // Back from the provider's sign-in page: the session is in the address (see onOAuthSignIn).
+  if (!(await completeOAuthRedirect())) await restoreSession();
   document.documentElement.dataset.ready = "true";
 }
 
@@ -58,6 +59,8 @@ function cacheItemKey() {
 function wireControls() {
   byId("login-form").addEventListener("submit", onLogin);
   byId("register-form").addEventListener("submit", onRegister);
+  byId("oauth-signin").addEventListener("click", onOAuthSignIn);
+  byId("oauth-provider-name").textContent = providerName(config.oauthProvider);
   byId("check-valid").addEventListener("click", onCheckValid);
   byId("get-current").addEventListener("click", onGetCurrentUser);
   byId("logout").addEventListener("click", onLogout);
@@ -115,6 +118,32 @@ function onLogin(event) {
     form.elements.password.value = "";
     renderUser(user);
   });
+}
+
+/** "github" → "GitHub": how the button names the provider. */
+function providerName(code) {
+  return { github: "GitHub", google: "Google", gitlab: "GitLab" }[code] ?? code;
+}
+
+/**
+ * The redirect flow: ask the server for the provider's sign-in URL, with this page as where to
+ * come back, and go there. The provider's email and name fill the user's columns.
+ */
+function onOAuthSignIn(event) {
+  return run(event.currentTarget, async () => {
+    const here = location.href.split("#")[0];
+    const url = await Backendless.UserService.getAuthorizationUrlLink(
+      config.oauthProvider, { email: "email", name: "name" }, undefined, false, here);
+    location.assign(url);
+  });
+}
+
+/** Takes over the session a sign-in redirect brought back, if any; true when it did. */
+async function completeOAuthRedirect() {
+  const user = await run(byId("oauth-signin"), () => Backendless.UserService.completeOAuthRedirect(true));
+  if (!user) return false;
+  renderUser(user);
+  return true;
 }
 
 function onRegister(event) {
@@ -196,6 +225,22 @@ function renderUser(user) {
   byId("user-status").textContent = user.userStatus ?? "—";
   byId("user-last-login").textContent = formatTime(user.lastLogin);
   byId("user-token").textContent = user["user-token"] ?? Backendless.UserService.getCurrentUserToken() ?? "—";
+  renderRoles();
+}
+
+let rolesShown = 0;
+/** Fills in the logged-in user's roles (getUserRoles); only the latest request's answer shows. */
+async function renderRoles() {
+  const request = ++rolesShown;
+  const roles = byId("user-roles");
+  roles.textContent = "…";
+  let text;
+  try {
+    text = (await Backendless.UserService.getUserRoles()).join(", ") || "—";
+  } catch (error) {
+    text = `unknown (${error.message})`;
+  }
+  if (request === rolesShown) roles.textContent = text;
 }
 
 function describeUser(user) {

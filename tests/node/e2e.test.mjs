@@ -189,6 +189,35 @@ describe("demo page", { timeout: 150_000 }, () => {
     }
   });
 
+  test("sign in with the local provider: its sign-in page, back signed in with roles shown, a reload keeps it", { timeout: TEST_TIMEOUT }, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await openDemo(context);
+      const email = uniqueEmail("demo-oauth");
+      await page.getByRole("button", { name: /Sign in with GitHub \(local provider\)/ }).click();
+      await page.waitForURL(/\/oauth-provider\/github\/authorize\?/, { timeout: 10_000 });
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Display name").fill("Mad Hatter");
+      await page.getByRole("button", { name: "Create and sign in" }).click();
+      await page.waitForURL((url) => url.href.startsWith(demo.url), { timeout: 10_000 });
+      await waitUntilReady(page);
+      await expectLoggedIn(page, email);
+      assert.equal(new URL(page.url()).hash, "", "the session is not left in the address bar");
+      assert.equal(await text(page, "#user-name"), "Mad Hatter", "the provider's name, through fieldsMapping");
+      await page.waitForFunction(() => document.getElementById("user-roles").textContent === "AuthenticatedUser", null, { timeout: 10_000 });
+      const stored = JSON.parse(await storedSession(page));
+      assert.equal(stored["current-user-id"], await text(page, "#user-id"));
+      assert.match(stored["user-token"], UUID);
+      await page.screenshot({ path: screenshotPath("demo-oauth-signed-in"), fullPage: true });
+
+      await reload(page);
+      await expectLoggedIn(page, email);
+      assert.deepEqual(page.pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("login without stay logged in keeps the session in memory only", { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext();
     try {
