@@ -168,7 +168,9 @@ impl LocalProvider {
     ) -> Result<Account, ProviderError> {
         let email = email.trim();
         if email.chars().count() > MAX_EMAIL_CHARS || !is_valid_email(email) {
-            return Err(ProviderError::Invalid("email must be a valid email address"));
+            return Err(ProviderError::Invalid(
+                "email must be a valid email address",
+            ));
         }
         let name = name.map(str::trim).filter(|name| !name.is_empty());
         if name.is_some_and(|name| {

@@ -58,7 +58,7 @@ pub struct OAuthLogin<'a> {
 #[derive(Debug)]
 pub enum OAuthOutcome {
     /// This account (its links included).
-    User(UserRecord),
+    User(Box<UserRecord>),
     /// The guest named is not a guest account.
     NotAGuest,
     /// The account went between two statements (cannot happen inside the transaction; kept
@@ -594,7 +594,9 @@ impl Store {
             )?;
             let user = user_where(&transaction, "object_id", &user_id)?;
             transaction.commit()?;
-            return Ok(user.map_or(OAuthOutcome::Vanished, OAuthOutcome::User));
+            return Ok(user.map_or(OAuthOutcome::Vanished, |user| {
+                OAuthOutcome::User(Box::new(user))
+            }));
         }
         let guest = match login.guest_id {
             Some(guest_id) => match user_where(&transaction, "object_id", guest_id)? {
@@ -631,7 +633,9 @@ impl Store {
         )?;
         let user = user_where(&transaction, "object_id", &user_id)?;
         transaction.commit()?;
-        Ok(user.map_or(OAuthOutcome::Vanished, OAuthOutcome::User))
+        Ok(user.map_or(OAuthOutcome::Vanished, |user| {
+            OAuthOutcome::User(Box::new(user))
+        }))
     }
 
     /// Deletes all users, sessions and failed attempts.

@@ -41,7 +41,10 @@ fn provider_accounts_tokens_and_userinfo() {
         None,
     );
     assert_eq!(info.status, 200, "{}", info.body);
-    assert_eq!(info.json(), json!({"id": ann["id"], "email": "ann@x.io", "name": "Ann <b>"}));
+    assert_eq!(
+        info.json(),
+        json!({"id": ann["id"], "email": "ann@x.io", "name": "Ann <b>"})
+    );
     // Another provider's endpoint does not know the token.
     let foreign = server.request(
         "GET",
@@ -69,7 +72,11 @@ fn access_token_login_on_both_paths_links_one_user() {
     let server = App::start(GITHUB);
     let ann = account(&server, "github", "ann@x.io", "Ann");
     let token = ann["access_token"].as_str().unwrap();
-    let reply = social_login(&server, "users/social/github/login", json!({ "accessToken": token }));
+    let reply = social_login(
+        &server,
+        "users/social/github/login",
+        json!({ "accessToken": token }),
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let user = reply.json();
     assert_eq!(user["email"], "ann@x.io");
@@ -84,17 +91,26 @@ fn access_token_login_on_both_paths_links_one_user() {
     let session = token_of(&user);
     assert!(server.is_valid(&session));
     assert_eq!(
-        server.get_with_token(&format!("{APP}/users/userroles"), &session).json(),
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), &session)
+            .json(),
         json!(["AuthenticatedUser"])
     );
     // The REST docs' path: the same user, a new session.
-    let again = social_login(&server, "users/oauth/github/login", json!({ "accessToken": token }));
+    let again = social_login(
+        &server,
+        "users/oauth/github/login",
+        json!({ "accessToken": token }),
+    );
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.json()["objectId"], user["objectId"]);
     assert_ne!(token_of(&again.json()), session);
     // Stored as the read answers it.
     let stored = server
-        .get_with_token(&format!("{APP}/data/Users/{}", user["objectId"].as_str().unwrap()), &session)
+        .get_with_token(
+            &format!("{APP}/data/Users/{}", user["objectId"].as_str().unwrap()),
+            &session,
+        )
         .json();
     assert_eq!(stored["oAuthIdentities"], user["oAuthIdentities"]);
     // The request log never shows the access token.
@@ -108,27 +124,53 @@ fn login_errors_3210_3038_3211_8002() {
     let server = App::start(GITHUB);
     let ann = account(&server, "github", "ann@x.io", "Ann");
     let token = ann["access_token"].as_str().unwrap();
-    social_login(&server, "users/social/facebook/login", json!({ "accessToken": token }))
-        .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
-    for body in [json!({}), json!({"accessToken": null}), json!({"accessToken": 5}), json!({"accessToken": ""})] {
-        social_login(&server, "users/social/github/login", body).assert_fault(faults::MISSING_PARAMETER);
+    social_login(
+        &server,
+        "users/social/facebook/login",
+        json!({ "accessToken": token }),
+    )
+    .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
+    for body in [
+        json!({}),
+        json!({"accessToken": null}),
+        json!({"accessToken": 5}),
+        json!({"accessToken": ""}),
+    ] {
+        social_login(&server, "users/social/github/login", body)
+            .assert_fault(faults::MISSING_PARAMETER);
     }
     server
         .post(&format!("{APP}/users/social/github/login"), "")
         .assert_fault(faults::MISSING_PARAMETER);
-    social_login(&server, "users/social/github/login", json!({ "accessToken": "f".repeat(64) }))
-        .assert_fault(faults::INVALID_OAUTH_TOKEN);
-    social_login(&server, "users/social/gitlab/login", json!({ "accessToken": token }))
-        .assert_fault(faults::INVALID_OAUTH_TOKEN);
-    social_login(&server, "users/social/github/login", json!({ "accessToken": token, "fieldsMapping": [1] }))
-        .assert_fault(faults::UNPARSABLE_BODY);
+    social_login(
+        &server,
+        "users/social/github/login",
+        json!({ "accessToken": "f".repeat(64) }),
+    )
+    .assert_fault(faults::INVALID_OAUTH_TOKEN);
+    social_login(
+        &server,
+        "users/social/gitlab/login",
+        json!({ "accessToken": token }),
+    )
+    .assert_fault(faults::INVALID_OAUTH_TOKEN);
+    social_login(
+        &server,
+        "users/social/github/login",
+        json!({ "accessToken": token, "fieldsMapping": [1] }),
+    )
+    .assert_fault(faults::UNPARSABLE_BODY);
     server
         .post(&format!("{APP}/users/social/github/login"), "[1]")
         .assert_fault(faults::UNPARSABLE_BODY);
     // The app's switches come first, as for a password login.
     server.post("/__emulator/config", r#"{"loginsDisabled":true}"#);
-    social_login(&server, "users/social/github/login", json!({ "accessToken": token }))
-        .assert_fault(faults::LOGINS_DISABLED_FOR_APP);
+    social_login(
+        &server,
+        "users/social/github/login",
+        json!({ "accessToken": token }),
+    )
+    .assert_fault(faults::LOGINS_DISABLED_FOR_APP);
 }
 
 #[test]
@@ -142,10 +184,19 @@ fn fields_mapping_and_an_existing_account_with_the_email() {
         json!({ "accessToken": bob["access_token"] }),
     )
     .json();
-    assert_eq!(user["objectId"], registered["objectId"], "the registered account gets the link");
-    assert!(user.get("name").is_none(), "an existing account's properties are left alone");
+    assert_eq!(
+        user["objectId"], registered["objectId"],
+        "the registered account gets the link"
+    );
+    assert!(
+        user.get("name").is_none(),
+        "an existing account's properties are left alone"
+    );
     assert_eq!(user["oAuthIdentities"][0]["oAuthId"], bob["id"]);
-    assert_eq!(server.login("bob@x.io", "pw")["objectId"], registered["objectId"]);
+    assert_eq!(
+        server.login("bob@x.io", "pw")["objectId"],
+        registered["objectId"]
+    );
 
     let cy = account(&server, "gitlab", "cy@x.io", "Cy");
     let user = social_login(
@@ -163,7 +214,9 @@ fn fields_mapping_and_an_existing_account_with_the_email() {
 #[test]
 fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     let server = App::start(GITHUB);
-    let guest = server.post(&format!("{APP}/users/register/guest"), "").json();
+    let guest = server
+        .post(&format!("{APP}/users/register/guest"), "")
+        .json();
     let guest_id = guest["objectId"].as_str().unwrap();
     let guest_token = token_of(&guest);
     let dee = account(&server, "github", "dee@x.io", "Dee");
@@ -179,12 +232,16 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     assert_eq!(user["email"], "dee@x.io");
     assert_eq!(user["oAuthIdentities"][0]["oAuthId"], dee["id"]);
     assert_eq!(
-        server.get_with_token(&format!("{APP}/users/userroles"), &guest_token).json(),
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), &guest_token)
+            .json(),
         json!(["AuthenticatedUser"])
     );
 
     // Linked already: that account, and the second guest stays a guest.
-    let second = server.post(&format!("{APP}/users/register/guest"), "").json();
+    let second = server
+        .post(&format!("{APP}/users/register/guest"), "")
+        .json();
     let reply = social_login(
         &server,
         "users/social/github/login",
@@ -192,14 +249,21 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     );
     assert_eq!(reply.json()["objectId"], guest_id);
     assert_eq!(
-        server.get_with_token(&format!("{APP}/users/userroles"), &token_of(&second)).json(),
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), &token_of(&second))
+            .json(),
         json!(["GuestUser"])
     );
 
     // A guestUser that is no guest: 3212.
     let eve = account(&server, "github", "eve@x.io", "Eve");
     let registered = server.register("reg@x.io", "pw");
-    for guest_user in [json!({"objectId": registered["objectId"]}), json!({"objectId": "NOBODY"}), json!("x"), json!({})] {
+    for guest_user in [
+        json!({"objectId": registered["objectId"]}),
+        json!({"objectId": "NOBODY"}),
+        json!("x"),
+        json!({}),
+    ] {
         social_login(
             &server,
             "users/social/github/login",
@@ -218,7 +282,11 @@ fn local_path(url: &str, port: u16) -> String {
 
 /// Starts a redirect login; the authorization URL.
 fn request_url(server: &Local, body: Value) -> String {
-    let reply = common::post_json(server.port, &format!("{APP}/users/oauth/github/request_url"), &body);
+    let reply = common::post_json(
+        server.port,
+        &format!("{APP}/users/oauth/github/request_url"),
+        &body,
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json().as_str().expect("a JSON string").to_string()
 }
@@ -246,13 +314,27 @@ fn redirect_flow_end_to_end_over_http() {
     // The provider's page, as a person sees it.
     let page = send(port, "GET", &local_path(&url, port), &[], None);
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
-    assert!(page.body.contains("Sign in with github — backendless-emulator local provider"));
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page
+        .body
+        .contains("Sign in with github — backendless-emulator local provider"));
     // login_hint: signed in at once.
-    let authorize = send(port, "GET", &format!("{}&login_hint=flo%40x.io", local_path(&url, port)), &[], None);
+    let authorize = send(
+        port,
+        "GET",
+        &format!("{}&login_hint=flo%40x.io", local_path(&url, port)),
+        &[],
+        None,
+    );
     assert_eq!(authorize.status, 302, "{}", authorize.body);
     let to_callback = authorize.header("location").unwrap().to_string();
-    assert!(to_callback.starts_with(&format!("{callback}?code=")), "{to_callback}");
+    assert!(
+        to_callback.starts_with(&format!("{callback}?code=")),
+        "{to_callback}"
+    );
     let done = send(port, "GET", &local_path(&to_callback, port), &[], None);
     assert_eq!(done.status, 302, "{}", done.body);
     let location = done.header("location").unwrap();
@@ -268,16 +350,33 @@ fn redirect_flow_end_to_end_over_http() {
     let session = pairs[0].1;
     assert_eq!(done.header("cache-control"), Some("no-store"));
     assert_eq!(
-        send(port, "GET", &format!("{APP}/users/userroles"), &[("user-token", session)], None).body,
+        send(
+            port,
+            "GET",
+            &format!("{APP}/users/userroles"),
+            &[("user-token", session)],
+            None
+        )
+        .body,
         r#"["AuthenticatedUser"]"#
     );
-    let user = send(port, "GET", &format!("{APP}/data/Users/{}", pairs[1].1), &[("user-token", session)], None).json();
+    let user = send(
+        port,
+        "GET",
+        &format!("{APP}/data/Users/{}", pairs[1].1),
+        &[("user-token", session)],
+        None,
+    )
+    .json();
     assert_eq!(user["email"], "flo@x.io");
     assert_eq!(user["name"], "flo");
     // The code and the state work once.
     let reused = send(port, "GET", &local_path(&to_callback, port), &[], None);
     assert_eq!(reused.status, 400);
-    assert!(reused.header("content-type").unwrap().starts_with("text/html"));
+    assert!(reused
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
     assert!(!reused.body.contains(session));
 }
 
@@ -297,10 +396,21 @@ fn the_form_then_the_token_endpoint_and_a_page_without_redirect_after() {
     );
     assert_eq!(posted.status, 302, "{}", posted.body);
     let location = posted.header("location").unwrap().to_string();
-    let code = location.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
     // The account now shows on the page, escaped.
     let page = send(port, "GET", &local_path(&url, port), &[], None);
-    assert!(page.body.contains("Gus &lt;g&gt; &lt;gus@x.io&gt;"), "{}", page.body);
+    assert!(
+        page.body.contains("Gus &lt;g&gt; &lt;gus@x.io&gt;"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<g>"));
     // The code exchanged at the token endpoint (then it is spent for the callback too).
     let token = send(
@@ -323,7 +433,11 @@ fn the_form_then_the_token_endpoint_and_a_page_without_redirect_after() {
     );
     assert_eq!(again.status, 400);
     assert_eq!(again.json()["error"], "invalid_grant");
-    let wrong_grant = common::post_json(port, "/oauth-provider/github/token", &json!({"grant_type": "password"}));
+    let wrong_grant = common::post_json(
+        port,
+        "/oauth-provider/github/token",
+        &json!({"grant_type": "password"}),
+    );
     assert_eq!(wrong_grant.json()["error"], "unsupported_grant_type");
     let login = common::post_json(
         port,
@@ -335,10 +449,27 @@ fn the_form_then_the_token_endpoint_and_a_page_without_redirect_after() {
 
     // Without redirectAfterLoginUrl: a page that names the user and shows no token.
     let url = request_url(&server, json!({}));
-    let hinted = send(port, "GET", &format!("{}&login_hint=gus%40x.io", local_path(&url, port)), &[], None);
-    let done = send(port, "GET", &local_path(hinted.header("location").unwrap(), port), &[], None);
+    let hinted = send(
+        port,
+        "GET",
+        &format!("{}&login_hint=gus%40x.io", local_path(&url, port)),
+        &[],
+        None,
+    );
+    let done = send(
+        port,
+        "GET",
+        &local_path(hinted.header("location").unwrap(), port),
+        &[],
+        None,
+    );
     assert_eq!(done.status, 200, "{}", done.body);
-    assert!(done.body.contains("Signed in as Gus &lt;g&gt; &lt;gus@x.io&gt;"), "{}", done.body);
+    assert!(
+        done.body
+            .contains("Signed in as Gus &lt;g&gt; &lt;gus@x.io&gt;"),
+        "{}",
+        done.body
+    );
     assert!(!done.body.contains("user-token"));
 }
 
@@ -347,18 +478,38 @@ fn no_open_redirect_and_error_pages() {
     let server = Local::start(GITHUB);
     let port = server.port;
     let url = request_url(&server, json!({"redirect": false}));
-    let state = url.split("state=").nth(1).unwrap().split('&').next().unwrap();
+    let state = url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     // The provider sends codes only to the callback recorded with the state.
     let evil = encode_component("https://evil.example/cb");
     for query in [
         format!("redirect_uri={evil}&state={state}&login_hint=a%40x.io"),
-        format!("redirect_uri={}&state=unknown&login_hint=a%40x.io", encode_component(&format!("http://127.0.0.1:{port}{APP}/users/oauth/github/callback"))),
+        format!(
+            "redirect_uri={}&state=unknown&login_hint=a%40x.io",
+            encode_component(&format!(
+                "http://127.0.0.1:{port}{APP}/users/oauth/github/callback"
+            ))
+        ),
         "login_hint=a%40x.io".to_string(),
     ] {
-        let reply = send(port, "GET", &format!("/oauth-provider/github/authorize?{query}"), &[], None);
+        let reply = send(
+            port,
+            "GET",
+            &format!("/oauth-provider/github/authorize?{query}"),
+            &[],
+            None,
+        );
         assert_eq!(reply.status, 400, "{query}: {}", reply.body);
         assert!(reply.header("location").is_none());
-        assert!(reply.header("content-type").unwrap().starts_with("text/html"));
+        assert!(reply
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html"));
     }
     let posted = send(
         port,
@@ -377,29 +528,52 @@ fn no_open_redirect_and_error_pages() {
         json!({"callbackUrlDomain": "http://localhost/path"}),
         json!({"permissions": 5}),
     ] {
-        common::post_json(port, &format!("{APP}/users/oauth/github/request_url"), &body)
-            .assert_fault(faults::UNPARSABLE_BODY);
+        common::post_json(
+            port,
+            &format!("{APP}/users/oauth/github/request_url"),
+            &body,
+        )
+        .assert_fault(faults::UNPARSABLE_BODY);
     }
-    common::post_json(port, &format!("{APP}/users/oauth/nope/request_url"), &json!({}))
-        .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
+    common::post_json(
+        port,
+        &format!("{APP}/users/oauth/nope/request_url"),
+        &json!({}),
+    )
+    .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
     // A callback with an unknown state, or an error from the provider: a 400 page.
-    let bad = send(port, "GET", &format!("{APP}/users/oauth/github/callback?code=x&state=y"), &[], None);
+    let bad = send(
+        port,
+        "GET",
+        &format!("{APP}/users/oauth/github/callback?code=x&state=y"),
+        &[],
+        None,
+    );
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Sign-in failed"));
-    let denied = send(port, "GET", &format!("{APP}/users/oauth/github/callback?error=access_denied&state={state}"), &[], None);
+    let denied = send(
+        port,
+        "GET",
+        &format!("{APP}/users/oauth/github/callback?error=access_denied&state={state}"),
+        &[],
+        None,
+    );
     assert_eq!(denied.status, 400);
     assert!(denied.body.contains("access_denied"));
     // callbackUrlDomain naming this machine replaces the callback's scheme and host; redirect:
     // true answers 302.
     let reply = common::post_json(
         port,
-        &format!("/api/users/oauth/github/request_url"),
+        "/api/users/oauth/github/request_url",
         &json!({"callbackUrlDomain": "https://localhost:9443/", "redirect": true}),
     );
     assert_eq!(reply.status, 302, "{}", reply.body);
     let location = reply.header("location").unwrap();
     assert!(
-        location.contains(&format!("redirect_uri={}", encode_component("https://localhost:9443/api/users/oauth/github/callback"))),
+        location.contains(&format!(
+            "redirect_uri={}",
+            encode_component("https://localhost:9443/api/users/oauth/github/callback")
+        )),
         "{location}"
     );
 }
@@ -415,12 +589,18 @@ fn provider_accounts_are_bounded() {
         assert_eq!(reply.status, 200, "{index}: {}", reply.body);
     }
     server
-        .post("/oauth-provider/github/accounts", r#"{"email":"one.more@x.io"}"#)
+        .post(
+            "/oauth-provider/github/accounts",
+            r#"{"email":"one.more@x.io"}"#,
+        )
         .assert_fault(faults::SERVER_BUSY);
     // Known accounts still sign in; reset frees the table.
     let known = server.post("/oauth-provider/github/accounts", r#"{"email":"u1@x.io"}"#);
     assert_eq!(known.status, 200);
     assert_eq!(server.post("/__emulator/reset", "").status, 200);
-    let after = server.post("/oauth-provider/github/accounts", r#"{"email":"one.more@x.io"}"#);
+    let after = server.post(
+        "/oauth-provider/github/accounts",
+        r#"{"email":"one.more@x.io"}"#,
+    );
     assert_eq!(after.status, 200);
 }

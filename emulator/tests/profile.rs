@@ -26,7 +26,10 @@ fn guest(server: &App) -> (String, String) {
     let reply = server.post(&format!("{APP}/users/register/guest"), "");
     assert_eq!(reply.status, 200, "{}", reply.body);
     let user = reply.json();
-    (user["objectId"].as_str().unwrap().to_string(), token_of(&user))
+    (
+        user["objectId"].as_str().unwrap().to_string(),
+        token_of(&user),
+    )
 }
 
 #[test]
@@ -42,9 +45,15 @@ fn roles_follow_the_session() {
     roles(&server, Some("0000-NOT-A-SESSION")).assert_stale_token();
     server.register("r@x.io", "pw");
     let token = server.token("r@x.io", "pw");
-    assert_eq!(roles(&server, Some(&token)).json(), json!(["AuthenticatedUser"]));
+    assert_eq!(
+        roles(&server, Some(&token)).json(),
+        json!(["AuthenticatedUser"])
+    );
     let (_, guest_token) = guest(&server);
-    assert_eq!(roles(&server, Some(&guest_token)).json(), json!(["GuestUser"]));
+    assert_eq!(
+        roles(&server, Some(&guest_token)).json(),
+        json!(["GuestUser"])
+    );
     let logout = server.get_with_token(&format!("{APP}/users/logout"), &token);
     assert_eq!(logout.status, 200);
     roles(&server, Some(&token)).assert_stale_token();
@@ -71,11 +80,15 @@ fn update_checks_in_the_documented_order() {
     put(&server, me_id, Some(&token), r#"{"email":"not an email"}"#)
         .assert_fault(faults::INVALID_EMAIL);
     put(&server, me_id, Some(&token), r#"{"email":null}"#).assert_fault(faults::INVALID_EMAIL);
-    put(&server, me_id, Some(&token), r#"{"password":""}"#)
-        .assert_fault(faults::MISSING_PASSWORD);
+    put(&server, me_id, Some(&token), r#"{"password":""}"#).assert_fault(faults::MISSING_PASSWORD);
     let long = "x".repeat(501);
-    put(&server, me_id, Some(&token), &json!({ "bio": long }).to_string())
-        .assert_fault(faults::VALUE_TOO_LONG);
+    put(
+        &server,
+        me_id,
+        Some(&token),
+        &json!({ "bio": long }).to_string(),
+    )
+    .assert_fault(faults::VALUE_TOO_LONG);
     // Nothing of the refused updates was written.
     let stored = server
         .get_with_token(&format!("{APP}/data/Users/{me_id}"), &token)
@@ -173,7 +186,8 @@ fn outbox(server: &App) -> Vec<Value> {
 fn resend_confirmation_answers_3103_3104_3102_and_mails_a_single_use_link() {
     let server = App::start(&[]);
     server.register("early@x.io", "pw");
-    let resend = |identity: &str| server.post(&format!("{APP}/users/resendconfirmation/{identity}"), "");
+    let resend =
+        |identity: &str| server.post(&format!("{APP}/users/resendconfirmation/{identity}"), "");
     resend("early@x.io").assert_fault(faults::CONFIRMATION_NOT_REQUIRED);
     let config = server.post("/__emulator/config", r#"{"requireEmailConfirmation":true}"#);
     assert_eq!(config.status, 200, "{}", config.body);
@@ -191,24 +205,36 @@ fn resend_confirmation_answers_3103_3104_3102_and_mails_a_single_use_link() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body, "");
     let mails = outbox(&server);
-    assert_eq!(mails.len(), 2, "register and resend each mail once: {mails:?}");
+    assert_eq!(
+        mails.len(),
+        2,
+        "register and resend each mail once: {mails:?}"
+    );
     for mail in &mails {
         assert_eq!(mail["to"], "late@x.io");
         assert_eq!(mail["kind"], "confirmation");
     }
     let link = mails[1]["link"].as_str().unwrap();
-    let path = link.strip_prefix("http://127.0.0.1").expect("a link to this server");
+    let path = link
+        .strip_prefix("http://127.0.0.1")
+        .expect("a link to this server");
     assert!(path.starts_with("/__emulator/confirm/"), "{link}");
     assert_ne!(mails[0]["link"], mails[1]["link"]);
     let confirmed = server.get(path);
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
-    assert!(confirmed.header("content-type").unwrap().starts_with("text/html"));
+    assert!(confirmed
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
     assert_eq!(server.login("late@x.io", "pw")["userStatus"], "ENABLED");
     resend("late@x.io").assert_fault(faults::EMAIL_ALREADY_CONFIRMED);
     assert_eq!(server.get(path).status, 404, "a link works once");
     assert_eq!(server.get("/__emulator/confirm/0000").status, 404);
     // The request log shows no link code (resend has none) and reset empties the outbox.
-    assert!(!server.get("/__emulator/requests").body.contains(&path[20..]));
+    assert!(!server
+        .get("/__emulator/requests")
+        .body
+        .contains(&path[20..]));
     assert_eq!(server.post("/__emulator/reset", "").status, 200);
     assert!(outbox(&server).is_empty());
 }
@@ -230,31 +256,60 @@ fn a_guest_registers_in_place_with_its_own_token() {
         if let Some(token) = token {
             headers.push(("user-token", token));
         }
-        server.request("POST", &format!("{APP}/users/register"), &headers, Some(&body.to_string()))
+        server.request(
+            "POST",
+            &format!("{APP}/users/register"),
+            &headers,
+            Some(&body.to_string()),
+        )
     };
     register(json!({"objectId": id, "email": "g@x.io"}), Some(&token))
         .assert_fault(faults::MISSING_PASSWORD);
     register(json!({"objectId": id, "password": "pw"}), Some(&token))
         .assert_fault(faults::MISSING_IDENTITY);
-    register(json!({"objectId": id, "email": "bad", "password": "pw"}), Some(&token))
-        .assert_fault(faults::INVALID_EMAIL);
+    register(
+        json!({"objectId": id, "email": "bad", "password": "pw"}),
+        Some(&token),
+    )
+    .assert_fault(faults::INVALID_EMAIL);
     server.register("taken@x.io", "pw");
-    register(json!({"objectId": id, "email": "taken@x.io", "password": "pw"}), Some(&token))
-        .assert_fault(faults::USER_EXISTS);
+    register(
+        json!({"objectId": id, "email": "taken@x.io", "password": "pw"}),
+        Some(&token),
+    )
+    .assert_fault(faults::USER_EXISTS);
     // Not this session's guest, or no session: 3212.
     let (other_id, other_token) = guest(&server);
-    register(json!({"objectId": id, "email": "g@x.io", "password": "pw"}), Some(&other_token))
-        .assert_fault(faults::INVALID_GUEST);
-    register(json!({"objectId": id, "email": "g@x.io", "password": "pw"}), None)
-        .assert_fault(faults::INVALID_GUEST);
-    register(json!({"objectId": id, "email": "g@x.io", "password": "pw"}), Some("STALE"))
-        .assert_fault(faults::INVALID_GUEST);
-    register(json!({"objectId": "UNKNOWN", "email": "g@x.io", "password": "pw"}), Some(&token))
-        .assert_fault(faults::INVALID_GUEST);
-    register(json!({"objectId": 5, "email": "g@x.io", "password": "pw"}), Some(&token))
-        .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": id, "email": "g@x.io", "password": "pw"}),
+        Some(&other_token),
+    )
+    .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": id, "email": "g@x.io", "password": "pw"}),
+        None,
+    )
+    .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": id, "email": "g@x.io", "password": "pw"}),
+        Some("STALE"),
+    )
+    .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": "UNKNOWN", "email": "g@x.io", "password": "pw"}),
+        Some(&token),
+    )
+    .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": 5, "email": "g@x.io", "password": "pw"}),
+        Some(&token),
+    )
+    .assert_fault(faults::INVALID_GUEST);
     let registered_token = server.token("taken@x.io", "pw");
-    let taken_id = server.login("taken@x.io", "pw")["objectId"].as_str().unwrap().to_string();
+    let taken_id = server.login("taken@x.io", "pw")["objectId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     register(
         json!({"objectId": taken_id, "email": "g@x.io", "password": "pw"}),
         Some(&registered_token),
@@ -275,13 +330,22 @@ fn a_guest_registers_in_place_with_its_own_token() {
     assert!(user.get("password").is_none());
     // The guest's session is still valid, now as a registered user.
     assert!(server.is_valid(&token));
-    assert_eq!(roles(&server, Some(&token)).json(), json!(["AuthenticatedUser"]));
+    assert_eq!(
+        roles(&server, Some(&token)).json(),
+        json!(["AuthenticatedUser"])
+    );
     assert_eq!(server.login("g@x.io", "pw")["objectId"], id);
     // Once converted it is no guest: a second conversion is refused.
-    register(json!({"objectId": id, "email": "g2@x.io", "password": "pw"}), Some(&token))
-        .assert_fault(faults::INVALID_GUEST);
+    register(
+        json!({"objectId": id, "email": "g2@x.io", "password": "pw"}),
+        Some(&token),
+    )
+    .assert_fault(faults::INVALID_GUEST);
     // The other guest is untouched.
-    assert_eq!(roles(&server, Some(&other_token)).json(), json!(["GuestUser"]));
+    assert_eq!(
+        roles(&server, Some(&other_token)).json(),
+        json!(["GuestUser"])
+    );
     let _ = other_id;
 }
 
@@ -298,5 +362,8 @@ fn a_converted_guest_waits_for_confirmation_when_required() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["userStatus"], "EMAIL_CONFIRMATION_PENDING");
     assert_eq!(outbox(&server)[0]["to"], "c@x.io");
-    assert_eq!(roles(&server, Some(&token)).json(), json!(["AuthenticatedUser"]));
+    assert_eq!(
+        roles(&server, Some(&token)).json(),
+        json!(["AuthenticatedUser"])
+    );
 }

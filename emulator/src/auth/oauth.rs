@@ -86,13 +86,14 @@ impl Auth {
             };
             if column == "email" {
                 email = Some(value.clone()).filter(|value| is_valid_email(value));
-            } else if column != "password" && !SERVER_OWNED_PROPERTIES.contains(&column.as_str())
-            {
+            } else if column != "password" && !SERVER_OWNED_PROPERTIES.contains(&column.as_str()) {
                 properties.insert(column.clone(), Value::from(value.clone()));
             }
         }
         let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
-        let ProviderIdentity { provider, id, name, .. } = identity;
+        let ProviderIdentity {
+            provider, id, name, ..
+        } = identity;
         let outcome = self
             .blocking(move |store| {
                 store.oauth_login(&OAuthLogin {
@@ -105,7 +106,7 @@ impl Auth {
             })
             .await;
         let user = match outcome {
-            Ok(OAuthOutcome::User(user)) => user,
+            Ok(OAuthOutcome::User(user)) => *user,
             Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
             Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
             // Another request created an account with that email at the same moment.

@@ -101,7 +101,10 @@ pub fn router(state: SharedState) -> Router {
         // The official client's loginWithOauth2 path, and the one the REST docs name.
         .route("/users/social/{provider}/login", post(oauth::login))
         .route("/users/oauth/{provider}/login", post(oauth::login))
-        .route("/users/oauth/{provider}/request_url", post(oauth::request_url))
+        .route(
+            "/users/oauth/{provider}/request_url",
+            post(oauth::request_url),
+        )
         .route("/users/oauth/{provider}/callback", get(oauth::callback))
         .route("/data/{table}/{object_id}", get(users::read_user))
         .route("/info", get(users::app_info));

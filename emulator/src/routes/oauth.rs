@@ -93,8 +93,9 @@ pub async fn request_url(
         None | Some(Value::Null) => None,
         Some(Value::String(url)) => {
             let local = url.len() <= MAX_URL_BYTES
-                && split_url(url)
-                    .is_some_and(|(_, authority, _)| is_local_authority(authority, &state.allowed_hosts));
+                && split_url(url).is_some_and(|(_, authority, _)| {
+                    is_local_authority(authority, &state.allowed_hosts)
+                });
             if !local {
                 return Err(ApiError::unparsable_body(
                     "redirectAfterLoginUrl must be an http(s) URL on this machine, a private network or an --allowed-host name",

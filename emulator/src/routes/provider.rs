@@ -48,18 +48,24 @@ fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
 }
 
 /// 3210 unless `provider` is enabled.
-fn enabled(state: &SharedState, provider: &str) -> Result<(), Response> {
+fn enabled(state: &SharedState, provider: &str) -> Result<(), Box<Response>> {
     if state.provider.is_enabled(provider) {
         Ok(())
     } else {
-        Err(ApiError::from(faults::UNKNOWN_OAUTH_PROVIDER).into_response())
+        Err(Box::new(
+            ApiError::from(faults::UNKNOWN_OAUTH_PROVIDER).into_response(),
+        ))
     }
 }
 
 /// The sign-in request is one the Backendless side started: its `state` is pending for this
 /// provider and `redirect_uri` is exactly the callback recorded with it (so the provider
 /// redirects nowhere else: no open redirect).
-fn check_request(state: &SharedState, provider: &str, pairs: &[(String, String)]) -> Result<(), Response> {
+fn check_request(
+    state: &SharedState,
+    provider: &str,
+    pairs: &[(String, String)],
+) -> Result<(), Box<Response>> {
     let login_state = value_of(pairs, "state").unwrap_or_default();
     let redirect_uri = value_of(pairs, "redirect_uri").unwrap_or_default();
     let known = state
@@ -69,11 +75,11 @@ fn check_request(state: &SharedState, provider: &str, pairs: &[(String, String)]
     if known {
         Ok(())
     } else {
-        Err(error_page(
+        Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             "Invalid sign-in request",
             "redirect_uri and state must come from this server's users/oauth/{provider}/request_url (a sign-in it started in the last 10 minutes).",
-        ))
+        )))
     }
 }
 
@@ -126,11 +132,11 @@ fn sign_in(
 async fn authorize_page(State(state): State<SharedState>, params: Params, uri: Uri) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
-        return response;
+        return *response;
     }
     let pairs = web::form_pairs(uri.query().unwrap_or_default());
     if let Err(response) = check_request(&state, provider, &pairs) {
-        return response;
+        return *response;
     }
     if let Some(hint) = value_of(&pairs, "login_hint").filter(|hint| !hint.is_empty()) {
         let account = state.provider.account(provider, hint, None);
@@ -185,14 +191,18 @@ async fn authorize_page(State(state): State<SharedState>, params: Params, uri: U
 
 /// `POST authorize` (form: `account` id, or `email` and `name`; `redirect_uri`, `state`):
 /// a single-use code and 302 to the callback.
-async fn authorize_choice(State(state): State<SharedState>, params: Params, body: Bytes) -> Response {
+async fn authorize_choice(
+    State(state): State<SharedState>,
+    params: Params,
+    body: Bytes,
+) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
-        return response;
+        return *response;
     }
     let pairs = web::form_pairs(&String::from_utf8_lossy(&body));
     if let Err(response) = check_request(&state, provider, &pairs) {
-        return response;
+        return *response;
     }
     let account = match value_of(&pairs, "account").filter(|id| !id.is_empty()) {
         Some(id) => state
@@ -235,7 +245,7 @@ async fn token(
 ) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
-        return response;
+        return *response;
     }
     let pairs = body_pairs(&headers, &body);
     if value_of(&pairs, "grant_type") != Some("authorization_code") {
@@ -249,8 +259,7 @@ async fn token(
     let issued = value_of(&pairs, "code")
         .and_then(|code| state.provider.take_code(code))
         .filter(|issued| {
-            issued.provider == provider
-                && redirect_uri.is_none_or(|uri| uri == issued.redirect_uri)
+            issued.provider == provider && redirect_uri.is_none_or(|uri| uri == issued.redirect_uri)
         });
     let Some(issued) = issued else {
         return oauth_error(
@@ -280,7 +289,7 @@ async fn token(
 async fn accounts(State(state): State<SharedState>, params: Params, body: Bytes) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
-        return response;
+        return *response;
     }
     let fields = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Object(fields)) => fields,
@@ -303,7 +312,11 @@ async fn accounts(State(state): State<SharedState>, params: Params, body: Bytes)
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(name.as_str()),
         Some(_) => {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "name must be a string")
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "name must be a string",
+            )
         }
     };
     let issued = state
@@ -328,10 +341,14 @@ async fn accounts(State(state): State<SharedState>, params: Params, body: Bytes)
 }
 
 /// `GET userinfo` with `Authorization: Bearer TOKEN`: `{"id","email","name"}`.
-async fn userinfo(State(state): State<SharedState>, params: Params, headers: HeaderMap) -> Response {
+async fn userinfo(
+    State(state): State<SharedState>,
+    params: Params,
+    headers: HeaderMap,
+) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
-        return response;
+        return *response;
     }
     let account = headers
         .get(header::AUTHORIZATION)

@@ -140,7 +140,9 @@ pub fn is_local_authority(authority: &str, allowed: &[String]) -> bool {
     }
     let name = match lower.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => lower.rsplit_once(':').map_or(lower.as_str(), |(name, _)| name),
+        None => lower
+            .rsplit_once(':')
+            .map_or(lower.as_str(), |(name, _)| name),
     };
     if let Ok(v4) = name.parse::<Ipv4Addr>() {
         return v4.is_loopback() || v4.is_private() || v4.is_link_local();
@@ -197,7 +199,13 @@ mod tests {
             let (_, authority, _) = split_url(bad).unwrap();
             assert!(!is_local_authority(authority, &allowed), "{bad}");
         }
-        for bad in ["javascript:alert(1)", "//localhost/x", "ftp://localhost", "http://a b", "http://a\\b"] {
+        for bad in [
+            "javascript:alert(1)",
+            "//localhost/x",
+            "ftp://localhost",
+            "http://a b",
+            "http://a\\b",
+        ] {
             assert!(split_url(bad).is_none(), "{bad}");
         }
     }
