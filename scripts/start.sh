@@ -13,7 +13,8 @@ build_emulator
 port=${EMULATOR_PORT:-8200}
 export EMULATOR_STDERR=inherit
 start_emulator "$port" "${EMULATOR_DB:-./backendless-emulator.db}" \
-  --app-id LOCAL-APP-ID --api-key LOCAL-API-KEY --seed-user alice@yourmail.com:wonderland
+  --app-id LOCAL-APP-ID --api-key LOCAL-API-KEY --seed-user alice@yourmail.com:wonderland \
+  --oauth-provider github
 export EMULATOR_URL EMULATOR_APP_ID=LOCAL-APP-ID EMULATOR_API_KEY=LOCAL-API-KEY
 
 node scripts/serve.mjs &

@@ -31,7 +31,7 @@ build_emulator
 trap 'stop_emulator; stop_fault_server; stop_xvfb' EXIT
 # Every suite signs users up from 127.0.0.1, far more than a developer does: no sign-up limit here
 # (the limit has tests of its own in emulator/tests/limits.rs).
-start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY --signups-per-minute 0
+start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY --signups-per-minute 0 --oauth-provider github
 start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
 export BACKENDLESS_FAULT_URL=$FAULT_URL

@@ -92,6 +92,10 @@ pub struct Settings {
     /// database and threads (the soft limit is raised to the hard one at start)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub max_connections: usize,
+    /// Enable an OAuth2 login provider served by the local identity provider at
+    /// /oauth-provider/CODE/ (lower-case [a-z0-9_-], at most 32); repeatable
+    #[arg(long = "oauth-provider", value_name = "CODE")]
+    pub oauth_providers: Vec<String>,
     /// The login rules (also changeable at run time through /__emulator/config).
     #[command(flatten)]
     #[serde(flatten)]
@@ -136,6 +140,10 @@ pub struct Policy {
     /// no token get 1000); anyone = every caller (the hosted service's out-of-the-box matrix)
     #[arg(long, value_enum, value_name = "WHO", default_value_t = UsersReadableBy::Owner)]
     pub users_readable_by: UsersReadableBy,
+    /// New accounts wait for their email confirmation (EMAIL_CONFIRMATION_PENDING, login 3087)
+    /// until the link in /__emulator/outbox is opened; off: resendconfirmation answers 3103
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
+    pub require_email_confirmation: bool,
 }
 
 /// Who may read a user through the Data API.
@@ -272,13 +280,18 @@ impl Settings {
             }
             let value =
                 serde_json::to_value(value).map_err(|error| parse_error(error.to_string()))?;
-            if key == "seed_users" {
-                // The file's seed users come first, then the flags' ones.
+            if key == "seed_users" || key == "oauth_providers" {
+                // Lists: the file's entries come first, then the flags' ones.
                 let mut combined = match value {
                     Value::Array(items) => items,
-                    _ => return Err(parse_error("`seed_users` must be a list".into())),
+                    _ => return Err(parse_error(format!("`{key}` must be a list"))),
                 };
-                combined.extend(self.seed_users.iter().cloned().map(Value::from));
+                let flags = if key == "seed_users" {
+                    &self.seed_users
+                } else {
+                    &self.oauth_providers
+                };
+                combined.extend(flags.iter().cloned().map(Value::from));
                 merged.insert(key, Value::Array(combined));
             } else if !from_flags(&key) {
                 merged.insert(key, value);
@@ -294,6 +307,15 @@ impl Settings {
     fn check(&self) -> Result<(), ConfigError> {
         self.seed_users()?;
         self.log_level()?;
+        if let Some(bad) = self
+            .oauth_providers
+            .iter()
+            .find(|code| !is_provider_code(code))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "--oauth-provider wants a code of 1-32 characters a-z 0-9 _ -, got '{bad}'"
+            )));
+        }
         if self
             .control_token
             .as_deref()
@@ -356,6 +378,14 @@ impl Settings {
             .parse::<tracing::Level>()
             .map_err(|_| ConfigError::Invalid(format!("unknown log level '{}'", self.log_level)))
     }
+}
+
+/// Whether `code` can name an OAuth provider: 1–32 of `a-z 0-9 _ -` (it goes into URLs as is).
+pub fn is_provider_code(code: &str) -> bool {
+    (1..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// `session_timeout_secs` → `sessionTimeoutSecs`.
@@ -426,7 +456,8 @@ mod tests {
         std::fs::write(
             &path,
             "port = 9000\napp_id = \"FILE\"\nlockout_threshold = 3\nseed_users = [\"f@x:1\"]\n\
-             allow_multiple_logins = true\nmax_property_length = 7\n",
+             allow_multiple_logins = true\nmax_property_length = 7\n\
+             oauth_providers = [\"github\"]\nrequire_email_confirmation = true\n",
         )
         .unwrap();
         let settings = Settings::load([
@@ -440,8 +471,12 @@ mod tests {
             "--allow-multiple-logins",
             "false",
             "--logins-disabled",
+            "--oauth-provider",
+            "my_idp-2",
         ])
         .unwrap();
+        assert_eq!(settings.oauth_providers, ["github", "my_idp-2"]);
+        assert!(settings.policy.require_email_confirmation);
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.app_id, "FILE");
         assert_eq!(settings.api_key, "LOCAL-API-KEY");
@@ -469,6 +504,10 @@ mod tests {
                 "{bad}: {result:?}"
             );
         }
+        for bad in ["GitHub", "", "a b", "x".repeat(33).as_str()] {
+            let result = Settings::load(["backendless-emulator", "--oauth-provider", bad]);
+            assert!(matches!(result, Err(ConfigError::Invalid(_))), "{bad}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -481,6 +520,8 @@ mod tests {
             "seed_users",
             "lockout_threshold",
             "max_property_length",
+            "oauth_providers",
+            "require_email_confirmation",
         ] {
             assert!(names.contains(name), "{name}: {names:?}");
         }
@@ -488,6 +529,7 @@ mod tests {
         assert_eq!(json["sessionTimeoutSecs"], 3600);
         assert_eq!(json["allowMultipleLogins"], true);
         assert_eq!(json["usersReadableBy"], "owner");
+        assert_eq!(json["requireEmailConfirmation"], false);
         let patch = serde_json::json!({"loginsDisabled": true});
         let patched = Policy::default()
             .patched(patch.as_object().unwrap())

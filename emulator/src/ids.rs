@@ -25,6 +25,17 @@ pub fn new_token() -> Result<String, RandomnessError> {
     Ok(uuid_form(&random_bytes::<16>()?))
 }
 
+/// A fresh single-use secret for a URL (confirmation codes, OAuth codes, states and access
+/// tokens): 256 random bits as 64 lower-case hex digits, nothing to escape anywhere.
+pub fn new_secret() -> Result<String, RandomnessError> {
+    let bytes = random_bytes::<32>()?;
+    let mut text = String::with_capacity(64);
+    for byte in bytes {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    Ok(text)
+}
+
 /// `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX` in upper-case hex.
 fn uuid_form(bytes: &[u8; 16]) -> String {
     let mut text = String::with_capacity(36);

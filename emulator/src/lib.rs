@@ -11,7 +11,8 @@
 //! | [`user`] | the user record and its wire form |
 //! | [`request_log`] | the redacted recent-request log, bounded by entries and bytes |
 //! | [`ratelimit`] | sign-ups per client and minute |
-//! | [`ids`] | UUIDs, salts and token digests from the OS CSPRNG |
+//! | [`ids`] | UUIDs, salts, token digests and single-use secrets from the OS CSPRNG |
+//! | [`provider`] | the local OAuth2 identity provider's accounts, codes, tokens and pending logins |
 //! | [`error`] | `ApiError` and its JSON form |
 //! | [`hold`] | the hold switch that parks API requests for interleaving tests |
 //! | [`server`] | the accept loop: connections, dropping one without an answer, graceful stop |
@@ -26,6 +27,7 @@ pub mod password;
 /// The protocol facts shared with the SDK (codes, wording, paths): the SDK crate's own file.
 #[path = "../../src/protocol.rs"]
 pub mod protocol;
+pub mod provider;
 pub mod ratelimit;
 pub mod request_log;
 pub mod routes;
@@ -90,5 +92,6 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         control_token: config.control_token()?,
         body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
         large_bodies: Arc::new(tokio::sync::Semaphore::new(routes::LARGE_BODIES_IN_FLIGHT)),
+        provider: provider::LocalProvider::new(config.oauth_providers.clone()),
     }))
 }

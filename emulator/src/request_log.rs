@@ -297,8 +297,11 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_at_any_depth_and_text_is_kept() {
-        let body = logged_body(br#"{"login":"a","password":"p","nested":[{"password":"q"}]}"#);
+        let body = logged_body(
+            br#"{"login":"a","password":"p","nested":[{"password":"q"}],"accessToken":"t"}"#,
+        );
         assert_eq!(body["password"], REDACTED);
+        assert_eq!(body["accessToken"], REDACTED);
         assert_eq!(body["nested"][0]["password"], REDACTED);
         assert_eq!(body["login"], "a");
         for secret in [
@@ -308,6 +311,8 @@ mod tests {
             "client_secret",
             "API-Key",
             "user-token",
+            "accessToken",
+            "access_token",
         ] {
             assert!(is_secret_key(secret), "{secret}");
         }

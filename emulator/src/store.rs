@@ -40,6 +40,32 @@ pub struct SessionRecord {
     pub last_activity: i64,
 }
 
+/// What [`Store::oauth_login`] needs to know about one login.
+pub struct OAuthLogin<'a> {
+    /// The provider's code.
+    pub provider: &'a str,
+    /// The account's id at the provider.
+    pub oauth_id: &'a str,
+    /// The account's name at the provider (kept on the link).
+    pub display_name: &'a str,
+    /// The guest account to convert, if the client named one.
+    pub guest_id: Option<&'a str>,
+    /// The account to create if none is found: fresh objectId, mapped email and properties.
+    pub new_user: &'a UserRecord,
+}
+
+/// Where an OAuth login landed.
+#[derive(Debug)]
+pub enum OAuthOutcome {
+    /// This account (its links included).
+    User(Box<UserRecord>),
+    /// The guest named is not a guest account.
+    NotAGuest,
+    /// The account went between two statements (cannot happen inside the transaction; kept
+    /// rather than a panic).
+    Vanished,
+}
+
 /// The database.
 pub struct Store {
     connection: Mutex<Connection>,
@@ -74,15 +100,28 @@ CREATE INDEX IF NOT EXISTS failed_logins_by_user ON failed_logins(user_id);
 CREATE TABLE IF NOT EXISTS failed_unknown_logins (
     at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS oauth_identities (
+    provider     TEXT NOT NULL,
+    oauth_id     TEXT NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users(object_id) ON DELETE CASCADE,
+    display_name TEXT NOT NULL,
+    PRIMARY KEY (provider, oauth_id)
+);
+CREATE INDEX IF NOT EXISTS oauth_identities_by_user ON oauth_identities(user_id);
 ";
 
+/// The last column is the user's linked OAuth identities as a JSON array, in the wire shape.
 const USER_COLUMNS: &str =
-    "object_id, email, password_hash, user_status, created, updated, last_login, locked_until, properties";
+    "object_id, email, password_hash, user_status, created, updated, last_login, locked_until, properties,
+     (SELECT json_group_array(json_object('providerCode', provider, 'oAuthId', oauth_id,
+                                          'displayName', display_name))
+      FROM oauth_identities WHERE oauth_identities.user_id = users.object_id)";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
     let object_id: String = row.get(0)?;
     let status_text: String = row.get(3)?;
     let properties_text: String = row.get(8)?;
+    let identities_text: String = row.get(9)?;
     let Some(status) = UserStatus::parse(&status_text) else {
         return Ok(Err(StoreError::Corrupt(format!(
             "user {object_id} has status '{status_text}'"
@@ -96,6 +135,14 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreErro
             ))))
         }
     };
+    let oauth_identities = match serde_json::from_str::<Vec<Value>>(&identities_text) {
+        Ok(identities) => identities,
+        Err(error) => {
+            return Ok(Err(StoreError::Corrupt(format!(
+                "user {object_id} OAuth identities: {error}"
+            ))))
+        }
+    };
     Ok(Ok(UserRecord {
         object_id,
         email: row.get(1)?,
@@ -106,6 +153,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreErro
         last_login: row.get(6)?,
         locked_until: row.get(7)?,
         properties,
+        oauth_identities,
     }))
 }
 
@@ -134,6 +182,30 @@ fn insert_user_row(connection: &Connection, user: &UserRecord) -> Result<(), Sto
             user.updated,
             user.last_login,
             user.locked_until,
+            properties,
+        ],
+    );
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Rewrites a user's row (everything but objectId, created, lastLogin and the lock).
+fn write_user_row(connection: &Connection, user: &UserRecord) -> Result<(), StoreError> {
+    let properties = Value::Object(user.properties.clone()).to_string();
+    let result = connection.execute(
+        "UPDATE users SET email = ?2, identity_key = ?3, password_hash = ?4, user_status = ?5,
+                          updated = ?6, properties = ?7
+         WHERE object_id = ?1",
+        params![
+            user.object_id,
+            user.email,
+            user.email.as_deref().map(identity_key),
+            user.password_hash,
+            user.status.as_str(),
+            user.updated,
             properties,
         ],
     );
@@ -475,12 +547,104 @@ impl Store {
         Ok(removed)
     }
 
+    /// Changes a user in one transaction: reads it, lets `apply` change the record (or refuse),
+    /// writes it back with its identity key, so nothing is half-written and two updates cannot
+    /// interleave. `None` if there is no such user; an identity another account has is
+    /// `StoreError::IdentityTaken`.
+    pub fn update_user<E>(
+        &self,
+        object_id: &str,
+        apply: impl FnOnce(&mut UserRecord) -> Result<(), E>,
+    ) -> Result<Option<UserRecord>, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let Some(mut user) = user_where(&transaction, "object_id", object_id)? else {
+            return Ok(None);
+        };
+        apply(&mut user)?;
+        write_user_row(&transaction, &user)?;
+        let user = user_where(&transaction, "object_id", object_id)?;
+        transaction.commit().map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    /// The account an OAuth login lands on, in one transaction: the one linked to
+    /// (provider, oauth id); else the guest `login.guest_id` converted (its properties merged
+    /// with the new ones, ENABLED) or, when the provider's email is an existing account's, that
+    /// account; else `login.new_user` created. A new link is recorded on the account.
+    pub fn oauth_login(&self, login: &OAuthLogin<'_>) -> Result<OAuthOutcome, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let linked: Option<String> = transaction
+            .query_row(
+                "SELECT user_id FROM oauth_identities WHERE provider = ?1 AND oauth_id = ?2",
+                params![login.provider, login.oauth_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(user_id) = linked {
+            transaction.execute(
+                "UPDATE oauth_identities SET display_name = ?3 WHERE provider = ?1 AND oauth_id = ?2",
+                params![login.provider, login.oauth_id, login.display_name],
+            )?;
+            let user = user_where(&transaction, "object_id", &user_id)?;
+            transaction.commit()?;
+            return Ok(user.map_or(OAuthOutcome::Vanished, |user| {
+                OAuthOutcome::User(Box::new(user))
+            }));
+        }
+        let guest = match login.guest_id {
+            Some(guest_id) => match user_where(&transaction, "object_id", guest_id)? {
+                Some(user) if user.status == UserStatus::Guest => Some(user),
+                _ => return Ok(OAuthOutcome::NotAGuest),
+            },
+            None => None,
+        };
+        let by_email = match login.new_user.email.as_deref() {
+            Some(email) => user_where(&transaction, "identity_key", &identity_key(email))?,
+            None => None,
+        };
+        let user_id = match (by_email, guest) {
+            // The same person, known by that address already: the account gets the link.
+            (Some(existing), _) => existing.object_id,
+            (None, Some(mut guest)) => {
+                guest.email = login.new_user.email.clone();
+                guest.status = login.new_user.status;
+                guest.updated = login.new_user.updated;
+                for (name, value) in &login.new_user.properties {
+                    guest.properties.insert(name.clone(), value.clone());
+                }
+                write_user_row(&transaction, &guest)?;
+                guest.object_id
+            }
+            (None, None) => {
+                insert_user_row(&transaction, login.new_user)?;
+                login.new_user.object_id.clone()
+            }
+        };
+        transaction.execute(
+            "INSERT INTO oauth_identities (provider, oauth_id, user_id, display_name) VALUES (?1, ?2, ?3, ?4)",
+            params![login.provider, login.oauth_id, user_id, login.display_name],
+        )?;
+        let user = user_where(&transaction, "object_id", &user_id)?;
+        transaction.commit()?;
+        Ok(user.map_or(OAuthOutcome::Vanished, |user| {
+            OAuthOutcome::User(Box::new(user))
+        }))
+    }
+
     /// Deletes all users, sessions and failed attempts.
     pub fn delete_everything(&self) -> Result<(), StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         transaction.execute_batch(
-            "DELETE FROM failed_logins; DELETE FROM failed_unknown_logins; DELETE FROM sessions; DELETE FROM users;",
+            "DELETE FROM failed_logins; DELETE FROM failed_unknown_logins; DELETE FROM sessions;
+             DELETE FROM oauth_identities; DELETE FROM users;",
         )?;
         transaction.commit()?;
         Ok(())
@@ -502,6 +666,7 @@ mod tests {
             last_login: None,
             locked_until: None,
             properties: Map::new(),
+            oauth_identities: Vec::new(),
         }
     }
 

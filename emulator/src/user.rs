@@ -75,6 +75,8 @@ pub struct UserRecord {
     pub locked_until: Option<i64>,
     /// Custom properties (including `name`), returned as they were given.
     pub properties: Map<String, Value>,
+    /// Linked OAuth identities, in the wire shape `{"providerCode","oAuthId","displayName"}`.
+    pub oauth_identities: Vec<Value>,
 }
 
 /// Longest property name (characters), at any depth.
@@ -235,7 +237,13 @@ impl UserRecord {
         );
         object.insert("accountType".into(), Value::from("BACKENDLESS"));
         object.insert("socialAccount".into(), Value::from("BACKENDLESS"));
-        object.insert("oAuthIdentities".into(), Value::Null);
+        // Null when there are none, as for an account that never used an OAuth login.
+        let identities = if self.oauth_identities.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(self.oauth_identities.clone())
+        };
+        object.insert("oAuthIdentities".into(), identities);
         // The official client sends its locale on register; keep it, else "en" as the hosted service does.
         if !matches!(object.get("blUserLocale"), Some(Value::String(_))) {
             object.insert("blUserLocale".into(), Value::from("en"));
@@ -341,6 +349,7 @@ mod tests {
             last_login: None,
             locked_until: None,
             properties,
+            oauth_identities: Vec::new(),
         };
         let wire = Value::Object(user.to_wire());
         assert_eq!(wire["ownerId"], "ID");

@@ -284,6 +284,7 @@ fn database_with_cheap_users(path: &str, count: usize) {
                 last_login: None,
                 locked_until: None,
                 properties: Default::default(),
+                oauth_identities: Vec::new(),
             })
             .expect("insert user");
     }

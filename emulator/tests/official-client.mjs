@@ -29,7 +29,7 @@ function startServer() {
   }
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['--port', '0', '--db', ':memory:', '--app-id', APP_ID, '--api-key', API_KEY,
-      '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      '--log-level', 'warn', '--oauth-provider', 'github'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const timer = setTimeout(() => reject(new Error('no listening line within 10 s')), 10_000);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
@@ -103,4 +103,72 @@ test('register, login with stayLoggedIn, isValidLogin, getCurrentUser, logout, 3
   const logout = log.find((entry) => entry.path.endsWith('/users/logout'));
   assert.equal(logout.headers['user-token'], '[redacted]');
   assert.equal(logout.tokenUserId, user.objectId);
+});
+
+test('getUserRoles, update, resendEmailConfirmation (3103 with the option off)', async () => {
+  const email = 'profile@example.com';
+  await Backendless.UserService.logout().catch(() => {});
+  assert.deepEqual(await Backendless.UserService.getUserRoles(), ['NotAuthenticatedUser']);
+  await Backendless.UserService.register({ email, password: PASSWORD });
+  const user = await Backendless.UserService.login(email, PASSWORD, true);
+  assert.deepEqual(await Backendless.UserService.getUserRoles(), ['AuthenticatedUser']);
+
+  user.name = 'Updated';
+  const updated = await Backendless.UserService.update(user);
+  assert.equal(updated.objectId, user.objectId);
+  assert.equal(updated.name, 'Updated');
+  assert.equal(updated.password, undefined);
+  assert.ok(updated.updated > user.updated);
+  const read = await (await fetch(`${baseUrl}/${APP_ID}/${API_KEY}/data/Users/${user.objectId}`, {
+    headers: { 'user-token': user['user-token'] },
+  })).json();
+  assert.equal(read.name, 'Updated');
+
+  await assert.rejects(Backendless.UserService.resendEmailConfirmation(email), (error) => {
+    assert.equal(error.code, 3103);
+    return true;
+  });
+  await Backendless.UserService.logout();
+});
+
+test('loginWithOauth2 with an access token from the local provider, getAuthorizationUrlLink', async () => {
+  const response = await fetch(`${baseUrl}/oauth-provider/github/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'octo@example.com', name: 'Octo Cat' }),
+  });
+  assert.equal(response.status, 200);
+  const account = await response.json();
+
+  const user = await Backendless.UserService.loginWithOauth2('github', account.access_token, true);
+  assert.equal(user.email, 'octo@example.com');
+  assert.equal(user.name, 'Octo Cat');
+  assert.deepEqual(user.oAuthIdentities, [{ providerCode: 'github', oAuthId: account.id, displayName: 'Octo Cat' }]);
+  assert.match(user['user-token'], /^[0-9A-F]{8}-/);
+  assert.equal(Backendless.LocalCache.get('user-token'), user['user-token']);
+  assert.deepEqual(await Backendless.UserService.getUserRoles(), ['AuthenticatedUser']);
+  const again = await Backendless.UserService.loginWithOauth2('github', account.access_token);
+  assert.equal(again.objectId, user.objectId);
+
+  await assert.rejects(Backendless.UserService.loginWithOauth2('github', 'not-a-token'), (error) => {
+    assert.equal(error.code, 3211);
+    return true;
+  });
+  await assert.rejects(Backendless.UserService.loginWithOauth2('facebook', account.access_token), (error) => {
+    assert.equal(error.code, 3210);
+    return true;
+  });
+
+  const url = await Backendless.UserService.getAuthorizationUrlLink('github', { name: 'name' }, ['read:user'], undefined,
+    'http://localhost:5173/signed-in');
+  assert.equal(typeof url, 'string');
+  const parsed = new URL(url);
+  assert.equal(parsed.pathname, '/oauth-provider/github/authorize');
+  assert.equal(parsed.searchParams.get('scope'), 'read:user');
+  assert.equal(parsed.searchParams.get('redirect_uri'), `${baseUrl}/${APP_ID}/${API_KEY}/users/oauth/github/callback`);
+  assert.match(parsed.searchParams.get('state'), /^[0-9a-f]{64}$/);
+
+  const log = JSON.stringify(await requestLog());
+  assert.ok(!log.includes(account.access_token), 'the access token is redacted from the request log');
+  await Backendless.UserService.logout();
 });

@@ -54,6 +54,39 @@ pub enum AuthError {
     /// A property value (or name, or nesting) beyond the limits.
     #[error("value too long")]
     ValueTooLong,
+    /// `update` to an identity another account has (3018; register's is [`Self::IdentityTaken`]).
+    #[error("identity in use by another account")]
+    IdentityInUse,
+    /// `update` without a user-token.
+    #[error("not logged in")]
+    NotLoggedIn,
+    /// `update` of another user's account.
+    #[error("another user's properties")]
+    OtherUsersProperties,
+    /// `update` of an objectId nobody has.
+    #[error("unknown user id")]
+    UnknownUserId,
+    /// Resend for an account that is not waiting for its confirmation.
+    #[error("email already confirmed")]
+    EmailAlreadyConfirmed,
+    /// Resend while the app does not require email confirmation.
+    #[error("email confirmation not required")]
+    ConfirmationNotRequired,
+    /// Resend for an identity nobody has.
+    #[error("no account for the confirmation")]
+    ConfirmationUserNotFound,
+    /// A provider code that is not configured.
+    #[error("unknown OAuth provider")]
+    UnknownOAuthProvider,
+    /// An access token the provider did not issue, issued by another provider, or expired.
+    #[error("invalid OAuth access token")]
+    InvalidOAuthToken,
+    /// The guest named for conversion is not a guest, or not the caller's.
+    #[error("invalid guest")]
+    InvalidGuest,
+    /// A required parameter is missing or null (3038).
+    #[error("missing parameter")]
+    MissingParameter,
     /// The input is not what the operation needs; the detail says what.
     #[error("bad input: {0}")]
     BadInput(String),

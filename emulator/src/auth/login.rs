@@ -121,7 +121,11 @@ impl Auth {
     }
 
     /// A session for a user whose password checked out, within the session policy (3002, 3044).
-    async fn open_session(&self, user: UserRecord, policy: Policy) -> Result<Value, AuthError> {
+    pub(super) async fn open_session(
+        &self,
+        user: UserRecord,
+        policy: Policy,
+    ) -> Result<Value, AuthError> {
         let (token, digest) = new_token()?;
         let user_id = user.object_id.clone();
         let store = self.store.clone();

@@ -8,10 +8,16 @@
 //! | this one | the service, registration, guests, tokens, logout, reads, control operations |
 //! | [`login`] | the login flow: account lookup, password check, status, session policy |
 //! | [`lockout`] | turns per account and counting failed logins |
+//! | [`profile`] | roles, `update`, email confirmation, guest conversion |
+//! | [`oauth`] | OAuth logins: the account linked to a provider's identity |
+//! | [`outbox`] | the confirmation "mail", kept in memory |
 
 mod error;
 pub mod lockout;
 pub mod login;
+pub mod oauth;
+pub mod outbox;
+pub mod profile;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,6 +59,8 @@ pub struct Auth {
     session_gate: Arc<Mutex<()>>,
     /// With lockout on, one password check at a time per account.
     turns: lockout::Turns,
+    /// Confirmation messages the local server would have sent.
+    outbox: outbox::Outbox,
 }
 
 /// A new account as of now: a fresh objectId, never logged in, not locked.
@@ -73,6 +81,7 @@ fn new_user(
         last_login: None,
         locked_until: None,
         properties,
+        oauth_identities: Vec::new(),
     })
 }
 
@@ -110,6 +119,7 @@ impl Auth {
             passwords,
             session_gate: Arc::new(Mutex::new(())),
             turns: lockout::Turns::default(),
+            outbox: outbox::Outbox::default(),
         };
         let timeout_ms = secs_to_ms(auth.startup_policy.session_timeout_secs);
         let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
@@ -130,6 +140,18 @@ impl Auth {
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// Runs a store operation that may refuse in the domain's terms on a blocking thread.
+    async fn blocking_auth<T, F>(&self, operation: F) -> Result<T, AuthError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, AuthError> + Send + 'static,
     {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || operation(&store))
@@ -207,11 +229,15 @@ impl Auth {
             .saturating_add(4096)
     }
 
-    /// `POST users/register`: creates an ENABLED user from any JSON object with `email` and `password`.
-    pub async fn register(&self, body: Value) -> Result<Value, AuthError> {
+    /// `POST users/register`: creates a user from any JSON object with `email` and `password`
+    /// (ENABLED, or EMAIL_CONFIRMATION_PENDING with a confirmation in the outbox when the policy
+    /// requires it). A body naming a GUEST's `objectId`, sent with that guest's own `token`,
+    /// converts the guest in place instead ([`Auth::guest_to_convert`]).
+    pub async fn register(&self, body: Value, token: Option<&str>) -> Result<Value, AuthError> {
         let Value::Object(mut properties) = body else {
             return Err(AuthError::BadInput("the user must be a JSON object".into()));
         };
+        let guest = self.guest_to_convert(&properties, token).await?;
         let password = match properties.remove("password") {
             Some(Value::String(password)) if !password.is_empty() => password,
             _ => return Err(AuthError::MissingPassword),
@@ -250,12 +276,16 @@ impl Auth {
             return Err(AuthError::IdentityTaken);
         }
         let hash = self.passwords.hash(password).await?;
-        let user = new_user(
-            Some(email.clone()),
-            Some(hash),
-            UserStatus::Enabled,
-            properties,
-        )?;
+        let status = if policy.require_email_confirmation {
+            UserStatus::EmailConfirmationPending
+        } else {
+            UserStatus::Enabled
+        };
+        if let Some(guest_id) = guest {
+            let fields = (email, hash, status, properties);
+            return self.convert_guest(guest_id, fields, &policy).await;
+        }
+        let user = new_user(Some(email.clone()), Some(hash), status, properties)?;
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
@@ -263,6 +293,9 @@ impl Auth {
             Err(error) => return Err(error.into()),
         }
         tracing::info!(user = %user.object_id, "user registered");
+        if status == UserStatus::EmailConfirmationPending {
+            self.send_confirmation(&email, &user.object_id)?;
+        }
         Ok(Value::Object(user.to_wire()))
     }
 
@@ -402,6 +435,7 @@ impl Auth {
     pub async fn reset(&self) -> Result<(), AuthError> {
         self.blocking(|store| store.delete_everything()).await?;
         self.sessions.clear();
+        self.outbox.clear();
         *self
             .policy
             .write()

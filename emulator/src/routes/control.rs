@@ -22,6 +22,8 @@ pub fn router() -> Router<SharedState> {
         .route("/hold", post(start_holding).delete(stop_holding))
         .route("/held", get(held))
         .route("/release/{id}", post(release))
+        .route("/outbox", get(outbox))
+        .route("/confirm/{code}", get(confirm))
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
 }
@@ -30,12 +32,14 @@ async fn unknown(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
     ApiError::unknown_endpoint(method.as_str(), &format!("/__emulator{}", uri.path()))
 }
 
-/// Deletes every user, session and failed attempt and the log; the start policy and seed users
+/// Deletes every user, session and failed attempt, the log, the outbox and the local provider's
+/// accounts, codes and tokens; the start policy and seed users
 /// come back. Whatever was parked by the hold switch is answered first.
 async fn reset(State(state): State<SharedState>) -> Result<Response, ApiError> {
     state.hold.stop().processed().await;
     state.auth.reset().await?;
     state.request_log.clear();
+    state.provider.clear();
     Ok(json_response(&json!({})))
 }
 
@@ -141,4 +145,45 @@ async fn release(
         .ok_or_else(|| ApiError::no_held_request(id))?;
     pending.processed().await;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The confirmation "mail" the server would have sent, oldest first: `[{to, kind, link}]`; the
+/// link (this server, as the caller named it) confirms the account once.
+async fn outbox(State(state): State<SharedState>, headers: axum::http::HeaderMap) -> Response {
+    let host = super::web::request_host(&headers);
+    let mails: Vec<Value> = state
+        .auth
+        .outbox()
+        .list()
+        .into_iter()
+        .map(|mail| {
+            json!({
+                "to": mail.to,
+                "kind": mail.kind,
+                "link": format!("http://{host}/__emulator/confirm/{}", mail.code),
+            })
+        })
+        .collect();
+    json_response(&mails)
+}
+
+/// A confirmation link: the account becomes ENABLED; a page says so. Unknown or used: 404 page.
+async fn confirm(State(state): State<SharedState>, params: Params) -> Response {
+    use super::web::{error_page, escape_html, html_page};
+    match state.auth.confirm_email(params.get("code")).await {
+        Ok(Some(user)) => html_page(
+            StatusCode::OK,
+            "Email confirmed",
+            &format!(
+                "<p>The email address {} is confirmed; the account can log in.</p>",
+                escape_html(user["email"].as_str().unwrap_or_default())
+            ),
+        ),
+        Ok(None) => error_page(
+            StatusCode::NOT_FOUND,
+            "Unknown link",
+            "This confirmation link is unknown or was used already.",
+        ),
+        Err(error) => ApiError::from(error).into_response(),
+    }
 }

@@ -9,7 +9,10 @@
 
 pub mod control;
 pub mod middleware;
+pub mod oauth;
+pub mod provider;
 pub mod users;
+pub mod web;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +21,7 @@ use axum::extract::{FromRequestParts, MatchedPath, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
@@ -53,6 +56,8 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// Bytes of large request bodies (over [`LARGE_BODY_BYTES`]) that may be in flight at once.
     pub large_bodies: Arc<tokio::sync::Semaphore>,
+    /// The local OAuth2 identity provider (`--oauth-provider`).
+    pub provider: crate::provider::LocalProvider,
 }
 
 /// A body over this size (or of unknown size) counts against [`AppState::large_bodies`].
@@ -87,6 +92,20 @@ pub fn router(state: SharedState) -> Router {
             "/users/restorepassword/{identity}",
             get(users::restore_password),
         )
+        .route("/users/userroles", get(users::user_roles))
+        .route("/users/{object_id}", put(users::update_user))
+        .route(
+            "/users/resendconfirmation/{identity}",
+            post(users::resend_confirmation),
+        )
+        // The official client's loginWithOauth2 path, and the one the REST docs name.
+        .route("/users/social/{provider}/login", post(oauth::login))
+        .route("/users/oauth/{provider}/login", post(oauth::login))
+        .route(
+            "/users/oauth/{provider}/request_url",
+            post(oauth::request_url),
+        )
+        .route("/users/oauth/{provider}/callback", get(oauth::callback))
         .route("/data/{table}/{object_id}", get(users::read_user))
         .route("/info", get(users::app_info));
     let api = Router::new()
@@ -121,8 +140,14 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             middleware::check_control_token,
         ));
+    // The local identity provider: not the API (no app key, no hold, not logged), not control.
+    let identity_provider = provider::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::read_body,
+    ));
     let app = Router::new()
         .nest("/__emulator", control)
+        .nest("/oauth-provider", identity_provider)
         .fallback_service(api)
         .layer(axum::middleware::from_fn(middleware::cors))
         .layer(axum::middleware::from_fn_with_state(
@@ -160,6 +185,17 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidEmail => faults::INVALID_EMAIL.into(),
             AuthError::ValueTooLong => faults::VALUE_TOO_LONG.into(),
             AuthError::BadInput(detail) => ApiError::unparsable_body(&detail),
+            AuthError::IdentityInUse => faults::IDENTITY_TAKEN.into(),
+            AuthError::NotLoggedIn => faults::NOT_LOGGED_IN.into(),
+            AuthError::OtherUsersProperties => faults::OTHER_USERS_PROPERTIES.into(),
+            AuthError::UnknownUserId => faults::UNKNOWN_USER_ID.into(),
+            AuthError::EmailAlreadyConfirmed => faults::EMAIL_ALREADY_CONFIRMED.into(),
+            AuthError::ConfirmationNotRequired => faults::CONFIRMATION_NOT_REQUIRED.into(),
+            AuthError::ConfirmationUserNotFound => faults::CONFIRMATION_USER_NOT_FOUND.into(),
+            AuthError::UnknownOAuthProvider => faults::UNKNOWN_OAUTH_PROVIDER.into(),
+            AuthError::InvalidOAuthToken => faults::INVALID_OAUTH_TOKEN.into(),
+            AuthError::InvalidGuest => faults::INVALID_GUEST.into(),
+            AuthError::MissingParameter => faults::MISSING_PARAMETER.into(),
             AuthError::Store(error) => {
                 tracing::error!(%error, "store failure");
                 ApiError::internal()
@@ -199,10 +235,15 @@ pub fn json_response(value: &impl Serialize) -> Response {
 
 /// Parses a request body as JSON; an empty body is `null`.
 pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    parse_json_or_detail(body).map_err(|detail| ApiError::unparsable_body(&detail))
+}
+
+/// [`parse_json`] for the domain: what is wrong, as text.
+pub fn parse_json_or_detail(body: &[u8]) -> Result<Value, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body).map_err(|error| ApiError::unparsable_body(&error.to_string()))
+    serde_json::from_slice(body).map_err(|error| error.to_string())
 }
 
 /// Decodes `%XX` escapes of one path segment (as `encodeURIComponent` makes them); `+` stays `+`;

@@ -12,13 +12,61 @@ use crate::auth::Credentials;
 use crate::error::ApiError;
 
 /// `POST users/register`.
-pub async fn register(State(state): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn register(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     // Too long to pass the property limits whatever it holds: refused before it is parsed.
     if body.len() > state.auth.max_register_body() {
         return Err(crate::protocol::faults::VALUE_TOO_LONG.into());
     }
-    let user = state.auth.register(parse_json(&body)?).await?;
+    let user = state
+        .auth
+        .register(parse_json(&body)?, user_token(&headers))
+        .await?;
     Ok(json_response(&user))
+}
+
+/// `GET users/userroles`: the session's roles as a JSON array of names.
+pub async fn user_roles(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let roles = state.auth.user_roles(user_token(&headers)).await?;
+    Ok(json_response(&roles))
+}
+
+/// `PUT users/{objectId}`: the updated user (no password, no token).
+pub async fn update_user(
+    State(state): State<SharedState>,
+    params: Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // The body is judged only after the token and ownership checks (3028, 3064, 3030, 3029).
+    let body = if body.len() > state.auth.max_register_body() {
+        Err(crate::auth::AuthError::ValueTooLong)
+    } else {
+        super::parse_json_or_detail(&body).map_err(crate::auth::AuthError::BadInput)
+    };
+    let user = state
+        .auth
+        .update_user(params.get("object_id"), user_token(&headers), body)
+        .await?;
+    Ok(json_response(&user))
+}
+
+/// `POST users/resendconfirmation/{identity}`: 200 with an empty body.
+pub async fn resend_confirmation(
+    State(state): State<SharedState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    state
+        .auth
+        .resend_confirmation(params.get("identity"))
+        .await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `POST users/register/guest` (the body, if any, is ignored).

@@ -1,0 +1,149 @@
+//! OAuth logins on the Backendless side: the account behind a provider's identity (linked,
+//! matched by email, a converted guest, or new), then a session as a password login opens one.
+//! Which identity it is (the provider's account) is the caller's business: see
+//! [`crate::provider`].
+
+use serde_json::{Map, Value};
+
+use super::{new_user, Auth, AuthError};
+use crate::store::{OAuthLogin, OAuthOutcome, StoreError};
+use crate::user::{is_valid_email, UserStatus, MAX_NAME_CHARS, SERVER_OWNED_PROPERTIES};
+
+/// An account at a provider, as the provider vouches for it.
+#[derive(Debug, Clone)]
+pub struct ProviderIdentity {
+    /// The provider's code.
+    pub provider: String,
+    /// The account's id at the provider.
+    pub id: String,
+    /// Its email.
+    pub email: String,
+    /// Its display name.
+    pub name: String,
+}
+
+/// Which provider property goes to which Users column: (`id`|`email`|`name`, column).
+pub type FieldsMapping = Vec<(String, String)>;
+
+/// The provider properties that can be mapped.
+const PROVIDER_FIELDS: [&str; 3] = ["id", "email", "name"];
+
+/// A `fieldsMapping` from a request: absent or null → `email→email`, `name→name`; an object's
+/// string values replace those defaults key by key (keys other than `id`, `email`, `name` are
+/// ignored: the local provider has nothing else). Anything else → 8002.
+pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError> {
+    let mut mapping: FieldsMapping = vec![
+        ("email".into(), "email".into()),
+        ("name".into(), "name".into()),
+    ];
+    let fields = match value {
+        None | Some(Value::Null) => return Ok(mapping),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => {
+            return Err(AuthError::BadInput(
+                "fieldsMapping must be an object of provider property → Users column".into(),
+            ))
+        }
+    };
+    for (source, column) in fields {
+        let Value::String(column) = column else {
+            return Err(AuthError::BadInput(
+                "fieldsMapping values must be column names (strings)".into(),
+            ));
+        };
+        if column.is_empty() || column.chars().count() > MAX_NAME_CHARS {
+            return Err(AuthError::ValueTooLong);
+        }
+        if !PROVIDER_FIELDS.contains(&source.as_str()) {
+            continue;
+        }
+        mapping.retain(|(known, _)| known != source);
+        mapping.push((source.clone(), column.clone()));
+    }
+    Ok(mapping)
+}
+
+impl Auth {
+    /// Logs in as the account linked to `identity` (creating or linking one, see
+    /// [`crate::store::Store::oauth_login`]): the user with a fresh `user-token`, as a password
+    /// login answers. `guest_id` names a GUEST to become this user when the identity is new
+    /// (3212 if it is not a guest).
+    pub async fn oauth_login(
+        &self,
+        identity: ProviderIdentity,
+        mapping: &FieldsMapping,
+        guest_id: Option<String>,
+    ) -> Result<Value, AuthError> {
+        self.check_logins_open()?;
+        let policy = self.policy();
+        let mut email = None;
+        let mut properties = Map::new();
+        for (source, column) in mapping {
+            let value = match source.as_str() {
+                "id" => &identity.id,
+                "email" => &identity.email,
+                _ => &identity.name,
+            };
+            if column == "email" {
+                email = Some(value.clone()).filter(|value| is_valid_email(value));
+            } else if column != "password" && !SERVER_OWNED_PROPERTIES.contains(&column.as_str()) {
+                properties.insert(column.clone(), Value::from(value.clone()));
+            }
+        }
+        let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
+        let ProviderIdentity {
+            provider, id, name, ..
+        } = identity;
+        let outcome = self
+            .blocking(move |store| {
+                store.oauth_login(&OAuthLogin {
+                    provider: &provider,
+                    oauth_id: &id,
+                    display_name: &name,
+                    guest_id: guest_id.as_deref(),
+                    new_user: &fresh,
+                })
+            })
+            .await;
+        let user = match outcome {
+            Ok(OAuthOutcome::User(user)) => *user,
+            Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
+            Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
+            // Another request created an account with that email at the same moment.
+            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
+            Err(error) => return Err(error.into()),
+        };
+        match user.status {
+            UserStatus::Enabled => {}
+            UserStatus::Disabled => return Err(AuthError::UserDisabled),
+            UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
+            UserStatus::Guest => return Err(AuthError::InvalidGuest),
+        }
+        tracing::info!(user = %user.object_id, "OAuth login");
+        self.open_session(user, policy).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_defaults_and_overrides() {
+        assert_eq!(
+            fields_mapping(None).unwrap(),
+            vec![
+                ("email".to_string(), "email".to_string()),
+                ("name".to_string(), "name".to_string())
+            ]
+        );
+        let given = serde_json::json!({"name": "nickname", "id": "githubId", "avatar": "x"});
+        let mapping = fields_mapping(Some(&given)).unwrap();
+        assert!(mapping.contains(&("name".into(), "nickname".into())));
+        assert!(mapping.contains(&("id".into(), "githubId".into())));
+        assert!(mapping.contains(&("email".into(), "email".into())));
+        assert_eq!(mapping.len(), 3);
+        assert!(fields_mapping(Some(&serde_json::json!([1]))).is_err());
+        assert!(fields_mapping(Some(&serde_json::json!({"name": 1}))).is_err());
+    }
+}

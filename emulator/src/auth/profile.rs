@@ -1,0 +1,266 @@
+//! What a logged-in user does with its own account: its roles, `update`, email confirmation
+//! (resend, the outbox link), and turning a guest into a registered user.
+
+use serde_json::{Map, Value};
+
+use super::{now_ms, Auth, AuthError};
+use crate::config::Policy;
+use crate::protocol::roles;
+use crate::store::StoreError;
+use crate::user::{check_properties, is_valid_email, UserStatus, SERVER_OWNED_PROPERTIES};
+
+/// A converted guest's new identity: email, password hash, status and the body's properties.
+pub(super) type GuestFields = (String, String, UserStatus, Map<String, Value>);
+
+impl Auth {
+    /// `GET users/userroles`: `["NotAuthenticatedUser"]` without a token, else the session's
+    /// role; a stale token → 3064.
+    pub async fn user_roles(&self, token: Option<&str>) -> Result<Vec<&'static str>, AuthError> {
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return Ok(vec![roles::NOT_AUTHENTICATED]);
+        };
+        let Some(user_id) = self.session_user(token) else {
+            return Err(AuthError::StaleToken(token.to_string()));
+        };
+        let id = user_id.to_string();
+        match self.blocking(move |store| store.user_by_id(&id)).await? {
+            Some(user) if user.status == UserStatus::Guest => Ok(vec![roles::GUEST]),
+            Some(_) => Ok(vec![roles::AUTHENTICATED]),
+            // The account went (a reset raced the check): its token is no session any more.
+            None => Err(AuthError::StaleToken(token.to_string())),
+        }
+    }
+
+    /// `PUT users/{objectId}`: the caller's own account, changed by the body's properties.
+    /// Checks in the documented order: 3028 no token, 3064 stale, 3030 no such user, 3029
+    /// someone else's; then the register rules (3040, 8000) and 3018 for an email in use.
+    /// Server-owned properties in the body are ignored; a new password is hashed.
+    pub async fn update_user(
+        &self,
+        object_id: &str,
+        token: Option<&str>,
+        body: Result<Value, AuthError>,
+    ) -> Result<Value, AuthError> {
+        let Some(token) = token.filter(|token| !token.is_empty()) else {
+            return Err(AuthError::NotLoggedIn);
+        };
+        let Some(caller) = self.session_user(token) else {
+            return Err(AuthError::StaleToken(token.to_string()));
+        };
+        let id = object_id.to_string();
+        let Some(current) = self.blocking(move |store| store.user_by_id(&id)).await? else {
+            return Err(AuthError::UnknownUserId);
+        };
+        if *caller != *object_id {
+            return Err(AuthError::OtherUsersProperties);
+        }
+        let Value::Object(mut changes) = body? else {
+            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+        };
+        for name in SERVER_OWNED_PROPERTIES {
+            changes.remove(*name);
+        }
+        let email = match changes.remove("email") {
+            None => None,
+            // A guest's object carries `email: null`: sending it back changes nothing.
+            Some(Value::Null) if current.email.is_none() => None,
+            Some(Value::String(email)) if is_valid_email(&email) => Some(email),
+            Some(_) => return Err(AuthError::InvalidEmail),
+        };
+        let password = match changes.remove("password") {
+            None => None,
+            Some(Value::String(password)) if !password.is_empty() => Some(password),
+            Some(_) => return Err(AuthError::MissingPassword),
+        };
+        let policy = self.policy();
+        let too_long = |value: &Option<String>| {
+            value
+                .as_deref()
+                .is_some_and(|value| value.chars().count() > policy.max_property_length)
+        };
+        if too_long(&email) || too_long(&password) {
+            return Err(AuthError::ValueTooLong);
+        }
+        let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
+        let within_limits = move |properties: &Map<String, Value>| {
+            check_properties(properties, max_chars, max_bytes).map_err(|limit| {
+                tracing::debug!(?limit, "update refused: property limits");
+                AuthError::ValueTooLong
+            })
+        };
+        within_limits(&changes)?;
+        // Cheap check before a hash; the unique index settles races inside the write.
+        if let Some(email) = email.clone() {
+            let owner = self
+                .blocking(move |store| store.user_by_identity(&email))
+                .await?;
+            if owner.is_some_and(|owner| owner.object_id != object_id) {
+                return Err(AuthError::IdentityInUse);
+            }
+        }
+        let hash = match password {
+            Some(password) => Some(self.passwords.hash(password).await?),
+            None => None,
+        };
+        let id = object_id.to_string();
+        let updated = self
+            .blocking_auth(move |store| {
+                store.update_user(&id, |user| {
+                    if let Some(email) = email {
+                        user.email = Some(email);
+                    }
+                    if let Some(hash) = hash {
+                        user.password_hash = Some(hash);
+                    }
+                    for (name, value) in changes {
+                        user.properties.insert(name, value);
+                    }
+                    within_limits(&user.properties)?;
+                    // Strictly later, so a client can tell the change happened.
+                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    Ok::<(), AuthError>(())
+                })
+            })
+            .await;
+        match updated {
+            Ok(Some(user)) => {
+                tracing::info!(user = %user.object_id, "user updated");
+                Ok(Value::Object(user.to_wire()))
+            }
+            Ok(None) => Err(AuthError::UnknownUserId),
+            Err(AuthError::Store(StoreError::IdentityTaken)) => Err(AuthError::IdentityInUse),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `POST users/resendconfirmation/{identity}`: 3103 unless the policy requires confirmation,
+    /// 3104 for an identity nobody has, 3102 for an account not waiting; else a new message in
+    /// the outbox.
+    pub async fn resend_confirmation(&self, identity: &str) -> Result<(), AuthError> {
+        if !self.policy().require_email_confirmation {
+            return Err(AuthError::ConfirmationNotRequired);
+        }
+        let probe = identity.to_string();
+        let Some(user) = self
+            .blocking(move |store| store.user_by_identity(&probe))
+            .await?
+        else {
+            return Err(AuthError::ConfirmationUserNotFound);
+        };
+        if user.status != UserStatus::EmailConfirmationPending {
+            return Err(AuthError::EmailAlreadyConfirmed);
+        }
+        let to = user.email.as_deref().unwrap_or(identity);
+        self.send_confirmation(to, &user.object_id)
+    }
+
+    /// Records a confirmation message (the log names the account, never the link).
+    pub(super) fn send_confirmation(&self, to: &str, user_id: &str) -> Result<(), AuthError> {
+        self.outbox.confirmation(to, user_id)?;
+        tracing::info!(user = %user_id, "confirmation mail recorded in /__emulator/outbox");
+        Ok(())
+    }
+
+    /// The outbox (`GET /__emulator/outbox`).
+    pub fn outbox(&self) -> &super::outbox::Outbox {
+        &self.outbox
+    }
+
+    /// Opening a confirmation link: the account waiting for it becomes ENABLED (one already
+    /// enabled stays as it is). `None`: the code is unknown or was used.
+    pub async fn confirm_email(&self, code: &str) -> Result<Option<Value>, AuthError> {
+        let Some(user_id) = self.outbox.redeem(code) else {
+            return Ok(None);
+        };
+        let updated = self
+            .blocking(move |store| {
+                store.update_user(&user_id, |user| {
+                    if user.status == UserStatus::EmailConfirmationPending {
+                        user.status = UserStatus::Enabled;
+                        user.updated = now_ms().max(user.updated.saturating_add(1));
+                    }
+                    Ok::<(), StoreError>(())
+                })
+            })
+            .await?;
+        if let Some(user) = &updated {
+            tracing::info!(user = %user.object_id, "email confirmed");
+        }
+        Ok(updated.map(|user| Value::Object(user.to_wire())))
+    }
+
+    /// Whether a register body converts a guest: it names an `objectId`. With a `user-token`
+    /// the token must be that account's live session and the account a GUEST, else 3212.
+    /// Without one, an objectId that names an account is refused too (3212: converting needs the
+    /// guest's session); one that names nobody is ignored as before (server-owned).
+    pub(super) async fn guest_to_convert(
+        &self,
+        properties: &Map<String, Value>,
+        token: Option<&str>,
+    ) -> Result<Option<String>, AuthError> {
+        let object_id = match properties.get("objectId") {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(object_id)) => object_id.clone(),
+            Some(_) => return Err(AuthError::InvalidGuest),
+        };
+        let token = token.filter(|token| !token.is_empty());
+        if let Some(token) = token {
+            if self.session_user(token).as_deref() != Some(object_id.as_str()) {
+                return Err(AuthError::InvalidGuest);
+            }
+        }
+        let id = object_id.clone();
+        let account = self.blocking(move |store| store.user_by_id(&id)).await?;
+        match (account, token) {
+            (Some(user), Some(_)) if user.status == UserStatus::Guest => Ok(Some(object_id)),
+            (None, None) => Ok(None),
+            _ => Err(AuthError::InvalidGuest),
+        }
+    }
+
+    /// Turns the guest `guest_id` into a registered account in one write: identity, password,
+    /// status, its properties merged with the body's. Its sessions stay valid.
+    pub(super) async fn convert_guest(
+        &self,
+        guest_id: String,
+        (email, hash, status, properties): GuestFields,
+        policy: &Policy,
+    ) -> Result<Value, AuthError> {
+        let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
+        let stored_email = email.clone();
+        let converted = self
+            .blocking_auth(move |store| {
+                store.update_user(&guest_id, |user| {
+                    if user.status != UserStatus::Guest {
+                        return Err(AuthError::InvalidGuest);
+                    }
+                    user.email = Some(stored_email);
+                    user.password_hash = Some(hash);
+                    user.status = status;
+                    for (name, value) in properties {
+                        user.properties.insert(name, value);
+                    }
+                    if check_properties(&user.properties, max_chars, max_bytes).is_err() {
+                        return Err(AuthError::ValueTooLong);
+                    }
+                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    Ok(())
+                })
+            })
+            .await;
+        let user = match converted {
+            Ok(Some(user)) => user,
+            // The guest went (purged, reset) since it was checked.
+            Ok(None) => return Err(AuthError::InvalidGuest),
+            Err(AuthError::Store(StoreError::IdentityTaken)) => {
+                return Err(AuthError::IdentityTaken)
+            }
+            Err(error) => return Err(error),
+        };
+        tracing::info!(user = %user.object_id, "guest converted to a registered user");
+        if status == UserStatus::EmailConfirmationPending {
+            self.send_confirmation(&email, &user.object_id)?;
+        }
+        Ok(Value::Object(user.to_wire()))
+    }
+}

@@ -1,0 +1,356 @@
+//! The local identity provider's memory: fake accounts, authorization codes, access tokens, and
+//! the Backendless side's pending redirect logins (by `state`). In memory and bounded: expired
+//! entries are evicted first when a table is full; a table still full refuses (503).
+//!
+//! Every code, token and state is 256 bits from the OS CSPRNG ([`crate::ids::new_secret`]).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::ids::{new_secret, new_uuid, RandomnessError};
+use crate::user::{identity_key, is_valid_email};
+
+/// Fake accounts kept (they do not expire).
+pub const MAX_ACCOUNTS: usize = 10_000;
+/// Access tokens kept.
+pub const MAX_TOKENS: usize = 100_000;
+/// An access token's life.
+pub const TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Authorization codes kept.
+pub const MAX_CODES: usize = 10_000;
+/// An authorization code's life.
+pub const CODE_TTL: Duration = Duration::from_secs(60);
+/// Pending redirect logins kept.
+pub const MAX_PENDING: usize = 10_000;
+/// How long a redirect login may take, from `request_url` to the callback.
+pub const PENDING_TTL: Duration = Duration::from_secs(600);
+/// Longest display name (characters).
+pub const MAX_NAME_CHARS: usize = 128;
+/// Longest email (characters).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// A fake account at a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// Its id at the provider.
+    pub id: String,
+    /// Its email (unique per provider, without case).
+    pub email: String,
+    /// Its display name.
+    pub name: String,
+}
+
+/// A redirect login between `request_url` and the callback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingLogin {
+    /// The provider's code.
+    pub provider: String,
+    /// The Backendless callback URL the provider must send the browser back to.
+    pub callback: String,
+    /// The request's `fieldsMapping`, checked.
+    pub fields_mapping: crate::auth::oauth::FieldsMapping,
+    /// Where the browser goes once signed in, if anywhere.
+    pub redirect_after: Option<String>,
+}
+
+/// An authorization code's meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCode {
+    /// The provider's code.
+    pub provider: String,
+    /// The account that signed in.
+    pub account_id: String,
+    /// Where the code was sent.
+    pub redirect_uri: String,
+    /// The state it came with.
+    pub state: String,
+}
+
+/// Why the provider could not do it.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// A table is at its bound.
+    #[error("busy")]
+    Busy,
+    /// The email or name is not acceptable; says which.
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// No randomness.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+}
+
+struct Expiring<T> {
+    value: T,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct Tables {
+    /// By account id: (provider, account).
+    accounts: HashMap<String, (String, Account)>,
+    /// (provider, identity key of the email) → account id.
+    by_email: HashMap<(String, String), String>,
+    /// Access token → (provider, account id).
+    tokens: HashMap<String, Expiring<(String, String)>>,
+    codes: HashMap<String, Expiring<IssuedCode>>,
+    pending: HashMap<String, Expiring<PendingLogin>>,
+}
+
+/// Inserts under a fresh key unless the table is full of live entries.
+fn insert_bounded<T>(
+    table: &mut HashMap<String, Expiring<T>>,
+    value: T,
+    ttl: Duration,
+    max: usize,
+) -> Result<String, ProviderError> {
+    let now = Instant::now();
+    if table.len() >= max {
+        table.retain(|_, entry| entry.expires > now);
+        if table.len() >= max {
+            return Err(ProviderError::Busy);
+        }
+    }
+    let key = new_secret()?;
+    table.insert(
+        key.clone(),
+        Expiring {
+            value,
+            expires: now + ttl,
+        },
+    );
+    Ok(key)
+}
+
+/// Removes and returns a live entry (an expired one is removed too, and is `None`).
+fn take_live<T>(table: &mut HashMap<String, Expiring<T>>, key: &str) -> Option<T> {
+    let entry = table.remove(key)?;
+    (entry.expires > Instant::now()).then_some(entry.value)
+}
+
+/// The provider codes enabled and their tables.
+pub struct LocalProvider {
+    codes: Vec<String>,
+    tables: Mutex<Tables>,
+}
+
+impl LocalProvider {
+    /// The providers `codes` (checked by the configuration), with nothing in them.
+    pub fn new(codes: Vec<String>) -> Self {
+        Self {
+            codes,
+            tables: Mutex::new(Tables::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        // Every critical section leaves the tables consistent.
+        self.tables
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `code` is an enabled provider.
+    pub fn is_enabled(&self, code: &str) -> bool {
+        self.codes.iter().any(|known| known == code)
+    }
+
+    /// The account with this email at `provider`, created (named `name`, else the email's local
+    /// part) if there is none.
+    pub fn account(
+        &self,
+        provider: &str,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<Account, ProviderError> {
+        let email = email.trim();
+        if email.chars().count() > MAX_EMAIL_CHARS || !is_valid_email(email) {
+            return Err(ProviderError::Invalid(
+                "email must be a valid email address",
+            ));
+        }
+        let name = name.map(str::trim).filter(|name| !name.is_empty());
+        if name.is_some_and(|name| {
+            name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control)
+        }) {
+            return Err(ProviderError::Invalid(
+                "name must be at most 128 characters, without control characters",
+            ));
+        }
+        let key = (provider.to_string(), identity_key(email));
+        let mut tables = self.lock();
+        if let Some(account) = tables
+            .by_email
+            .get(&key)
+            .and_then(|id| tables.accounts.get(id))
+        {
+            return Ok(account.1.clone());
+        }
+        if tables.accounts.len() >= MAX_ACCOUNTS {
+            return Err(ProviderError::Busy);
+        }
+        let account = Account {
+            id: new_uuid()?.to_ascii_lowercase(),
+            email: email.to_string(),
+            name: name
+                .unwrap_or_else(|| email.split('@').next().unwrap_or(email))
+                .to_string(),
+        };
+        tables.by_email.insert(key, account.id.clone());
+        tables
+            .accounts
+            .insert(account.id.clone(), (provider.to_string(), account.clone()));
+        Ok(account)
+    }
+
+    /// The accounts of `provider`, by email.
+    pub fn accounts(&self, provider: &str) -> Vec<Account> {
+        let mut accounts: Vec<Account> = self
+            .lock()
+            .accounts
+            .values()
+            .filter(|(owner, _)| owner == provider)
+            .map(|(_, account)| account.clone())
+            .collect();
+        accounts.sort_by(|a, b| a.email.cmp(&b.email));
+        accounts
+    }
+
+    /// The account `id` of `provider`.
+    pub fn account_by_id(&self, provider: &str, id: &str) -> Option<Account> {
+        self.lock()
+            .accounts
+            .get(id)
+            .filter(|(owner, _)| owner == provider)
+            .map(|(_, account)| account.clone())
+    }
+
+    /// A new access token for the account `account_id` of `provider`.
+    pub fn issue_token(&self, provider: &str, account_id: &str) -> Result<String, ProviderError> {
+        insert_bounded(
+            &mut self.lock().tokens,
+            (provider.to_string(), account_id.to_string()),
+            TOKEN_TTL,
+            MAX_TOKENS,
+        )
+    }
+
+    /// The account a live access token of `provider` stands for.
+    pub fn token_account(&self, provider: &str, token: &str) -> Option<Account> {
+        let tables = self.lock();
+        let entry = tables.tokens.get(token)?;
+        if entry.expires <= Instant::now() || entry.value.0 != provider {
+            return None;
+        }
+        tables
+            .accounts
+            .get(&entry.value.1)
+            .map(|(_, account)| account.clone())
+    }
+
+    /// A new single-use authorization code.
+    pub fn issue_code(&self, code: IssuedCode) -> Result<String, ProviderError> {
+        insert_bounded(&mut self.lock().codes, code, CODE_TTL, MAX_CODES)
+    }
+
+    /// Redeems an authorization code (once).
+    pub fn take_code(&self, code: &str) -> Option<IssuedCode> {
+        take_live(&mut self.lock().codes, code)
+    }
+
+    /// Records a redirect login; its `state`.
+    pub fn start_login(&self, login: PendingLogin) -> Result<String, ProviderError> {
+        insert_bounded(&mut self.lock().pending, login, PENDING_TTL, MAX_PENDING)
+    }
+
+    /// The redirect login `state` stands for, left in place (the provider's pages).
+    pub fn pending(&self, state: &str) -> Option<PendingLogin> {
+        let tables = self.lock();
+        let entry = tables.pending.get(state)?;
+        (entry.expires > Instant::now()).then(|| entry.value.clone())
+    }
+
+    /// Ends the redirect login `state` (the callback: once).
+    pub fn take_login(&self, state: &str) -> Option<PendingLogin> {
+        take_live(&mut self.lock().pending, state)
+    }
+
+    /// Forgets every account, code, token and pending login (reset).
+    pub fn clear(&self) {
+        *self.lock() = Tables::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_found_by_email_per_provider_and_tokens_per_provider() {
+        let provider = LocalProvider::new(vec!["a".into(), "b".into()]);
+        let first = provider.account("a", "Ann@x.io", Some("Ann")).unwrap();
+        assert_eq!(provider.account("a", "ann@X.io", None).unwrap(), first);
+        let other = provider.account("b", "ann@x.io", None).unwrap();
+        assert_ne!(other.id, first.id);
+        assert_eq!(other.name, "ann");
+        let token = provider.issue_token("a", &first.id).unwrap();
+        assert_eq!(provider.token_account("a", &token), Some(first.clone()));
+        assert_eq!(provider.token_account("b", &token), None);
+        assert!(matches!(
+            provider.account("a", "not an email", None),
+            Err(ProviderError::Invalid(_))
+        ));
+        assert!(matches!(
+            provider.account("a", "c@x.io", Some("bad\u{7}")),
+            Err(ProviderError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn codes_and_states_are_single_use() {
+        let provider = LocalProvider::new(vec!["a".into()]);
+        let issued = IssuedCode {
+            provider: "a".into(),
+            account_id: "X".into(),
+            redirect_uri: "http://127.0.0.1/cb".into(),
+            state: "S".into(),
+        };
+        let code = provider.issue_code(issued.clone()).unwrap();
+        assert_eq!(code.len(), 64);
+        assert_eq!(provider.take_code(&code), Some(issued));
+        assert_eq!(provider.take_code(&code), None);
+        let state = provider
+            .start_login(PendingLogin {
+                provider: "a".into(),
+                callback: "http://127.0.0.1/cb".into(),
+                fields_mapping: Vec::new(),
+                redirect_after: None,
+            })
+            .unwrap();
+        assert!(provider.pending(&state).is_some());
+        assert!(provider.take_login(&state).is_some());
+        assert!(provider.take_login(&state).is_none());
+    }
+
+    #[test]
+    fn a_full_table_evicts_expired_entries_first_then_refuses() {
+        let mut table = HashMap::new();
+        let past = Instant::now() - Duration::from_secs(1);
+        table.insert(
+            "old".to_string(),
+            Expiring {
+                value: 1,
+                expires: past,
+            },
+        );
+        insert_bounded(&mut table, 2, Duration::from_secs(60), 1).unwrap();
+        assert!(!table.contains_key("old"));
+        assert!(matches!(
+            insert_bounded(&mut table, 3, Duration::from_secs(60), 1),
+            Err(ProviderError::Busy)
+        ));
+    }
+}

@@ -1,0 +1,291 @@
+//! The Backendless side of OAuth2 logins: `request_url` (start a redirect login), the callback
+//! the provider sends the browser back to, and the access-token login
+//! (`users/social/{provider}/login`, also served as `users/oauth/{provider}/login`).
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::web::{self, error_page, html_page, is_local_authority, split_url};
+use super::{json_response, parse_json, Params, SharedState};
+use crate::auth::oauth::{fields_mapping, ProviderIdentity};
+use crate::error::ApiError;
+use crate::protocol::{encode_uri_component, faults, redirect};
+use crate::provider::{PendingLogin, ProviderError};
+
+/// Longest `redirectAfterLoginUrl` or scope accepted.
+const MAX_URL_BYTES: usize = 2048;
+
+/// The provider's answer to "busy" or "no randomness", as the API gives it.
+pub fn provider_error(error: ProviderError) -> ApiError {
+    match error {
+        ProviderError::Busy => faults::SERVER_BUSY.into(),
+        ProviderError::Invalid(detail) => ApiError::unparsable_body(detail),
+        ProviderError::Randomness(error) => {
+            tracing::error!(%error, "no randomness");
+            ApiError::internal()
+        }
+    }
+}
+
+/// The request body as an object (an empty body is an empty object).
+fn body_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match parse_json(body)? {
+        Value::Object(fields) => Ok(fields),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ApiError::unparsable_body(
+            "the request must be a JSON object",
+        )),
+    }
+}
+
+/// The URL form's prefix of `path` (`/api` or `/{appId}/{apiKey}`, as sent), before `users/oauth`.
+fn app_prefix(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let at = segments
+        .windows(2)
+        .position(|pair| pair == ["users", "oauth"])
+        .unwrap_or(0);
+    segments[..at]
+        .iter()
+        .map(|segment| format!("/{segment}"))
+        .collect()
+}
+
+/// `POST users/oauth/{provider}/request_url` with `{fieldsMapping?, permissions?, redirect?,
+/// redirectAfterLoginUrl?, callbackUrlDomain?}`: records a pending login under a fresh `state`
+/// and answers the provider's authorization URL as a JSON string (302 there only with
+/// `redirect: true`, see the README).
+pub async fn request_url(
+    State(state): State<SharedState>,
+    params: Params,
+    OriginalUri(original): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = params.get("provider");
+    if !state.provider.is_enabled(provider) {
+        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
+    }
+    let fields = body_object(&body)?;
+    let fields_mapping = fields_mapping(fields.get("fieldsMapping"))?;
+    let scope = match fields.get("permissions") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(scope)) => scope.clone(),
+        Some(Value::Array(items)) => {
+            let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            names
+                .ok_or_else(|| ApiError::unparsable_body("permissions must be strings"))?
+                .join(" ")
+        }
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "permissions must be a string or an array of strings",
+            ))
+        }
+    };
+    if scope.len() > MAX_URL_BYTES {
+        return Err(faults::VALUE_TOO_LONG.into());
+    }
+    let redirect_after = match fields.get("redirectAfterLoginUrl") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(url)) => {
+            let local = url.len() <= MAX_URL_BYTES
+                && split_url(url).is_some_and(|(_, authority, _)| {
+                    is_local_authority(authority, &state.allowed_hosts)
+                });
+            if !local {
+                return Err(ApiError::unparsable_body(
+                    "redirectAfterLoginUrl must be an http(s) URL on this machine, a private network or an --allowed-host name",
+                ));
+            }
+            // The session goes into the fragment: any fragment the URL had is replaced.
+            Some(url.split('#').next().unwrap_or(url).to_string())
+        }
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "redirectAfterLoginUrl must be a string",
+            ))
+        }
+    };
+    let host = web::request_host(&headers);
+    let origin = match fields.get("callbackUrlDomain") {
+        None | Some(Value::Null) => format!("http://{host}"),
+        Some(Value::String(domain)) => {
+            let domain = domain.trim_end_matches('/');
+            match split_url(domain) {
+                Some((scheme, authority, ""))
+                    if authority.eq_ignore_ascii_case(&host)
+                        || is_local_authority(authority, &state.allowed_hosts) =>
+                {
+                    format!("{scheme}://{authority}")
+                }
+                _ => {
+                    return Err(ApiError::unparsable_body(
+                        "callbackUrlDomain must be http(s)://HOST[:PORT] naming this server",
+                    ))
+                }
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "callbackUrlDomain must be a string",
+            ))
+        }
+    };
+    let callback = format!(
+        "{origin}{}/users/oauth/{provider}/callback",
+        app_prefix(original.path())
+    );
+    let login_state = state
+        .provider
+        .start_login(PendingLogin {
+            provider: provider.to_string(),
+            callback: callback.clone(),
+            fields_mapping,
+            redirect_after,
+        })
+        .map_err(provider_error)?;
+    let url = format!(
+        "http://{host}/oauth-provider/{provider}/authorize?redirect_uri={}&state={login_state}&scope={}",
+        encode_uri_component(&callback),
+        encode_uri_component(&scope),
+    );
+    if fields.get("redirect") == Some(&Value::Bool(true)) {
+        return Ok(web::redirect(&url));
+    }
+    Ok(json_response(&url))
+}
+
+/// `GET users/oauth/{provider}/callback?code=&state=`: where the provider sends the browser.
+/// Exchanges the code, logs in as the linked (or new) user, then 302 to `redirectAfterLoginUrl`
+/// with `#user-token=…&objectId=…`, or a page saying who signed in. Anything wrong: an HTML page
+/// with status 400 (the page never shows the token).
+pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri) -> Response {
+    let provider = params.get("provider");
+    let bad = |message: &str| error_page(StatusCode::BAD_REQUEST, "Sign-in failed", message);
+    if !state.provider.is_enabled(provider) {
+        let fault = faults::UNKNOWN_OAUTH_PROVIDER;
+        return bad(&format!("{} ({})", fault.message, fault.code));
+    }
+    let query = web::form_pairs(uri.query().unwrap_or_default());
+    let login_state = web::value_of(&query, "state").unwrap_or_default();
+    let Some(login) = state
+        .provider
+        .take_login(login_state)
+        .filter(|login| login.provider == provider)
+    else {
+        return bad("This sign-in is unknown, expired or finished already (state). Start again from the app.");
+    };
+    if let Some(error) = web::value_of(&query, "error") {
+        return bad(&format!("The provider did not sign you in: {error}"));
+    }
+    let issued = web::value_of(&query, "code")
+        .and_then(|code| state.provider.take_code(code))
+        .filter(|issued| {
+            issued.provider == provider
+                && issued.state == login_state
+                && issued.redirect_uri == login.callback
+        });
+    let Some(account) =
+        issued.and_then(|issued| state.provider.account_by_id(provider, &issued.account_id))
+    else {
+        return bad("The authorization code is unknown, expired or was used already. Start again from the app.");
+    };
+    let identity = ProviderIdentity {
+        provider: provider.to_string(),
+        id: account.id.clone(),
+        email: account.email.clone(),
+        name: account.name.clone(),
+    };
+    let user = match state
+        .auth
+        .oauth_login(identity, &login.fields_mapping, None)
+        .await
+    {
+        Ok(user) => user,
+        Err(error) => {
+            let error = ApiError::from(error);
+            return error_page(
+                error.status,
+                "Sign-in failed",
+                &format!("{} ({})", error.message, error.code),
+            );
+        }
+    };
+    let text = |name: &str| user[name].as_str().unwrap_or_default().to_string();
+    match login.redirect_after {
+        Some(url) => web::redirect(&format!(
+            "{url}#{}={}&{}={}",
+            redirect::USER_TOKEN,
+            encode_uri_component(&text(redirect::USER_TOKEN)),
+            redirect::OBJECT_ID,
+            encode_uri_component(&text(redirect::OBJECT_ID)),
+        )),
+        None => html_page(
+            StatusCode::OK,
+            "Signed in",
+            &format!(
+                "<p>Signed in as {} &lt;{}&gt; — you can close this window.</p>",
+                web::escape_html(&account.name),
+                web::escape_html(&account.email),
+            ),
+        ),
+    }
+}
+
+/// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
+/// `{accessToken, fieldsMapping?, guestUser?}`: the linked (or new) user with its `user-token`,
+/// as a password login answers.
+pub async fn login(
+    State(state): State<SharedState>,
+    params: Params,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    state.auth.check_logins_open()?;
+    let provider = params.get("provider");
+    if !state.provider.is_enabled(provider) {
+        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
+    }
+    let fields = body_object(&body)?;
+    let token = match fields.get("accessToken") {
+        Some(Value::String(token)) if !token.is_empty() => token,
+        _ => return Err(faults::MISSING_PARAMETER.into()),
+    };
+    let mapping = fields_mapping(fields.get("fieldsMapping"))?;
+    let guest_id = match fields.get("guestUser") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(guest)) => match guest.get("objectId") {
+            Some(Value::String(object_id)) => Some(object_id.clone()),
+            _ => return Err(faults::INVALID_GUEST.into()),
+        },
+        Some(_) => return Err(faults::INVALID_GUEST.into()),
+    };
+    let Some(account) = state.provider.token_account(provider, token) else {
+        return Err(faults::INVALID_OAUTH_TOKEN.into());
+    };
+    let identity = ProviderIdentity {
+        provider: provider.to_string(),
+        id: account.id,
+        email: account.email,
+        name: account.name,
+    };
+    let user = state.auth.oauth_login(identity, &mapping, guest_id).await?;
+    Ok(json_response(&user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_is_the_url_form_as_sent() {
+        assert_eq!(app_prefix("/api/users/oauth/github/request_url"), "/api");
+        assert_eq!(
+            app_prefix("/APP/KEY/users/oauth/github/request_url"),
+            "/APP/KEY"
+        );
+    }
+}

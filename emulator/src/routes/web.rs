@@ -1,0 +1,212 @@
+//! Small pieces of the web (not JSON) side: HTML pages, redirects, form and query decoding, and
+//! the rules for URLs the server sends a browser to.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::middleware::is_allowed_host;
+use super::percent_decode;
+use crate::error::ApiError;
+
+/// `text` with `& < > " '` escaped, for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Headers every page and redirect of the sign-in flow carries: not cached (a page may follow a
+/// sign-in), not framed, no Referer to the next site, no scripts or outside resources.
+fn guard(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+}
+
+/// A self-contained HTML page; `body` is HTML the caller escaped, `title` is text.
+pub fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{title}</title><style>\
+         body{{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.4}}\
+         button{{display:block;width:100%;margin:.3rem 0;padding:.6rem;text-align:left;font:inherit}}\
+         input{{display:block;width:100%;margin:.2rem 0 .8rem;padding:.4rem;box-sizing:border-box;font:inherit}}\
+         .note{{color:#555;font-size:.9rem}}</style></head>\n<body>\n<h1>{title}</h1>\n{body}\n</body></html>\n",
+        title = escape_html(title),
+    );
+    let mut response = (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        html,
+    )
+        .into_response();
+    guard(&mut response);
+    response
+}
+
+/// An HTML error page: `message` is text.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    html_page(status, title, &format!("<p>{}</p>", escape_html(message)))
+}
+
+/// 302 to `location` (already a valid URL: checked or built here).
+pub fn redirect(location: &str) -> Response {
+    let Ok(value) = HeaderValue::from_str(location) else {
+        return ApiError::internal().into_response();
+    };
+    let mut response = (StatusCode::FOUND, [(header::LOCATION, value)]).into_response();
+    guard(&mut response);
+    response
+}
+
+/// `application/x-www-form-urlencoded` pairs (`+` is a space), as in a form body or a query.
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |part: &str| percent_decode(&part.replace('+', " "));
+            (decode(name), decode(value))
+        })
+        .collect()
+}
+
+/// The first value of `name` among `pairs`.
+pub fn value_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The Host the client used (as sent), for URLs that bring it back here.
+pub fn request_host(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| !host.is_empty())
+        .unwrap_or("127.0.0.1")
+        .to_string()
+}
+
+/// `http(s)://AUTHORITY/rest` split into scheme, authority and the rest (path, query,
+/// fragment); `None` for other schemes or text that cannot travel in a header.
+pub fn split_url(url: &str) -> Option<(&'static str, &str, &str)> {
+    if !crate::protocol::is_header_value(url) || url.contains([' ', '\t', '\\']) {
+        return None;
+    }
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("http://") {
+        ("http", url.get(7..)?)
+    } else if lower.starts_with("https://") {
+        ("https", url.get(8..)?)
+    } else {
+        return None;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some((scheme, &rest[..end], &rest[end..]))
+}
+
+/// Whether a URL authority (`host[:port]`) names this machine or one the server may send a
+/// browser to: what the Host rule serves (localhost, `*.localhost`, `--allowed-host` names) and
+/// IP addresses of this machine or a private network — no public address, no user info.
+pub fn is_local_authority(authority: &str, allowed: &[String]) -> bool {
+    let lower = authority.to_ascii_lowercase();
+    if lower.is_empty() || lower.contains('@') || !is_allowed_host(&lower, allowed) {
+        return false;
+    }
+    let name = match lower.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => lower
+            .rsplit_once(':')
+            .map_or(lower.as_str(), |(name, _)| name),
+    };
+    if let Ok(v4) = name.parse::<Ipv4Addr>() {
+        return v4.is_loopback() || v4.is_private() || v4.is_link_local();
+    }
+    if let Ok(v6) = name.parse::<Ipv6Addr>() {
+        let first = v6.segments()[0];
+        return v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn forms_decode_plus_and_escapes() {
+        let pairs = form_pairs("a=1+2&b=%2B%40&c&=x");
+        assert_eq!(value_of(&pairs, "a"), Some("1 2"));
+        assert_eq!(value_of(&pairs, "b"), Some("+@"));
+        assert_eq!(value_of(&pairs, "c"), Some(""));
+        assert_eq!(value_of(&pairs, "d"), None);
+    }
+
+    #[test]
+    fn only_local_http_urls_pass() {
+        let allowed = vec!["dev.example".to_string()];
+        for good in [
+            "http://localhost:8080/app",
+            "https://127.0.0.1/x?y#z",
+            "http://app.localhost",
+            "http://192.168.1.5:3000/",
+            "http://[::1]:80/cb",
+            "http://dev.example/",
+        ] {
+            let (_, authority, _) = split_url(good).unwrap();
+            assert!(is_local_authority(authority, &allowed), "{good}");
+        }
+        for bad in [
+            "https://evil.example/",
+            "http://localhost@evil.example/",
+            "http://8.8.8.8/",
+            "http://[2001:db8::1]/",
+            "http://localhost.evil.example",
+        ] {
+            let (_, authority, _) = split_url(bad).unwrap();
+            assert!(!is_local_authority(authority, &allowed), "{bad}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "//localhost/x",
+            "ftp://localhost",
+            "http://a b",
+            "http://a\\b",
+        ] {
+            assert!(split_url(bad).is_none(), "{bad}");
+        }
+    }
+}
