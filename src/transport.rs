@@ -41,7 +41,9 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn exchange(
         method: &str,
-        url: &str,
+        base: &str,
+        path: &str,
+        segment: Option<&str>,
         token: Option<&str>,
         body: Option<&JsValue>,
         timeout: u32,
@@ -50,7 +52,13 @@ extern "C" {
 
     /// The blocking form: `{ status, text }` at once.
     #[wasm_bindgen(catch, js_name = exchangeSync)]
-    fn exchange_sync(method: &str, url: &str, token: Option<&str>) -> Result<JsValue, JsValue>;
+    fn exchange_sync(
+        method: &str,
+        base: &str,
+        path: &str,
+        segment: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// How an exchange ended, decoded from its `{ status, text }`.
@@ -95,6 +103,7 @@ impl Ended {
 /// wasm). Resolves with the parsed JSON answer (`null` for an empty body); rejects with the
 /// server's code and message for a non-2xx answer.
 pub async fn send(
+    base: &str,
     call: &Call<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,
@@ -104,7 +113,9 @@ pub async fn send(
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     let sent = exchange(
         call.method.as_str(),
-        &call.url,
+        base,
+        call.path,
+        call.segment,
         token,
         body,
         timeout,
@@ -129,9 +140,9 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
 
 /// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
-pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
+pub fn send_sync(base: &str, call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     let token = call.token.map(checked_token).transpose()?;
-    let outcome = exchange_sync(call.method.as_str(), &call.url, token)
+    let outcome = exchange_sync(call.method.as_str(), base, call.path, call.segment, token)
         .map_err(|_| BackendlessError::argument(BAD_URL))?;
     Ended::of(&outcome).result()
 }

@@ -142,8 +142,8 @@ async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> 
     let (base, token) = with_app(|app| app.base_and_token())?;
     let started = op.changes_session().then(new_stamp);
     let token = token.as_deref();
-    let answer = match describe(&op, &base, token, started)? {
-        Described::Request(call, body) => transport::send(&call, body, &options).await,
+    let answer = match describe(&op, token, started)? {
+        Described::Request(call, body) => transport::send(&base, &call, body, &options).await,
         Described::Answered(value) => return Ok(value),
     };
     finish(op, answer, token, started)
@@ -160,7 +160,6 @@ enum Described<'a> {
 #[inline(never)]
 fn describe<'a>(
     op: &'a Op,
-    base: &str,
     token: Option<&'a str>,
     started: Option<u32>,
 ) -> Result<Described<'a>, BackendlessError> {
@@ -176,12 +175,12 @@ fn describe<'a>(
         })?;
     }
     let (call, body) = match op {
-        Op::Login { body, .. } => (api::login(base, token), Some(body)),
-        Op::Guest { .. } => (api::login_as_guest(base, token), None),
-        Op::Register { body } => (api::register(base, token), Some(body)),
-        Op::RestorePassword { identity } => (api::restore_password(base, identity, token), None),
+        Op::Login { body, .. } => (api::login(token), Some(body)),
+        Op::Guest { .. } => (api::login_as_guest(token), None),
+        Op::Register { body } => (api::register(token), Some(body)),
+        Op::RestorePassword { identity } => (api::restore_password(identity, token), None),
         Op::Logout => match token {
-            Some(token) => (api::logout(base, Some(token)), None),
+            Some(token) => (api::logout(Some(token)), None),
             None => {
                 transition(started, Event::Ended)?;
                 return Ok(Described::Answered(JsValue::UNDEFINED));
@@ -189,10 +188,10 @@ fn describe<'a>(
         },
         // No token known: nothing to ask, and no request.
         Op::IsValid => match token {
-            Some(token) => (api::is_valid_user_token(base, token), None),
+            Some(token) => (api::is_valid_user_token(token), None),
             None => return Ok(Described::Answered(JsValue::FALSE)),
         },
-        Op::Restore { id, token, .. } => (api::find_user(base, id, Some(token)), None),
+        Op::Restore { id, token, .. } => (api::find_user(id, Some(token)), None),
         Op::Family {
             call,
             segment,
@@ -201,12 +200,12 @@ fn describe<'a>(
             ..
         } => {
             let call = match call {
-                UserCall::Roles => api::user_roles(base, token),
-                UserCall::Update => api::update_user(base, segment, token),
-                UserCall::ResendConfirmation => api::resend_confirmation(base, segment, token),
-                UserCall::OAuthLogin => api::oauth_login(base, segment, token),
-                UserCall::AuthorizationUrl => api::authorization_url(base, segment, token),
-                UserCall::Adopt => api::find_user(base, segment, adopted.as_deref()),
+                UserCall::Roles => api::user_roles(token),
+                UserCall::Update => api::update_user(segment, token),
+                UserCall::ResendConfirmation => api::resend_confirmation(segment, token),
+                UserCall::OAuthLogin => api::oauth_login(segment, token),
+                UserCall::AuthorizationUrl => api::authorization_url(segment, token),
+                UserCall::Adopt => api::find_user(segment, adopted.as_deref()),
             };
             (call, body.as_ref())
         }
@@ -546,7 +545,7 @@ pub fn is_valid_login_sync() -> Result<bool, JsValue> {
     let Some(token) = token else { return Ok(false) };
     validity(
         &token,
-        transport::send_sync(&api::is_valid_user_token(&base, &token)),
+        transport::send_sync(&base, &api::is_valid_user_token(&token)),
     )
     .map_err(error_to_js)
 }
