@@ -99,19 +99,20 @@ impl Ended {
     }
 }
 
-/// Sends `call` with an optional JSON body text (a JS string, sent as it is: no copy through the
-/// wasm). Resolves with the parsed JSON answer (`null` for an empty body); rejects with the
-/// server's code and message for a non-2xx answer.
-pub async fn send(
+/// Starts sending `call` with an optional JSON body text (a JS string, sent as it is: no copy
+/// through the wasm). The Promise resolves with the exchange's outcome, which [`answer_of`]
+/// reads: kept apart so that the caller's async code holds nothing but the Promise while it
+/// waits (see `run` in src/js/user_service.rs).
+pub fn send(
     base: &str,
     call: &Call<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,
-) -> Result<JsValue, BackendlessError> {
+) -> Result<Promise, BackendlessError> {
     let token = call.token.map(checked_token).transpose()?;
     let body = body.filter(|_| call.json_body);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-    let sent = exchange(
+    exchange(
         call.method.as_str(),
         base,
         call.path,
@@ -121,11 +122,13 @@ pub async fn send(
         timeout,
         options.signal.as_ref(),
     )
-    .map_err(|_| BackendlessError::argument(BAD_URL))?;
-    let outcome = wasm_bindgen_futures::JsFuture::from(sent)
-        .await
-        .unwrap_or(JsValue::UNDEFINED);
-    Ended::of(&outcome).result()
+    .map_err(|_| BackendlessError::argument(BAD_URL))
+}
+
+/// The result of an exchange [`send`] started: the parsed JSON answer (`null` for an empty
+/// body), or the error (a non-2xx answer's with the server's code and message).
+pub fn answer_of(outcome: Result<JsValue, JsValue>) -> Result<JsValue, BackendlessError> {
+    Ended::of(&outcome.unwrap_or(JsValue::UNDEFINED)).result()
 }
 
 /// A token with characters a header cannot carry is not a token the server issued (a corrupt
