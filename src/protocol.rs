@@ -223,33 +223,28 @@ pub fn object_not_found_message(object_id: &str) -> String {
     message
 }
 
-/// Request paths below the app's base URL, as segments.
+/// Request paths below the app's base URL. `{}` stands for the one segment taken from data
+/// (token, objectId, identity, provider code), encoded as `encodeURIComponent` does.
 pub mod paths {
-    pub const LOGIN: [&str; 2] = ["users", "login"];
-    pub const LOGOUT: [&str; 2] = ["users", "logout"];
-    pub const REGISTER: [&str; 2] = ["users", "register"];
-    pub const GUEST_LOGIN: [&str; 3] = ["users", "register", "guest"];
-    /// Followed by the token, encoded.
-    pub const IS_VALID_USER_TOKEN: [&str; 2] = ["users", "isvalidusertoken"];
-    /// Followed by the identity, encoded.
-    pub const RESTORE_PASSWORD: [&str; 2] = ["users", "restorepassword"];
-    /// Followed by the user's objectId, encoded.
-    pub const USERS_TABLE: [&str; 2] = ["data", "Users"];
+    pub const LOGIN: &str = "users/login";
+    pub const LOGOUT: &str = "users/logout";
+    pub const REGISTER: &str = "users/register";
+    pub const GUEST_LOGIN: &str = "users/register/guest";
+    pub const IS_VALID_USER_TOKEN: &str = "users/isvalidusertoken/{}";
+    pub const RESTORE_PASSWORD: &str = "users/restorepassword/{}";
+    /// The user with that objectId.
+    pub const USERS_TABLE: &str = "data/Users/{}";
     /// The session's roles: `["AuthenticatedUser", …]`, or `["NotAuthenticatedUser"]` without a
     /// token (docs, "Retrieving Available User Roles").
-    pub const USER_ROLES: [&str; 2] = ["users", "userroles"];
-    /// `PUT users/{objectId}` (followed by the objectId, encoded).
-    pub const USERS: [&str; 1] = ["users"];
-    /// Followed by the identity, encoded.
-    pub const RESEND_CONFIRMATION: [&str; 2] = ["users", "resendconfirmation"];
-    /// `users/social/{providerCode}/login`: where the official client sends `loginWithOauth2`.
-    /// The REST docs name `users/oauth/{providerCode}/login`; the local server takes both.
-    pub const OAUTH_LOGIN: [&str; 2] = ["users", "social"];
-    /// `users/oauth/{providerCode}/request_url`: the provider's authorization URL.
-    pub const OAUTH: [&str; 2] = ["users", "oauth"];
-    /// Last segments after the provider code.
-    pub const OAUTH_LOGIN_TAIL: &str = "login";
-    pub const OAUTH_REQUEST_URL_TAIL: &str = "request_url";
+    pub const USER_ROLES: &str = "users/userroles";
+    /// `PUT users/{objectId}`.
+    pub const USERS: &str = "users/{}";
+    pub const RESEND_CONFIRMATION: &str = "users/resendconfirmation/{}";
+    /// Where the official client sends `loginWithOauth2`. The REST docs name
+    /// `users/oauth/{providerCode}/login`; the local server takes both.
+    pub const OAUTH_LOGIN: &str = "users/social/{}/login";
+    /// The provider's authorization URL.
+    pub const OAUTH_REQUEST_URL: &str = "users/oauth/{}/request_url";
 }
 
 /// System role names (docs).

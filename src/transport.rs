@@ -41,7 +41,9 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn exchange(
         method: &str,
-        url: &str,
+        base: &str,
+        path: &str,
+        segment: Option<&str>,
         token: Option<&str>,
         body: Option<&JsValue>,
         timeout: u32,
@@ -50,7 +52,13 @@ extern "C" {
 
     /// The blocking form: `{ status, text }` at once.
     #[wasm_bindgen(catch, js_name = exchangeSync)]
-    fn exchange_sync(method: &str, url: &str, token: Option<&str>) -> Result<JsValue, JsValue>;
+    fn exchange_sync(
+        method: &str,
+        base: &str,
+        path: &str,
+        segment: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// How an exchange ended, decoded from its `{ status, text }`.
@@ -91,30 +99,36 @@ impl Ended {
     }
 }
 
-/// Sends `call` with an optional JSON body text (a JS string, sent as it is: no copy through the
-/// wasm). Resolves with the parsed JSON answer (`null` for an empty body); rejects with the
-/// server's code and message for a non-2xx answer.
-pub async fn send(
+/// Starts sending `call` with an optional JSON body text (a JS string, sent as it is: no copy
+/// through the wasm). The Promise resolves with the exchange's outcome, which [`answer_of`]
+/// reads: kept apart so that the caller's async code holds nothing but the Promise while it
+/// waits (see `run` in src/js/user_service.rs).
+pub fn send(
+    base: &str,
     call: &Call<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,
-) -> Result<JsValue, BackendlessError> {
+) -> Result<Promise, BackendlessError> {
     let token = call.token.map(checked_token).transpose()?;
     let body = body.filter(|_| call.json_body);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-    let sent = exchange(
+    exchange(
         call.method.as_str(),
-        &call.url,
+        base,
+        call.path,
+        call.segment,
         token,
         body,
         timeout,
         options.signal.as_ref(),
     )
-    .map_err(|_| BackendlessError::argument(BAD_URL))?;
-    let outcome = wasm_bindgen_futures::JsFuture::from(sent)
-        .await
-        .unwrap_or(JsValue::UNDEFINED);
-    Ended::of(&outcome).result()
+    .map_err(|_| BackendlessError::argument(BAD_URL))
+}
+
+/// The result of an exchange [`send`] started: the parsed JSON answer (`null` for an empty
+/// body), or the error (a non-2xx answer's with the server's code and message).
+pub fn answer_of(outcome: Result<JsValue, JsValue>) -> Result<JsValue, BackendlessError> {
+    Ended::of(&outcome.unwrap_or(JsValue::UNDEFINED)).result()
 }
 
 /// A token with characters a header cannot carry is not a token the server issued (a corrupt
@@ -129,9 +143,9 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
 
 /// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
-pub fn send_sync(call: &Call<'_>) -> Result<JsValue, BackendlessError> {
+pub fn send_sync(base: &str, call: &Call<'_>) -> Result<JsValue, BackendlessError> {
     let token = call.token.map(checked_token).transpose()?;
-    let outcome = exchange_sync(call.method.as_str(), &call.url, token)
+    let outcome = exchange_sync(call.method.as_str(), base, call.path, call.segment, token)
         .map_err(|_| BackendlessError::argument(BAD_URL))?;
     Ended::of(&outcome).result()
 }

@@ -1,5 +1,5 @@
 // The HTTP exchange of one described request, for src/transport.rs, which decides everything
-// else (the URL, the headers' values, what the answer means). Written in JS because the same
+// else (the path, the headers' values, what the answer means). Written in JS because the same
 // work through web-sys bindings (XMLHttpRequest, fetch, Request, Response, AbortController,
 // their events and futures) cost the shipped entry 1,587 B gzip more: see src/transport.rs.
 //
@@ -8,7 +8,12 @@
 // at once when the platform refuses the URL or a header, and otherwise resolves with
 // `{ status, text }`: the HTTP status and the body text, or status 0 (no answer: the network),
 // -1 (the timeout passed) or -2 (the caller's signal aborted it).
-export function exchange(method, url, token, body, timeout, signal) {
+// The URL of a described request (Call in src/api.rs, whose url() is the same rule): `base`,
+// then `path` with its `{}` replaced by `segment`, encoded.
+const address = (base, path, segment) => `${base}/${path.replace("{}", () => encodeURIComponent(segment))}`;
+
+export function exchange(method, base, path, segment, token, body, timeout, signal) {
+  const url = address(base, path, segment);
   if (signal && signal.aborted) return Promise.resolve({ status: -2, text: "" });
   const headers = {};
   if (body != null) headers["Content-Type"] = "application/json";
@@ -52,10 +57,10 @@ export function exchange(method, url, token, body, timeout, signal) {
 // as above; status 0 where there is no XMLHttpRequest or no answer. Engines differ there: Chrome
 // throws, Firefox may answer status 0, and WebKit answers a connection dropped mid-body with the
 // status and an empty body, which a non-zero Content-Length gives away.
-export function exchangeSync(method, url, token) {
+export function exchangeSync(method, base, path, segment, token) {
   if (typeof XMLHttpRequest != "function") return { status: 0, text: "" };
   const xhr = new XMLHttpRequest();
-  xhr.open(method, url, false);
+  xhr.open(method, address(base, path, segment), false);
   if (token != null) xhr.setRequestHeader("user-token", token);
   try {
     xhr.send();
