@@ -101,16 +101,6 @@ fn page_origin() -> String {
     get_string(&get(&js_sys::global(), "location"), "origin").unwrap()
 }
 
-/// The `name=value` pairs of a URL fragment (without its `#`), decoded.
-fn fragment_params(fragment: &str) -> Vec<(String, String)> {
-    let decode = |text: &str| String::from(js_sys::decode_uri_component(text).unwrap());
-    fragment
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| (decode(name), decode(value)))
-        .collect()
-}
-
 fn assert_error_name(error: &JsValue, name: &str) {
     assert_eq!(get_string(error, "name").as_deref(), Some(name), "{error:?}");
 }
