@@ -133,7 +133,8 @@ describe("demo page", { timeout: 150_000 }, () => {
       const page = await openDemo(context);
       await expectLoggedOut(page);
       assert.equal(await storedSession(page), null, "a fresh page has no session item");
-      assert.equal(await text(page, "#server-status-text"), "Server reachable");
+      // The page probes the server in parallel with loading the SDK: wait for its answer.
+      await page.waitForFunction(() => document.getElementById("server-status-text").textContent === "Server reachable", null, { timeout: 10_000 });
       await page.screenshot({ path: screenshotPath("01-fresh"), fullPage: true });
 
       const user = newUser("e2e-flow", { name: "Flow Tester" });
@@ -363,15 +364,15 @@ describe("demo page", { timeout: 150_000 }, () => {
       // Tabbing from the top reaches the login form first, then the rest in order.
       await page.keyboard.press("Tab");
       const order = [];
-      for (let i = 0; i < 12; i += 1) {
+      for (let i = 0; i < 13; i += 1) {
         order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim()));
         await page.keyboard.press("Tab");
       }
-      assert.deepEqual(order.slice(0, 8), [
-        "login-identity", "login-password", "login-stay", "Log in",
+      assert.deepEqual(order.slice(0, 9), [
+        "login-identity", "login-password", "login-stay", "Log in", "oauth-signin",
         "register-email", "register-name", "register-password", "Register",
       ]);
-      assert.deepEqual(order.slice(8, 11), ["check-valid", "get-current", "logout"]);
+      assert.deepEqual(order.slice(9, 12), ["check-valid", "get-current", "logout"]);
     } finally {
       await context.close();
     }
