@@ -150,6 +150,48 @@ async fn roles_with_a_dead_token_reject_with_3064_and_change_nothing_else() {
     );
 }
 
+/// `{ timeout, signal }` work as for every call: an aborted signal sends nothing, a timeout gives
+/// up on an answer that does not come (the server holds it), and neither changes the session.
+#[wasm_bindgen_test]
+async fn the_family_takes_timeout_and_signal_like_every_call() {
+    not_holding().await;
+    fresh_page();
+    let (_, id, user) = logged_in_user(true).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let aborted = Object::new();
+    set(&aborted, "signal", &controller.signal());
+    clear_requests().await;
+    let error = resolve(user_call(
+        UserCall::Update,
+        id.clone(),
+        object(&[("objectId", &id), ("name", "Never")]),
+        false.into(),
+        aborted.into(),
+    ))
+    .await
+    .unwrap_err();
+    assert_error_name(&error, "AbortError");
+    assert!(requests().await.is_empty(), "an aborted call sends nothing");
+
+    control("POST", "hold").await;
+    let quick = Object::new();
+    set(&quick, "timeout", &JsValue::from(200));
+    let error = resolve(user_call(
+        UserCall::Roles,
+        String::new(),
+        JsValue::UNDEFINED,
+        false.into(),
+        quick.into(),
+    ))
+    .await
+    .unwrap_err();
+    control("DELETE", "hold").await;
+    assert_error_name(&error, "TimeoutError");
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    assert_eq!(current_token(), get_string(&user, "user-token"));
+}
+
 // ---- update -----------------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
