@@ -57,19 +57,6 @@ fn set(object: &JsValue, name: &str, value: &JsValue) {
     js_sys::Reflect::set(object, &name.into(), value).unwrap();
 }
 
-async fn post_json(url: &str, body: &str) -> (u16, JsValue) {
-    let response = Request::post(url)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    let text = response.text().await.unwrap();
-    let value = if text.is_empty() { JsValue::NULL } else { json(&text) };
-    (response.status(), value)
-}
-
 /// A fake account at the local identity provider, and an access token it minted for it: what a
 /// provider's own SDK hands a page.
 async fn provider_account(email: &str, name: &str) -> (String, String) {
@@ -305,9 +292,9 @@ async fn an_update_answered_after_another_login_leaves_the_new_session() {
         JsValue::UNDEFINED,
     ));
     let login_id = newly_held(1, "bob's login").await;
-    control("POST", &format!("release/{login_id}")).await;
+    release(login_id).await;
     let bob_user = until_settled(&login, "bob's login").await.unwrap();
-    control("POST", &format!("release/{update_id}")).await;
+    release(update_id).await;
     let updated = until_settled(&update, "update").await.unwrap();
     control("DELETE", "hold").await;
     assert_eq!(get_string(&updated, "name").as_deref(), Some("Late"));
@@ -529,9 +516,9 @@ async fn an_oauth_login_answered_after_a_later_password_login_is_superseded() {
         JsValue::UNDEFINED,
     ));
     let login_id = newly_held(1, "the password login").await;
-    control("POST", &format!("release/{login_id}")).await;
+    release(login_id).await;
     let user = until_settled(&login, "password login").await.unwrap();
-    control("POST", &format!("release/{oauth_id}")).await;
+    release(oauth_id).await;
     assert_eq!(
         until_settled(&oauth, "OAuth login").await.unwrap_err(),
         "SupersededError"

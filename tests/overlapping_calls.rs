@@ -149,13 +149,13 @@ async fn a_login_answered_after_a_later_one_took_effect_is_superseded() {
         JsValue::UNDEFINED,
     ));
     let held = wait_for_held(2, "two logins").await;
-    control("POST", &format!("release/{}", held[1].0)).await;
+    release(held[1].0).await;
     let user = until_settled(&second, "second").await.unwrap();
     assert_eq!(
         get_string(&user, "objectId").as_deref(),
         Some(bob_id.as_str())
     );
-    control("POST", &format!("release/{}", held[0].0)).await;
+    release(held[0].0).await;
     assert_eq!(
         until_settled(&first, "first").await.unwrap_err(),
         "SupersededError"

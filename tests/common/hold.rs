@@ -104,3 +104,8 @@ pub async fn until_settled(settled: &Settled, label: &str) -> Result<JsValue, St
 pub async fn not_holding() {
     control("DELETE", "hold").await;
 }
+
+/// Lets the held request `id` through to the server.
+pub async fn release(id: u64) {
+    control("POST", &format!("release/{id}")).await;
+}

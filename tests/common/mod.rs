@@ -108,16 +108,23 @@ pub async fn register_user(email: &str, password: &str) -> String {
         stringify(&email.into()),
         stringify(&password.into())
     );
-    let response = Request::post(&format!("{SERVER}{}/users/register", base_path()))
+    let (status, user) = post_json(&format!("{SERVER}{}/users/register", base_path()), &body).await;
+    assert_eq!(status, 200, "register {email}");
+    get_string(&user, "objectId").unwrap()
+}
+
+/// POSTs a JSON text straight to the server: the status and the parsed answer (null if empty).
+pub async fn post_json(url: &str, body: &str) -> (u16, JsValue) {
+    let response = Request::post(url)
         .header("Content-Type", "application/json")
         .body(body)
         .unwrap()
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "register {email}");
-    let user = json(&response.text().await.unwrap());
-    get_string(&user, "objectId").unwrap()
+    let text = response.text().await.unwrap();
+    let value = if text.is_empty() { JsValue::NULL } else { json(&text) };
+    (response.status(), value)
 }
 
 /// Forgets every request the server logged so far.

@@ -195,7 +195,7 @@ export async function startDemoServer(emulatorUrl, { appId = TEST_APP_ID, apiKey
  * true }` a 404.
  */
 export async function serveDirectory(root, { wasm = {} } = {}) {
-  const server = createServer(async (request, response) => {
+  return listenLocally(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
     const file = join(root, path.endsWith("/") ? `${path}index.html` : path);
     if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return response.writeHead(403).end();
@@ -209,11 +209,6 @@ export async function serveDirectory(root, { wasm = {} } = {}) {
       response.writeHead(404).end("not found");
     }
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/`,
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
 }
 
 /**
@@ -222,7 +217,7 @@ export async function serveDirectory(root, { wasm = {} } = {}) {
  * may come back to any address of the site. `headers` go with the page.
  */
 export async function servePage(pageFile, { headers = {} } = {}) {
-  const server = createServer(async (request, response) => {
+  return listenLocally(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname));
     const file = path.startsWith(`${sep}pkg${sep}`) ? join(repoRoot, path) : pageFile;
     try {
@@ -238,6 +233,11 @@ export async function servePage(pageFile, { headers = {} } = {}) {
       response.writeHead(404).end("not found");
     }
   });
+}
+
+/** An HTTP server of `handler` on 127.0.0.1 at a free port: its base URL and `stop()`. */
+async function listenLocally(handler) {
+  const server = createServer(handler);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
