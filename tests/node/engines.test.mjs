@@ -13,9 +13,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TEST_APP_ID, TEST_API_KEY, registerUser, repoRoot, servePage, uniqueEmail, useEmulator } from "./lib/harness.mjs";
-import { ENGINES, inPage, launchEngine } from "./lib/webdriver.mjs";
+import { inEachEngine, inPage } from "./lib/webdriver.mjs";
 
-const engines = (process.env.BROWSERS ?? "chromium firefox webkit").split(/\s+/).filter((name) => name in ENGINES);
 const MEMORY_ONLY_WARNING = "Backendless: localStorage is unavailable; the session is kept in memory only";
 
 let emulator;
@@ -40,73 +39,63 @@ async function openPage(browser) {
   await inPage(browser, "Backendless.connectEmulator(args[0], args[1], args[2]);", emulator.url, TEST_APP_ID, TEST_API_KEY);
 }
 
-for (const engine of engines) {
-  describe(`in ${engine}`, { timeout: 120_000 }, () => {
-    let launched;
-    before(async () => {
-      launched = await launchEngine(engine);
-    }, { timeout: 60_000 });
-    after(async () => {
-      await launched?.close();
-    }, { timeout: 30_000 });
+inEachEngine((engine, launched) => {
+  test("storage the engine refuses (opaque origin, as under blocked cookies): the session lives in memory, said once, gone on reload", { timeout: 60_000 }, async () => {
+    const browser = await launched().newSession();
+    try {
+      const user = { email: uniqueEmail(`refused-${engine}`), password: "correct horse" };
+      const { objectId } = await registerUser(emulator.url, user);
+      await openPage(browser);
+      assert.equal(await browser.execute("return window.storageRefusal"), "SecurityError", "the engine itself refuses localStorage here");
 
-    test("storage the engine refuses (opaque origin, as under blocked cookies): the session lives in memory, said once, gone on reload", { timeout: 60_000 }, async () => {
-      const browser = await launched.newSession();
-      try {
-        const user = { email: uniqueEmail(`refused-${engine}`), password: "correct horse" };
-        const { objectId } = await registerUser(emulator.url, user);
-        await openPage(browser);
-        assert.equal(await browser.execute("return window.storageRefusal"), "SecurityError", "the engine itself refuses localStorage here");
+      const seen = await inPage(browser, `
+        const user = await Backendless.UserService.login(args[0], args[1], true);
+        Backendless.LocalCache.set("theme", "dark");
+        return {
+          id: user.objectId,
+          token: user["user-token"],
+          cachedToken: Backendless.LocalCache.get("user-token"),
+          cachedId: Backendless.LocalCache.get("current-user-id"),
+          stay: Backendless.LocalCache.get("stayLoggedIn"),
+          theme: Backendless.LocalCache.get("theme"),
+          valid: await Backendless.UserService.isValidLogin(),
+          validSync: Backendless.UserService.isValidLoginSync(),
+          current: (await Backendless.UserService.getCurrentUser()).objectId,
+          warnings: window.warnings,
+        };`, user.email, user.password);
+      assert.equal(seen.id, objectId);
+      assert.equal(seen.cachedToken, seen.token, "LocalCache serves the session from memory");
+      assert.equal(seen.cachedId, objectId);
+      assert.equal(seen.stay, true);
+      assert.equal(seen.theme, "dark");
+      assert.equal(seen.valid, true);
+      assert.equal(seen.validSync, true);
+      assert.equal(seen.current, objectId);
+      assert.deepEqual(seen.warnings.filter((line) => line.includes("localStorage")), [MEMORY_ONLY_WARNING], "one warning, once");
 
-        const seen = await inPage(browser, `
-          const user = await Backendless.UserService.login(args[0], args[1], true);
-          Backendless.LocalCache.set("theme", "dark");
-          return {
-            id: user.objectId,
-            token: user["user-token"],
-            cachedToken: Backendless.LocalCache.get("user-token"),
-            cachedId: Backendless.LocalCache.get("current-user-id"),
-            stay: Backendless.LocalCache.get("stayLoggedIn"),
-            theme: Backendless.LocalCache.get("theme"),
-            valid: await Backendless.UserService.isValidLogin(),
-            validSync: Backendless.UserService.isValidLoginSync(),
-            current: (await Backendless.UserService.getCurrentUser()).objectId,
-            warnings: window.warnings,
-          };`, user.email, user.password);
-        assert.equal(seen.id, objectId);
-        assert.equal(seen.cachedToken, seen.token, "LocalCache serves the session from memory");
-        assert.equal(seen.cachedId, objectId);
-        assert.equal(seen.stay, true);
-        assert.equal(seen.theme, "dark");
-        assert.equal(seen.valid, true);
-        assert.equal(seen.validSync, true);
-        assert.equal(seen.current, objectId);
-        assert.deepEqual(seen.warnings.filter((line) => line.includes("localStorage")), [MEMORY_ONLY_WARNING], "one warning, once");
+      // A reload forgets a session that only lived in memory.
+      await browser.refresh();
+      await browser.waitFor("return document.documentElement.dataset.ready === 'true'", { timeoutMs: 15_000, what: "the reloaded page" });
+      await inPage(browser, "Backendless.connectEmulator(args[0], args[1], args[2]);", emulator.url, TEST_APP_ID, TEST_API_KEY);
+      const after = await inPage(browser, `
+        return {
+          current: await Backendless.UserService.getCurrentUser(),
+          cachedToken: Backendless.LocalCache.get("user-token") ?? "undefined",
+          valid: await Backendless.UserService.isValidLogin(),
+        };`);
+      assert.deepEqual(after, { current: null, cachedToken: "undefined", valid: false });
 
-        // A reload forgets a session that only lived in memory.
-        await browser.refresh();
-        await browser.waitFor("return document.documentElement.dataset.ready === 'true'", { timeoutMs: 15_000, what: "the reloaded page" });
-        await inPage(browser, "Backendless.connectEmulator(args[0], args[1], args[2]);", emulator.url, TEST_APP_ID, TEST_API_KEY);
-        const after = await inPage(browser, `
-          return {
-            current: await Backendless.UserService.getCurrentUser(),
-            cachedToken: Backendless.LocalCache.get("user-token") ?? "undefined",
-            valid: await Backendless.UserService.isValidLogin(),
-          };`);
-        assert.deepEqual(after, { current: null, cachedToken: "undefined", valid: false });
-
-        // Logging in and out again works the same.
-        const again = await inPage(browser, `
-          await Backendless.UserService.login(args[0], args[1]);
-          const before = Backendless.UserService.getCurrentUserToken();
-          await Backendless.UserService.logout();
-          return { before, after: Backendless.UserService.getCurrentUserToken(), cached: Backendless.LocalCache.get("user-token") ?? "undefined" };`,
-        user.email, user.password);
-        assert.match(again.before, /^[0-9A-F-]{36}$/);
-        assert.deepEqual({ after: again.after, cached: again.cached }, { after: null, cached: "undefined" });
-      } finally {
-        await browser.delete();
-      }
-    });
+      // Logging in and out again works the same.
+      const again = await inPage(browser, `
+        await Backendless.UserService.login(args[0], args[1]);
+        const before = Backendless.UserService.getCurrentUserToken();
+        await Backendless.UserService.logout();
+        return { before, after: Backendless.UserService.getCurrentUserToken(), cached: Backendless.LocalCache.get("user-token") ?? "undefined" };`,
+      user.email, user.password);
+      assert.match(again.before, /^[0-9A-F-]{36}$/);
+      assert.deepEqual({ after: again.after, cached: again.cached }, { after: null, cached: "undefined" });
+    } finally {
+      await browser.delete();
+    }
   });
-}
+});

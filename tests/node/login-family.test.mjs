@@ -17,9 +17,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TEST_APP_ID, TEST_API_KEY, registerUser, repoRoot, requestLog, servePage, uniqueEmail, useEmulator } from "./lib/harness.mjs";
-import { ENGINES, inPage, launchEngine } from "./lib/webdriver.mjs";
+import { inEachEngine, inPage } from "./lib/webdriver.mjs";
 
-const engines = (process.env.BROWSERS ?? "chromium firefox webkit").split(/\s+/).filter((name) => name in ENGINES);
 const PROVIDER = "github";
 const STORAGE_KEY = `Backendless_${TEST_APP_ID}`;
 
@@ -107,205 +106,195 @@ async function waitForReturn(browser) {
   return browser.currentUrl();
 }
 
-for (const engine of engines) {
-  describe(`in ${engine}`, { timeout: 240_000 }, () => {
-    let launched;
-    before(async () => {
-      launched = await launchEngine(engine);
-    }, { timeout: 60_000 });
-    after(async () => {
-      await launched?.close();
-    }, { timeout: 30_000 });
+inEachEngine((engine, launched) => {
+  test("sign in with the local provider: sign-in page, redirect back, completeOAuthRedirect, roles, reload", { timeout: 120_000 }, async () => {
+    const browser = await launched().newSession();
+    try {
+      await openPage(browser);
+      await browser.execute("localStorage.clear(); sessionStorage.clear();");
+      const email = uniqueEmail(`oauth-${engine}`);
 
-    test("sign in with the local provider: sign-in page, redirect back, completeOAuthRedirect, roles, reload", { timeout: 120_000 }, async () => {
-      const browser = await launched.newSession();
-      try {
-        await openPage(browser);
-        await browser.execute("localStorage.clear(); sessionStorage.clear();");
-        const email = uniqueEmail(`oauth-${engine}`);
+      // Nothing in the address: completeOAuthRedirect answers null and sends nothing.
+      await clearRequests();
+      assert.equal(await inPage(browser, "return Backendless.UserService.completeOAuthRedirect(true);"), null);
+      assert.deepEqual(await requestLog(emulator.url), []);
 
-        // Nothing in the address: completeOAuthRedirect answers null and sends nothing.
-        await clearRequests();
-        assert.equal(await inPage(browser, "return Backendless.UserService.completeOAuthRedirect(true);"), null);
-        assert.deepEqual(await requestLog(emulator.url), []);
+      const url = await inPage(browser, `
+        return Backendless.UserService.getAuthorizationUrlLink(args[0], { email: "email", name: "name" }, undefined, false, location.origin + "/signed-in?from=oauth");`,
+      PROVIDER);
+      assert.ok(url.startsWith(`${emulator.url}/oauth-provider/${PROVIDER}/authorize?`), url);
+      const [requestUrl] = (await requestLog(emulator.url)).filter((r) => r.path.endsWith("/request_url"));
+      assert.equal(requestUrl.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/oauth/${PROVIDER}/request_url`);
+      assert.deepEqual(requestUrl.body, {
+        fieldsMapping: { email: "email", name: "name" },
+        redirect: false,
+        redirectAfterLoginUrl: `${site.url}signed-in?from=oauth`,
+      });
 
-        const url = await inPage(browser, `
-          return Backendless.UserService.getAuthorizationUrlLink(args[0], { email: "email", name: "name" }, undefined, false, location.origin + "/signed-in?from=oauth");`,
-        PROVIDER);
-        assert.ok(url.startsWith(`${emulator.url}/oauth-provider/${PROVIDER}/authorize?`), url);
-        const [requestUrl] = (await requestLog(emulator.url)).filter((r) => r.path.endsWith("/request_url"));
-        assert.equal(requestUrl.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/oauth/${PROVIDER}/request_url`);
-        assert.deepEqual(requestUrl.body, {
-          fieldsMapping: { email: "email", name: "name" },
-          redirect: false,
-          redirectAfterLoginUrl: `${site.url}signed-in?from=oauth`,
-        });
+      // A person at the provider's page creates a fake account and signs in.
+      await inPage(browser, "location.assign(args[0]);", url);
+      await waitForProvider(browser);
+      await browser.fill("input[name=email]", email);
+      await browser.fill("input[name=name]", "Alice Liddell");
+      await browser.click("button[type=submit]");
+      const landed = await waitForReturn(browser);
+      assert.match(landed, /\/signed-in\?from=oauth#user-token=[^&]+&objectId=[^&]+$/, "the session comes back in the fragment");
+      await setUp(browser, null);
 
-        // A person at the provider's page creates a fake account and signs in.
-        await inPage(browser, "location.assign(args[0]);", url);
-        await waitForProvider(browser);
-        await browser.fill("input[name=email]", email);
-        await browser.fill("input[name=name]", "Alice Liddell");
-        await browser.click("button[type=submit]");
-        const landed = await waitForReturn(browser);
-        assert.match(landed, /\/signed-in\?from=oauth#user-token=[^&]+&objectId=[^&]+$/, "the session comes back in the fragment");
-        await setUp(browser, null);
+      const seen = await inPage(browser, `
+        const user = await Backendless.UserService.completeOAuthRedirect(true);
+        return {
+          id: user.objectId,
+          email: user.email,
+          name: user.name,
+          token: user["user-token"],
+          href: location.href,
+          current: (await Backendless.UserService.getCurrentUser()).objectId,
+          roles: await Backendless.UserService.getUserRoles(),
+          again: await Backendless.UserService.completeOAuthRedirect(true),
+        };`);
+      assert.equal(seen.email, email);
+      assert.equal(seen.name, "Alice Liddell", "fieldsMapping put the provider's name in the user");
+      assert.equal(seen.current, seen.id);
+      assert.deepEqual(seen.roles, ["AuthenticatedUser"]);
+      assert.equal(seen.href, `${site.url}signed-in?from=oauth`, "the session is gone from the address, the rest kept");
+      assert.equal(seen.again, null, "nothing left to take over");
+      assert.deepEqual(await storedItems(browser), { local: sessionMap({ "user-token": seen.token, objectId: seen.id }), session: null });
 
-        const seen = await inPage(browser, `
-          const user = await Backendless.UserService.completeOAuthRedirect(true);
-          return {
-            id: user.objectId,
-            email: user.email,
-            name: user.name,
-            token: user["user-token"],
-            href: location.href,
-            current: (await Backendless.UserService.getCurrentUser()).objectId,
-            roles: await Backendless.UserService.getUserRoles(),
-            again: await Backendless.UserService.completeOAuthRedirect(true),
-          };`);
-        assert.equal(seen.email, email);
-        assert.equal(seen.name, "Alice Liddell", "fieldsMapping put the provider's name in the user");
-        assert.equal(seen.current, seen.id);
-        assert.deepEqual(seen.roles, ["AuthenticatedUser"]);
-        assert.equal(seen.href, `${site.url}signed-in?from=oauth`, "the session is gone from the address, the rest kept");
-        assert.equal(seen.again, null, "nothing left to take over");
-        assert.deepEqual(await storedItems(browser), { local: sessionMap({ "user-token": seen.token, objectId: seen.id }), session: null });
+      // A reload restores the session like any other.
+      await reload(browser);
+      assert.equal(await inPage(browser, "return (await Backendless.UserService.getCurrentUser()).objectId;"), seen.id);
 
-        // A reload restores the session like any other.
-        await reload(browser);
-        assert.equal(await inPage(browser, "return (await Backendless.UserService.getCurrentUser()).objectId;"), seen.id);
-
-        // The next time the account is on the provider's page: picking it signs in as the same user.
-        await inPage(browser, "await Backendless.UserService.logout();");
-        const next = await inPage(browser, "return Backendless.UserService.getAuthorizationUrlLink(args[0], undefined, undefined, false, location.origin + '/again');", PROVIDER);
-        await inPage(browser, "location.assign(args[0]);", next);
-        await waitForProvider(browser);
-        await browser.execute(
-          "[...document.querySelectorAll('button[name=account]')].find((b) => b.textContent.includes(arguments[0])).click();",
-          email,
-        );
-        await waitForReturn(browser);
-        await setUp(browser, null);
-        const again = await inPage(browser, "const user = await Backendless.UserService.completeOAuthRedirect(); return { id: user.objectId, stored: localStorage.getItem(args[0]) };", STORAGE_KEY);
-        assert.equal(again.id, seen.id);
-        assert.equal(again.stored, "{}", "stayLoggedIn omitted: the session lives in memory only");
-      } finally {
-        await browser.delete();
-      }
-    });
-
-    test("persistence: sessionStorage, memory and back to localStorage; other tabs followed only where storage is shared", { timeout: 120_000 }, async () => {
-      const browser = await launched.newSession();
-      try {
-        const alice = { email: uniqueEmail(`persist-a-${engine}`), password: "wonderland" };
-        const bob = { email: uniqueEmail(`persist-b-${engine}`), password: "wonderland" };
-        await registerUser(emulator.url, alice);
-        await registerUser(emulator.url, bob);
-        await openPage(browser);
-        await browser.execute("localStorage.clear(); sessionStorage.clear();");
-
-        // Chosen before initApp: the session lives in this tab's sessionStorage.
-        await reload(browser, "session");
-        const user = await inPage(browser, "return Backendless.UserService.login(args[0], args[1], true);", alice.email, alice.password);
-        assert.deepEqual(await storedItems(browser), { local: null, session: sessionMap(user) });
-        await reload(browser, "session");
-        assert.equal(await inPage(browser, "return (await Backendless.UserService.getCurrentUser()).objectId;"), user.objectId);
-
-        // Another tab logs bob in with the default persistence: its localStorage write is not
-        // this tab's storage, so this tab stays alice's.
-        const first = await browser.windowHandle();
-        const other = await browser.newWindow("window");
-        await browser.switchTo(other);
-        await openPage(browser);
-        await inPage(browser, "await Backendless.UserService.login(args[0], args[1], true);", bob.email, bob.password);
-        await browser.switchTo(first);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        assert.equal(await inPage(browser, "return Backendless.UserService.getCurrentUserToken();"), user["user-token"]);
-        await browser.execute("localStorage.clear();");
-
-        // After initApp: switching moves the whole map (LocalCache keys too).
-        await inPage(browser, "Backendless.LocalCache.set('theme', 'dark'); Backendless.setPersistence('local');");
-        const moved = await storedItems(browser);
-        assert.equal(moved.session, null, "removed from sessionStorage");
-        assert.deepEqual(JSON.parse(moved.local), { ...JSON.parse(sessionMap(user)), theme: "dark" });
-
-        // Memory: nothing stored anywhere, the session still works, a reload forgets it.
-        const inMemory = await inPage(browser, `
-          Backendless.setPersistence("memory");
-          return {
-            token: Backendless.LocalCache.get("user-token"),
-            theme: Backendless.LocalCache.get("theme"),
-            valid: await Backendless.UserService.isValidLogin(),
-          };`);
-        assert.deepEqual(inMemory, { token: user["user-token"], theme: "dark", valid: true });
-        assert.deepEqual(await storedItems(browser), { local: null, session: null });
-        await reload(browser, "memory");
-        assert.equal(await inPage(browser, "return Backendless.UserService.getCurrentUser();"), null);
-
-        // A choice that does not exist is refused, and changes nothing.
-        const refused = await inPage(browser, "try { Backendless.setPersistence('disk'); return null; } catch (e) { return { name: e.name, message: e.message }; }");
-        assert.equal(refused.name, "TypeError");
-        assert.match(refused.message, /"local", "session" or "memory"/);
-      } finally {
-        await browser.delete();
-      }
-    });
-
-    test("the entry's argument handling: loginWithOauth2 shifts, argument errors, callbacks", { timeout: 60_000 }, async () => {
-      const browser = await launched.newSession();
-      try {
-        await openPage(browser);
-        await browser.execute("localStorage.clear(); sessionStorage.clear();");
-        const email = uniqueEmail(`shift-${engine}`);
-
-        // (providerCode, accessToken, true): the boolean is stayLoggedIn.
-        const token = await providerToken(email, "Eve");
-        await clearRequests();
-        const user = await inPage(browser, "return Backendless.UserService.loginWithOauth2('GitHub', args[0], true);", token);
-        assert.deepEqual(await storedItems(browser), { local: sessionMap(user), session: null });
-        const [login] = await requestLog(emulator.url);
-        assert.equal(login.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/social/${PROVIDER}/login`, "the code lower-cased, as the official client sends it");
-        assert.deepEqual(login.body, { accessToken: "[redacted]" });
-
-        // (providerCode, accessToken, fieldsMapping, false, options): no user third, so it is the mapping.
-        const second = await providerToken(uniqueEmail(`shift2-${engine}`), "Frank");
-        await clearRequests();
-        await inPage(browser, "await Backendless.UserService.loginWithOauth2('github', args[0], { name: 'name' }, false, { timeout: 5000 });", second);
-        const [mapped] = await requestLog(emulator.url);
-        assert.deepEqual(mapped.body, { accessToken: "[redacted]", fieldsMapping: { name: "name" } });
-        assert.equal(await browser.execute("return localStorage.getItem(arguments[0]);", STORAGE_KEY), "{}");
-
-        // Argument errors reject (no request): TypeErrors with code null.
-        await clearRequests();
-        const errors = await inPage(browser, `
-          const outcome = (promise) => promise.then(() => "resolved", (e) => ({ name: e.name, code: e.code, message: e.message }));
-          return {
-            noProvider: await outcome(Backendless.UserService.loginWithOauth2("", "token")),
-            noToken: await outcome(Backendless.UserService.loginWithOauth2("github", "")),
-            urlNoProvider: await outcome(Backendless.UserService.getAuthorizationUrlLink(undefined)),
-            update: await outcome(Backendless.UserService.update({ name: "no objectId" })),
-            resend: await outcome(Backendless.UserService.resendEmailConfirmation("")),
-          };`);
-        for (const [call, error] of Object.entries(errors)) {
-          assert.equal(error.name, "TypeError", call);
-          assert.equal(error.code, null, call);
-          assert.ok(error.message.length > 0, call);
-        }
-        assert.deepEqual(await requestLog(emulator.url), [], "no request for a bad argument");
-
-        // A number identity goes in the path as its digits; the server's code comes back.
-        const resend = await inPage(browser, "return Backendless.UserService.resendEmailConfirmation(42).catch((e) => e.code);");
-        assert.equal(resend, 3103);
-        assert.equal((await requestLog(emulator.url)).at(-1).path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/resendconfirmation/42`);
-
-        // The docs' callback style works for the new calls too.
-        const roles = await inPage(browser, `
-          return new Promise((resolve, reject) =>
-            Backendless.UserService.getUserRoles(new Backendless.Async(resolve, reject)));`);
-        assert.deepEqual(roles, ["AuthenticatedUser"]);
-      } finally {
-        await browser.delete();
-      }
-    });
+      // The next time the account is on the provider's page: picking it signs in as the same user.
+      await inPage(browser, "await Backendless.UserService.logout();");
+      const next = await inPage(browser, "return Backendless.UserService.getAuthorizationUrlLink(args[0], undefined, undefined, false, location.origin + '/again');", PROVIDER);
+      await inPage(browser, "location.assign(args[0]);", next);
+      await waitForProvider(browser);
+      await browser.execute(
+        "[...document.querySelectorAll('button[name=account]')].find((b) => b.textContent.includes(arguments[0])).click();",
+        email,
+      );
+      await waitForReturn(browser);
+      await setUp(browser, null);
+      const again = await inPage(browser, "const user = await Backendless.UserService.completeOAuthRedirect(); return { id: user.objectId, stored: localStorage.getItem(args[0]) };", STORAGE_KEY);
+      assert.equal(again.id, seen.id);
+      assert.equal(again.stored, "{}", "stayLoggedIn omitted: the session lives in memory only");
+    } finally {
+      await browser.delete();
+    }
   });
-}
+
+  test("persistence: sessionStorage, memory and back to localStorage; other tabs followed only where storage is shared", { timeout: 120_000 }, async () => {
+    const browser = await launched().newSession();
+    try {
+      const alice = { email: uniqueEmail(`persist-a-${engine}`), password: "wonderland" };
+      const bob = { email: uniqueEmail(`persist-b-${engine}`), password: "wonderland" };
+      await registerUser(emulator.url, alice);
+      await registerUser(emulator.url, bob);
+      await openPage(browser);
+      await browser.execute("localStorage.clear(); sessionStorage.clear();");
+
+      // Chosen before initApp: the session lives in this tab's sessionStorage.
+      await reload(browser, "session");
+      const user = await inPage(browser, "return Backendless.UserService.login(args[0], args[1], true);", alice.email, alice.password);
+      assert.deepEqual(await storedItems(browser), { local: null, session: sessionMap(user) });
+      await reload(browser, "session");
+      assert.equal(await inPage(browser, "return (await Backendless.UserService.getCurrentUser()).objectId;"), user.objectId);
+
+      // Another tab logs bob in with the default persistence: its localStorage write is not
+      // this tab's storage, so this tab stays alice's.
+      const first = await browser.windowHandle();
+      const other = await browser.newWindow("window");
+      await browser.switchTo(other);
+      await openPage(browser);
+      await inPage(browser, "await Backendless.UserService.login(args[0], args[1], true);", bob.email, bob.password);
+      await browser.switchTo(first);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await inPage(browser, "return Backendless.UserService.getCurrentUserToken();"), user["user-token"]);
+      await browser.execute("localStorage.clear();");
+
+      // After initApp: switching moves the whole map (LocalCache keys too).
+      await inPage(browser, "Backendless.LocalCache.set('theme', 'dark'); Backendless.setPersistence('local');");
+      const moved = await storedItems(browser);
+      assert.equal(moved.session, null, "removed from sessionStorage");
+      assert.deepEqual(JSON.parse(moved.local), { ...JSON.parse(sessionMap(user)), theme: "dark" });
+
+      // Memory: nothing stored anywhere, the session still works, a reload forgets it.
+      const inMemory = await inPage(browser, `
+        Backendless.setPersistence("memory");
+        return {
+          token: Backendless.LocalCache.get("user-token"),
+          theme: Backendless.LocalCache.get("theme"),
+          valid: await Backendless.UserService.isValidLogin(),
+        };`);
+      assert.deepEqual(inMemory, { token: user["user-token"], theme: "dark", valid: true });
+      assert.deepEqual(await storedItems(browser), { local: null, session: null });
+      await reload(browser, "memory");
+      assert.equal(await inPage(browser, "return Backendless.UserService.getCurrentUser();"), null);
+
+      // A choice that does not exist is refused, and changes nothing.
+      const refused = await inPage(browser, "try { Backendless.setPersistence('disk'); return null; } catch (e) { return { name: e.name, message: e.message }; }");
+      assert.equal(refused.name, "TypeError");
+      assert.match(refused.message, /"local", "session" or "memory"/);
+    } finally {
+      await browser.delete();
+    }
+  });
+
+  test("the entry's argument handling: loginWithOauth2 shifts, argument errors, callbacks", { timeout: 60_000 }, async () => {
+    const browser = await launched().newSession();
+    try {
+      await openPage(browser);
+      await browser.execute("localStorage.clear(); sessionStorage.clear();");
+      const email = uniqueEmail(`shift-${engine}`);
+
+      // (providerCode, accessToken, true): the boolean is stayLoggedIn.
+      const token = await providerToken(email, "Eve");
+      await clearRequests();
+      const user = await inPage(browser, "return Backendless.UserService.loginWithOauth2('GitHub', args[0], true);", token);
+      assert.deepEqual(await storedItems(browser), { local: sessionMap(user), session: null });
+      const [login] = await requestLog(emulator.url);
+      assert.equal(login.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/social/${PROVIDER}/login`, "the code lower-cased, as the official client sends it");
+      assert.deepEqual(login.body, { accessToken: "[redacted]" });
+
+      // (providerCode, accessToken, fieldsMapping, false, options): no user third, so it is the mapping.
+      const second = await providerToken(uniqueEmail(`shift2-${engine}`), "Frank");
+      await clearRequests();
+      await inPage(browser, "await Backendless.UserService.loginWithOauth2('github', args[0], { name: 'name' }, false, { timeout: 5000 });", second);
+      const [mapped] = await requestLog(emulator.url);
+      assert.deepEqual(mapped.body, { accessToken: "[redacted]", fieldsMapping: { name: "name" } });
+      assert.equal(await browser.execute("return localStorage.getItem(arguments[0]);", STORAGE_KEY), "{}");
+
+      // Argument errors reject (no request): TypeErrors with code null.
+      await clearRequests();
+      const errors = await inPage(browser, `
+        const outcome = (promise) => promise.then(() => "resolved", (e) => ({ name: e.name, code: e.code, message: e.message }));
+        return {
+          noProvider: await outcome(Backendless.UserService.loginWithOauth2("", "token")),
+          noToken: await outcome(Backendless.UserService.loginWithOauth2("github", "")),
+          urlNoProvider: await outcome(Backendless.UserService.getAuthorizationUrlLink(undefined)),
+          update: await outcome(Backendless.UserService.update({ name: "no objectId" })),
+          resend: await outcome(Backendless.UserService.resendEmailConfirmation("")),
+        };`);
+      for (const [call, error] of Object.entries(errors)) {
+        assert.equal(error.name, "TypeError", call);
+        assert.equal(error.code, null, call);
+        assert.ok(error.message.length > 0, call);
+      }
+      assert.deepEqual(await requestLog(emulator.url), [], "no request for a bad argument");
+
+      // A number identity goes in the path as its digits; the server's code comes back.
+      const resend = await inPage(browser, "return Backendless.UserService.resendEmailConfirmation(42).catch((e) => e.code);");
+      assert.equal(resend, 3103);
+      assert.equal((await requestLog(emulator.url)).at(-1).path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/resendconfirmation/42`);
+
+      // The docs' callback style works for the new calls too.
+      const roles = await inPage(browser, `
+        return new Promise((resolve, reject) =>
+          Backendless.UserService.getUserRoles(new Backendless.Async(resolve, reject)));`);
+      assert.deepEqual(roles, ["AuthenticatedUser"]);
+    } finally {
+      await browser.delete();
+    }
+  });
+}, { timeout: 240_000 });

@@ -6,6 +6,7 @@
 // Also starts what WebKit needs on a machine without a screen: an Xvfb display of its own
 // (unless DISPLAY is already set, as `npm test` does) and the driver, each stopped by its PID.
 import { spawn } from "node:child_process";
+import { after, before, describe } from "node:test";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -339,4 +340,25 @@ export async function inPage(browser, body, ...args) {
   );
   if (outcome.error) throw Object.assign(new Error(`${outcome.error.name}: ${outcome.error.message}`), outcome.error);
   return outcome.value;
+}
+
+/**
+ * One `describe("in <engine>")` per engine of BROWSERS (default: all three), the engine launched
+ * once for it and closed after; `body(engine, launched)` declares the tests, and `launched()`
+ * answers the running engine inside them (`launched().newSession()`).
+ */
+export function inEachEngine(body, { timeout = 120_000 } = {}) {
+  const names = (process.env.BROWSERS ?? "chromium firefox webkit").split(/\s+/).filter((name) => name in ENGINES);
+  for (const engine of names) {
+    describe(`in ${engine}`, { timeout }, () => {
+      let running;
+      before(async () => {
+        running = await launchEngine(engine);
+      }, { timeout: 60_000 });
+      after(async () => {
+        await running?.close();
+      }, { timeout: 30_000 });
+      body(engine, () => running);
+    });
+  }
 }
