@@ -42,9 +42,7 @@ fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, Backen
             AppConfig::with_domain(&domain)
         }
         (Some(id), Some(key)) => AppConfig::with_keys(&id, &key),
-        _ => Err(BackendlessError::argument(
-            "initApp: expected (appId, apiKey), a domain URL, { domain } or { appId, apiKey }",
-        )),
+        _ => Err(BackendlessError::argument(crate::config::INIT_APP)),
     }
 }
 

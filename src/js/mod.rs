@@ -204,7 +204,7 @@ pub(crate) fn call_options(value: &JsValue) -> Result<CallOptions, BackendlessEr
             Some(ms) if ms.is_finite() && ms >= 0.0 => Some(ms.min(f64::from(i32::MAX)) as u32),
             _ => {
                 return Err(BackendlessError::argument(
-                    "options.timeout must be a number of milliseconds >= 0",
+                    "options.timeout must be milliseconds >= 0",
                 ))
             }
         }
