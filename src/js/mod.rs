@@ -169,15 +169,28 @@ pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, Backend
 /// A real `Error` carrying `code`, `status`, `statusCode` and `body` (null when unknown) and a
 /// `name` telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).
 pub fn error_to_js(error: BackendlessError) -> JsValue {
-    let js = js_sys::Error::new(&error.message);
-    js.set_name(error.kind.js_name());
     let number = |n: Option<f64>| n.map_or(JsValue::NULL, JsValue::from_f64);
-    let code = number(error.code.map(f64::from));
-    property::set(&js, "code", &code);
-    property::set(&js, "statusCode", &code);
-    property::set(&js, "status", &number(error.status.map(f64::from)));
-    property::set(&js, "body", &error.body.unwrap_or(JsValue::NULL));
-    js.into()
+    js_error(
+        &error.message,
+        error.kind.js_name(),
+        number(error.code.map(f64::from)),
+        number(error.status.map(f64::from)),
+        error.body.unwrap_or(JsValue::NULL),
+    )
+}
+
+#[wasm_bindgen(module = "/src/js/error.js")]
+extern "C" {
+    /// Makes the `Error` (see that module). Built there in one call rather than by an `Error`
+    /// binding and a property write per field: measured -32 B gzip in the shipped entry.
+    #[wasm_bindgen(js_name = jsError)]
+    fn js_error(
+        message: &str,
+        name: &str,
+        code: JsValue,
+        status: JsValue,
+        body: JsValue,
+    ) -> JsValue;
 }
 
 /// Decodes the optional trailing `{ timeout, signal }` argument.
