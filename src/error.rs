@@ -126,7 +126,7 @@ impl BackendlessError {
     /// The SDK was called from code it was itself running (a `toJSON`, a getter, an overridden
     /// storage method): refused, since the page state is mid-change.
     pub fn reentrant() -> Self {
-        Self::argument("Backendless was called from inside its own call (a toJSON, getter or storage override)")
+        Self::argument("Backendless was called from inside one of its own calls (a toJSON, getter or storage override)")
     }
 
     /// A 2xx answer that does not have the promised shape.
