@@ -43,7 +43,8 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = setItem)]
     fn set_item_value(this: &RawStorage, key: &JsValue, text: &JsValue) -> Result<(), JsValue>;
 
-    /// `storage.removeItem(key)` of a JS string.
+    /// `storage.removeItem(key)` of a JS string; the only removeItem binding (web_sys's, taking
+    /// `&str`, was a second import: measured -3 B gzip in the shipped entry).
     #[wasm_bindgen(method, catch, js_name = removeItem)]
     fn remove_item_value(this: &RawStorage, key: &JsValue) -> Result<(), JsValue>;
 }
@@ -167,7 +168,8 @@ impl LocalCache {
     fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {
         let raw: &RawStorage = storage.unchecked_ref();
         let present = |key: &JsValue| raw.get_item_value(key).ok().filter(JsValue::is_string);
-        let Some(old) = present(&JsValue::from_str(legacy)) else {
+        let legacy = JsValue::from_str(legacy);
+        let Some(old) = present(&legacy) else {
             return;
         };
         if present(&self.key).is_some() {
@@ -176,7 +178,7 @@ impl LocalCache {
         // Write the new item before removing the old one: an interrupted migration leaves
         // the session in both places, never in neither.
         if raw.set_item_value(&self.key, &old).is_ok() {
-            let _ = storage.remove_item(legacy);
+            let _ = raw.remove_item_value(&legacy);
         }
     }
 

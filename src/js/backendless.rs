@@ -12,8 +12,8 @@ use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
 use crate::session::{Event, Session};
 
-/// `Backendless.initApp(appId, apiKey)`, `initApp("https://xxxx.backendless.app")`,
-/// `initApp({ domain })` or `initApp({ appId, apiKey })`.
+/// `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`; the entry
+/// module turns the object forms (`{ domain }`, `{ appId, apiKey }`) into these (npm/api.js).
 ///
 /// Starts a fresh in-memory state (as a page load does) and picks up the stored session.
 /// Throws a `TypeError` for anything else.
@@ -36,33 +36,14 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     .map_err(error_to_js)
 }
 
-fn property(object: &JsValue, name: &str) -> Option<String> {
-    crate::property::get(object, name).as_string()
-}
-
 fn parse_init_args(app: &JsValue, api_key: &JsValue) -> Result<AppConfig, BackendlessError> {
-    if let Some(text) = app.as_string() {
-        if AppConfig::looks_like_domain(&text) {
-            return AppConfig::with_domain(&text);
+    match (app.as_string(), api_key.as_string()) {
+        (Some(domain), _) if AppConfig::looks_like_domain(&domain) => {
+            AppConfig::with_domain(&domain)
         }
-        return match api_key.as_string() {
-            Some(key) => AppConfig::with_keys(&text, &key),
-            None => Err(BackendlessError::argument(
-                "initApp: the API key must be a string",
-            )),
-        };
+        (Some(id), Some(key)) => AppConfig::with_keys(&id, &key),
+        _ => Err(BackendlessError::argument(crate::config::INIT_APP)),
     }
-    if app.is_object() {
-        if let Some(domain) = property(app, "domain") {
-            return AppConfig::with_domain(&domain);
-        }
-        if let (Some(id), Some(key)) = (property(app, "appId"), property(app, "apiKey")) {
-            return AppConfig::with_keys(&id, &key);
-        }
-    }
-    Err(BackendlessError::argument(
-        "initApp: expected (appId, apiKey), a domain URL, { domain } or { appId, apiKey }",
-    ))
 }
 
 /// `Backendless.serverURL` (read): where `(appId, apiKey)` apps send requests.

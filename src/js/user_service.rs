@@ -436,7 +436,7 @@ pub fn register(new_user: JsValue, options: JsValue) -> Promise {
         })
     } else {
         Err(BackendlessError::argument(
-            "register: the user must be an object of properties",
+            "register: the user must be an object",
         ))
     };
     start(op, &options)

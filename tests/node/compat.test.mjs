@@ -300,3 +300,50 @@ test("addSessionListener returns a function that unsubscribes (through the packa
   assert.deepEqual(heard, [registered.objectId]);
   await page.close();
 });
+
+test("initApp's object forms, { appId, apiKey } and { domain } (read by the package's entry module)", async () => {
+  const email = uniqueEmail("object-forms");
+  const registered = await registerUser(emulator.url, { email, password: PASSWORD });
+  const { page } = await openPage();
+  await loadOurs(page);
+  const seen = await page.evaluate(
+    async ([server, appId, apiKey, email, password]) => {
+      const { UserService } = Backendless;
+      const restored = async () => (await UserService.getCurrentUser())?.objectId ?? null;
+      const seen = {};
+      localStorage.clear();
+      // Each initApp starts a fresh in-memory state, as a reload does: the user comes back from
+      // storage, under the item its form names.
+      seen.chained = Backendless.initApp({ appId, apiKey }) === Backendless;
+      await UserService.login(email, password, true);
+      Backendless.initApp({ appId, apiKey });
+      seen.keys = await restored();
+      seen.keysItem = localStorage.getItem(`Backendless_${appId}`) !== null;
+      localStorage.clear();
+      Backendless.initApp({ domain: server });
+      await UserService.login(email, password, true);
+      Backendless.initApp({ domain: server });
+      seen.domain = await restored();
+      seen.domainItem = localStorage.getItem("Backendless") !== null;
+      seen.refused = [{}, { domain: 5 }, { appId }, { domain: "APP" }, null].map((form) => {
+        try {
+          Backendless.initApp(form);
+          return "accepted";
+        } catch (error) {
+          return error.name;
+        }
+      });
+      return seen;
+    },
+    [emulator.url, TEST_APP_ID, TEST_API_KEY, email, PASSWORD],
+  );
+  assert.deepEqual(seen, {
+    chained: true,
+    keys: registered.objectId,
+    keysItem: true,
+    domain: registered.objectId,
+    domainItem: true,
+    refused: ["TypeError", "TypeError", "TypeError", "TypeError", "TypeError"],
+  });
+  await page.close();
+});
