@@ -28,20 +28,9 @@ pub fn cache(op: CacheOp, key: JsValue, value: JsValue) -> Result<JsValue, JsVal
         .filter(JsValue::is_string)
         .ok_or_else(|| BackendlessError::argument("LocalCache: the key must be a string"));
     key.and_then(|key| {
-        with_app(|app| match op {
-            CacheOp::Get => Ok(app.cache.get(&key)),
-            CacheOp::Set => app
-                .cache
-                .set(&key, &value)
-                .map(|()| JsValue::UNDEFINED)
-                .map_err(|_| {
-                    BackendlessError::argument("LocalCache.set: the value cannot be stored as JSON")
-                }),
-            CacheOp::Remove => {
-                app.cache.remove(&key);
-                Ok(JsValue::UNDEFINED)
-            }
-        })?
+        with_app(|app| app.cache.entry(op, &key, &value))?.map_err(|_| {
+            BackendlessError::argument("LocalCache.set: the value cannot be stored as JSON")
+        })
     })
     .map_err(error_to_js)
 }

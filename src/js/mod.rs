@@ -179,7 +179,7 @@ pub fn error_to_js(error: BackendlessError) -> JsValue {
     )
 }
 
-#[wasm_bindgen(module = "/src/js/error.js")]
+#[wasm_bindgen(module = "/src/js/objects.js")]
 extern "C" {
     /// Makes the `Error` (see that module). Built there in one call rather than by an `Error`
     /// binding and a property write per field: measured -32 B gzip in the shipped entry.
