@@ -21,3 +21,36 @@ export function entry(op, map, key, value) {
   if (op === 1) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else delete map[key];
 }
+
+// LocalCache's stored text as a map, for `LocalCache::parse` in src/cache.rs: the parsed JSON
+// object (a fresh one), or null when the text is not JSON or not a JSON object (an array, a
+// number, null); Rust then warns once and reads it as `{}`.
+export function parseMap(text) {
+  try {
+    const map = JSON.parse(text);
+    if (map && typeof map == "object" && !Array.isArray(map)) return map;
+  } catch {}
+  return null;
+}
+
+// LocalCache's session keys on its map, for `LocalCache::apply` in src/cache.rs: written
+// (`stayLoggedIn: true` and the token and user id, each a string or null) when `write`, else
+// removed.
+export function sessionKeys(map, write, token, id) {
+  if (write) Object.assign(map, { stayLoggedIn: true, "user-token": token ?? null, "current-user-id": id ?? null });
+  else for (const name of ["stayLoggedIn", "user-token", "current-user-id"]) delete map[name];
+}
+
+// The legacy item `legacy` moved into `key` of `storage`, for `LocalCache::migrate` in
+// src/cache.rs: only when `legacy` holds a string and `key` holds none (a throwing read reads
+// as none); written before the legacy item is removed, so an interrupted migration leaves the
+// session in both places, never in neither; a failing write leaves the legacy item alone.
+export function migrate(storage, legacy, key) {
+  const read = name => { try { return storage.getItem(name); } catch {} };
+  const old = read(legacy);
+  if (typeof old != "string" || typeof read(key) == "string") return;
+  try {
+    storage.setItem(key, old);
+    storage.removeItem(legacy);
+  } catch {}
+}
