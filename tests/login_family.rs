@@ -272,35 +272,45 @@ async fn update_errors_carry_the_documented_codes_and_change_nothing() {
 /// is the caller's, the page keeps the new session.
 #[wasm_bindgen_test]
 async fn an_update_answered_after_another_login_leaves_the_new_session() {
-    not_holding().await;
     fresh_page();
     let (_, alice, _) = logged_in_user(true).await;
     let bob = unique_email();
     register_user(&bob, PASSWORD).await;
+    let update = || {
+        let changes = object(&[("objectId", &alice), ("name", "Late")]);
+        call(UserCall::Update, &alice, changes, false)
+    };
+    let (updated, bob_user) = answered_after_a_later_login(update, &bob, "the update").await;
+    assert_eq!(get_string(&updated.unwrap(), "name").as_deref(), Some("Late"));
+    let current = current_user().await.unwrap();
+    assert_eq!(get_string(&current, "objectId"), get_string(&bob_user, "objectId"));
+    assert_eq!(stored_item(), Some(session_map_of(&bob_user)));
+}
+
+/// Makes `first` while the server holds requests, then a password login of `email`; lets the
+/// login's answer through first, then `first`'s. Answers how `first` settled and the login's user.
+async fn answered_after_a_later_login(
+    first: impl FnOnce() -> Promise,
+    email: &str,
+    label: &str,
+) -> (Result<JsValue, String>, JsValue) {
+    not_holding().await;
     control("POST", "hold").await;
-    let update = watch(call(
-        UserCall::Update,
-        &alice,
-        object(&[("objectId", &alice), ("name", "Late")]),
-        false,
-    ));
-    let update_id = newly_held(0, "the update").await;
+    let first = watch(first());
+    let first_id = newly_held(0, label).await;
     let login = watch(user_service::login(
-        bob.into(),
+        email.into(),
         PASSWORD.into(),
         true.into(),
         JsValue::UNDEFINED,
     ));
-    let login_id = newly_held(1, "bob's login").await;
+    let login_id = newly_held(1, "the later login").await;
     release(login_id).await;
-    let bob_user = until_settled(&login, "bob's login").await.unwrap();
-    release(update_id).await;
-    let updated = until_settled(&update, "update").await.unwrap();
+    let user = until_settled(&login, "the later login").await.unwrap();
+    release(first_id).await;
+    let outcome = until_settled(&first, label).await;
     control("DELETE", "hold").await;
-    assert_eq!(get_string(&updated, "name").as_deref(), Some("Late"));
-    let current = current_user().await.unwrap();
-    assert_eq!(get_string(&current, "objectId"), get_string(&bob_user, "objectId"));
-    assert_eq!(stored_item(), Some(session_map_of(&bob_user)));
+    (outcome, user)
 }
 
 // ---- guest → registered user ------------------------------------------------------------------
@@ -501,29 +511,13 @@ async fn oauth_login_with_a_guest_turns_the_guest_into_the_social_user() {
 
 #[wasm_bindgen_test]
 async fn an_oauth_login_answered_after_a_later_password_login_is_superseded() {
-    not_holding().await;
     fresh_page();
     let (_, access_token) = provider_account(&unique_email(), "Dan").await;
     let email = unique_email();
     register_user(&email, PASSWORD).await;
-    control("POST", "hold").await;
-    let oauth = watch(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true));
-    let oauth_id = newly_held(0, "the OAuth login").await;
-    let login = watch(user_service::login(
-        email.into(),
-        PASSWORD.into(),
-        true.into(),
-        JsValue::UNDEFINED,
-    ));
-    let login_id = newly_held(1, "the password login").await;
-    release(login_id).await;
-    let user = until_settled(&login, "password login").await.unwrap();
-    release(oauth_id).await;
-    assert_eq!(
-        until_settled(&oauth, "OAuth login").await.unwrap_err(),
-        "SupersededError"
-    );
-    control("DELETE", "hold").await;
+    let oauth = || call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true);
+    let (outcome, user) = answered_after_a_later_login(oauth, &email, "the OAuth login").await;
+    assert_eq!(outcome.unwrap_err(), "SupersededError");
     assert_eq!(current_token(), get_string(&user, "user-token"));
     assert_eq!(stored_item(), Some(session_map_of(&user)));
 }
