@@ -363,6 +363,24 @@ mod tests {
         }
     }
 
+    /// The SDK's JS parts spell some of these names themselves (src/js/objects.js writes the
+    /// session keys, npm/api.js reads the redirect's fragment): they must say what this module
+    /// says.
+    #[test]
+    fn the_js_parts_spell_the_names_as_here() {
+        let objects = include_str!("js/objects.js");
+        for name in [keys::STAY_LOGGED_IN, keys::USER_TOKEN, keys::CURRENT_USER_ID] {
+            assert!(objects.contains(&format!("\"{name}\"")), "src/js/objects.js: {name}");
+        }
+        let api = include_str!("../npm/api.js");
+        for name in [redirect::USER_TOKEN, redirect::OBJECT_ID] {
+            assert!(
+                api.contains(&format!("fragment.get(\"{name}\")")),
+                "npm/api.js: {name}"
+            );
+        }
+    }
+
     #[test]
     fn header_values_are_visible_ascii() {
         assert!(is_header_value("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
