@@ -11,11 +11,13 @@ scripts/build.sh
 build_emulator
 
 port=${EMULATOR_PORT:-8200}
+# The local identity provider behind the demo's "Sign in with … (local provider)" button.
+oauth_provider=github
 export EMULATOR_STDERR=inherit
 start_emulator "$port" "${EMULATOR_DB:-./backendless-emulator.db}" \
   --app-id LOCAL-APP-ID --api-key LOCAL-API-KEY --seed-user alice@yourmail.com:wonderland \
-  --oauth-provider github
-export EMULATOR_URL EMULATOR_APP_ID=LOCAL-APP-ID EMULATOR_API_KEY=LOCAL-API-KEY
+  --oauth-provider "$oauth_provider"
+export EMULATOR_URL EMULATOR_APP_ID=LOCAL-APP-ID EMULATOR_API_KEY=LOCAL-API-KEY EMULATOR_OAUTH_PROVIDER=$oauth_provider
 
 node scripts/serve.mjs &
 SERVE_PID=$!

@@ -330,7 +330,14 @@ describe("npm start", { timeout: 200_000 }, () => {
       assert.equal(page.status, 200);
       assert.match(await page.text(), /<title>backendless-wasm demo<\/title>/);
       const config = await (await fetch(`${demoUrl}emulator.json`)).json();
-      assert.deepEqual(config, { url: serverUrl, appId: "LOCAL-APP-ID", apiKey: "LOCAL-API-KEY" });
+      assert.deepEqual(config, { url: serverUrl, appId: "LOCAL-APP-ID", apiKey: "LOCAL-API-KEY", oauthProvider: "github" });
+      // The provider the demo's button names is the one the server runs.
+      const account = await fetch(`${serverUrl}/oauth-provider/${config.oauthProvider}/accounts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "demo-check@example.test", name: "Demo check" }),
+      });
+      assert.equal(account.status, 200, "the local identity provider of npm start");
       const login = await fetch(`${serverUrl}/LOCAL-APP-ID/LOCAL-API-KEY/users/login`, {
         method: "POST",
         headers: { "content-type": "application/json" },
