@@ -39,14 +39,19 @@ export function exchange(method, base, path, segment, token, body, timeout, sign
   }
   // fetch: one controller answers to the caller's signal and to the timeout. The timeout is the
   // engine's AbortSignal.timeout: a setTimeout of ours fires late in a page WebKit considers
-  // hidden (measured: the 300 ms timeout of a 3 s answer never fired first there).
+  // hidden (measured: the 300 ms timeout of a 3 s answer never fired first there). Even that
+  // timer can be held back there for long (a .ci/run saw one not fire within 15 s), so an answer
+  // that comes after the deadline, by the monotonic clock, is a timeout too: the caller gets the
+  // same TimeoutError, late, and the answer changes nothing.
   const controller = new AbortController();
   const abort = () => controller.abort();
   const timer = timeout ? AbortSignal.timeout(timeout) : null;
+  const deadline = timeout ? performance.now() + timeout : Infinity;
   const request = new Request(url, { method, headers, body, signal: controller.signal });
   for (const source of [signal, timer]) if (source) source.addEventListener("abort", abort);
   return fetch(request)
-    .then((response) => response.text().then((text) => ({ status: response.status, text })))
+    .then((response) => response.text().then((text) =>
+      performance.now() > deadline ? { status: -1, text: "" } : { status: response.status, text }))
     .catch(() => ({ status: signal && signal.aborted ? -2 : timer && timer.aborted ? -1 : 0, text: "" }))
     .finally(() => {
       for (const source of [signal, timer]) if (source) source.removeEventListener("abort", abort);

@@ -96,7 +96,11 @@ const faults = {
     setTimeout(() => res.socket?.destroy(), 20);
   },
   reset: (req, res) => req.socket.destroy(),
-  slow: (req, res) => setTimeout(() => send(res, 200, "application/json", json(user())), 3000),
+  // Slower than the callers' 300 ms timeout (the answer is dropped when the caller gave up).
+  slow: (req, res) => {
+    const timer = setTimeout(() => send(res, 200, "application/json", json(user())), 3000);
+    res.on("close", () => clearTimeout(timer));
+  },
 };
 
 const cors = {
