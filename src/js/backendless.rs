@@ -67,8 +67,9 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
 }
 
 /// `Backendless.setPersistence("local" | "session" | "memory")` (the entry module names the
-/// choice: `Persistence.Local`, …): where the session and the `LocalCache` map live, from now on. Before `initApp` it picks where `initApp` looks; after, it
-/// also moves the map there (see [`LocalCache::switch`]). The session in memory is unchanged.
+/// choice: `Persistence.Local`, …): where the session and the `LocalCache` map live, from now on.
+/// Before `initApp` it picks where `initApp` looks; after, it also moves the map there (see
+/// [`LocalCache::switch`]). The session in memory is unchanged.
 #[wasm_bindgen(js_name = setPersistence)]
 pub fn set_persistence(persistence: Persistence) -> Result<(), JsValue> {
     super::PERSISTENCE.with(|slot| slot.set(persistence));

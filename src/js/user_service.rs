@@ -466,13 +466,15 @@ pub enum UserCall {
     Roles = 0,
     /// `update(user)`: `body` is the user.
     Update = 1,
-    /// `resendEmailConfirmation(identity)`: `arg` is the identity.
+    /// `resendEmailConfirmation(identity)`: `segment` is the identity.
     ResendConfirmation = 2,
-    /// `loginWithOauth2`: `arg` the provider code, `body` `{accessToken, fieldsMapping, guestUser}`.
+    /// `loginWithOauth2`: `segment` the provider code, `body` `{accessToken, fieldsMapping,
+    /// guestUser}`.
     OAuthLogin = 3,
-    /// `getAuthorizationUrlLink`: `arg` the provider code, `body` the request body.
+    /// `getAuthorizationUrlLink`: `segment` the provider code, `body` the request body.
     AuthorizationUrl = 4,
-    /// `completeOAuthRedirect`: `arg` the objectId, `body` the user-token from the redirect.
+    /// `completeOAuthRedirect`: `segment` the objectId, `body` the user-token from the redirect
+    /// (a string: the entry module refuses the call without one; a guard here measured +91 B).
     Adopt = 5,
 }
 
