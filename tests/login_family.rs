@@ -221,45 +221,29 @@ async fn update_of_the_current_user_sends_put_and_the_page_follows() {
     assert_eq!(get_string(&restored, "name").as_deref(), Some("Alice Liddell"));
 }
 
+/// `update` of the user `id` with `property` set to `value`, expected to reject: the error.
+async fn update_refused(id: &str, property: &str, value: &str) -> JsValue {
+    let changes = object(&[("objectId", id), (property, value)]);
+    resolve(call(UserCall::Update, id, changes, false))
+        .await
+        .unwrap_err()
+}
+
 #[wasm_bindgen_test]
 async fn update_errors_carry_the_documented_codes_and_change_nothing() {
     fresh_page();
     let other = register_user(&unique_email(), PASSWORD).await;
     // Not logged in: 3028.
-    let error = resolve(call(
-        UserCall::Update,
-        &other,
-        object(&[("objectId", &other), ("name", "x")]),
-        false,
-    ))
-    .await
-    .unwrap_err();
-    assert_error(&error, Some(3028), Some(401));
+    assert_error(&update_refused(&other, "name", "x").await, Some(3028), Some(401));
 
     let (_, id, user) = logged_in_user(true).await;
     let listener = ListenerLog::subscribe();
     // Another user's account: 3029.
-    let error = resolve(call(
-        UserCall::Update,
-        &other,
-        object(&[("objectId", &other), ("name", "x")]),
-        false,
-    ))
-    .await
-    .unwrap_err();
-    assert_error(&error, Some(3029), Some(403));
+    assert_error(&update_refused(&other, "name", "x").await, Some(3029), Some(403));
     // An email another account has: 3018.
     let taken = unique_email();
     register_user(&taken, PASSWORD).await;
-    let error = resolve(call(
-        UserCall::Update,
-        &id,
-        object(&[("objectId", &id), ("email", &taken)]),
-        false,
-    ))
-    .await
-    .unwrap_err();
-    assert_error(&error, Some(3018), Some(409));
+    assert_error(&update_refused(&id, "email", &taken).await, Some(3018), Some(409));
     // Nothing moved.
     assert!(listener.ids().is_empty());
     assert_eq!(stored_item(), Some(session_map_of(&user)));
