@@ -14,7 +14,7 @@
 //! - a thin browser layer: [`transport`] (XMLHttpRequest in pages, fetch elsewhere), [`cache`]
 //!   (the `Backendless_{appId}` map in localStorage), [`user`] (reading the JS user object),
 //!   [`property`] (JS properties by name) and [`js`] (the `#[wasm_bindgen]` surface: `initApp`,
-//!   `UserService`, `LocalCache`, and the executor that runs their futures as Promises).
+//!   `UserService`, `LocalCache`; each call's answer settles its Promise through one closure).
 //!
 //! From JavaScript:
 //! ```js

@@ -36,6 +36,14 @@ pub struct CallOptions {
 
 #[wasm_bindgen(module = "/src/js/exchange.js")]
 extern "C" {
+    /// An exchange under way: a Promise of its `{ status, text }` (see [`Ended`]).
+    pub type Exchange;
+
+    /// `then(settle, settle)`: one function for either settlement (the exchange never rejects;
+    /// [`answer_of`] reads anything but an outcome as a network failure).
+    #[wasm_bindgen(method, js_name = then)]
+    fn then2(this: &Exchange, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
+
     /// Sends and resolves with `{ status, text }` (see [`Ended`]); throws for a URL or header
     /// the platform refuses.
     #[wasm_bindgen(catch)]
@@ -48,7 +56,7 @@ extern "C" {
         body: Option<&JsValue>,
         timeout: u32,
         signal: Option<&AbortSignal>,
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<Exchange, JsValue>;
 
     /// The blocking form: `{ status, text }` at once.
     #[wasm_bindgen(catch, js_name = exchangeSync)]
@@ -59,6 +67,14 @@ extern "C" {
         segment: Option<&str>,
         token: Option<&str>,
     ) -> Result<JsValue, JsValue>;
+}
+
+impl Exchange {
+    /// The Promise of `settle(outcome)`: `settle` runs once, when the exchange ends, and its
+    /// result (or the error it throws) settles the Promise.
+    pub fn then_both(&self, settle: &JsValue) -> Promise {
+        self.then2(settle, settle)
+    }
 }
 
 /// How an exchange ended, decoded from its `{ status, text }`.
@@ -100,15 +116,14 @@ impl Ended {
 }
 
 /// Starts sending `call` with an optional JSON body text (a JS string, sent as it is: no copy
-/// through the wasm). The Promise resolves with the exchange's outcome, which [`answer_of`]
-/// reads: kept apart so that the caller's async code holds nothing but the Promise while it
-/// waits (see `run` in src/js/user_service.rs).
+/// through the wasm). The [`Exchange`] settles with the exchange's outcome, which
+/// [`answer_of`] reads (see `run` in src/js/user_service.rs).
 pub fn send(
     base: &str,
     call: &Call<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,
-) -> Result<Promise, BackendlessError> {
+) -> Result<Exchange, BackendlessError> {
     let token = call.token.map(checked_token).transpose()?;
     let body = body.filter(|_| call.json_body);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
@@ -127,8 +142,8 @@ pub fn send(
 
 /// The result of an exchange [`send`] started: the parsed JSON answer (`null` for an empty
 /// body), or the error (a non-2xx answer's with the server's code and message).
-pub fn answer_of(outcome: Result<JsValue, JsValue>) -> Result<JsValue, BackendlessError> {
-    Ended::of(&outcome.unwrap_or(JsValue::UNDEFINED)).result()
+pub fn answer_of(outcome: JsValue) -> Result<JsValue, BackendlessError> {
+    Ended::of(&outcome).result()
 }
 
 /// A token with characters a header cannot carry is not a token the server issued (a corrupt

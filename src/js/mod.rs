@@ -7,14 +7,9 @@
 
 pub mod backendless;
 pub mod local_cache;
-mod task;
 pub mod user_service;
 
-pub(crate) use task::promise;
-
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -163,8 +158,6 @@ pub(crate) fn add_listener(callback: Function) -> u32 {
 pub(crate) fn remove_listener(id: u32) {
     listen(id, None);
 }
-
-pub(crate) type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, BackendlessError>>>>;
 
 /// A real `Error` carrying `code`, `status`, `statusCode` and `body` (null when unknown) and a
 /// `name` telling the kind (`BackendlessError`, `NetworkError`, `TimeoutError`, `AbortError`, …).

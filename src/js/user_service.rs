@@ -6,10 +6,10 @@
 //! `run`, describes the request, sends it and applies the session rule to the answer.
 
 use js_sys::{Function, JsString, Object, Promise, JSON};
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{call_options, error_to_js, new_stamp, next_id, promise, transition, with_app, App};
+use super::{call_options, error_to_js, new_stamp, next_id, transition, with_app, App};
 use crate::api;
 use crate::error::BackendlessError;
 use crate::property;
@@ -35,9 +35,8 @@ enum Kind {
 }
 
 /// One asynchronous operation, its arguments already checked. One struct for every call, each
-/// using the fields it needs, rather than an enum with a variant per call: the async engine
-/// holds it across its `await`, and the per-variant drop code of an enum was compiled into
-/// every state of it (measured: see [`run`]).
+/// using the fields it needs, rather than an enum with a variant per call, whose per-variant
+/// drop code cost more than the unused fields (BENCHMARKS.md, "Size steps").
 struct Op {
     kind: Kind,
     /// The path segment taken from data: identity, objectId or provider code.
@@ -110,8 +109,7 @@ impl App {
     }
 }
 
-/// Starts `op` as a Promise, or answers one already rejected with the argument error (no
-/// future needed for that).
+/// Starts `op` as a Promise, or answers one already rejected with the argument error.
 fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
     let (op, options) = match op.and_then(|op| Ok((op, call_options(options)?))) {
         Ok(checked) => checked,
@@ -126,7 +124,7 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
         }
     }
     let id = op.id;
-    let started = promise(Box::pin(run(op, options)));
+    let started = run(op, options);
     if login {
         // Shared from now on, unless it has already ended (it failed before any request).
         let _ = with_app(|app| match &mut app.pending_login {
@@ -137,29 +135,34 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
     started
 }
 
-/// The engine: describe and send, await the answer, apply the session rule. Only the `await`
-/// is async: the steps before and after it are plain functions ([`send`], [`finish`]), kept out
-/// of the async state machine, which is then small (with [`Op`] one struct: measured together
-/// -165 B gzip in the shipped entry).
-async fn run(op: Op, options: CallOptions) -> Result<JsValue, BackendlessError> {
-    let (sent, token, started) = match send(&op, options)? {
-        Sent::Request(sent, token, started) => (sent, token, started),
-        Sent::Answered(value) => return Ok(value),
+/// The engine: describe and send ([`send`]), then apply the session rule to the answer when it
+/// comes ([`finish`]). A call waits once, so it needs no Rust future: the exchange's `then`
+/// calls `finish` through a one-shot closure, and the Promise `then` returns is the call's. The
+/// same steps as an `async fn` on a small executor with `JsFuture` cost 874 B gzip more in the
+/// shipped entry (BENCHMARKS.md, "Size steps"). One closure serves both settlements: the
+/// exchange resolves with its outcome and never rejects, and anything else reads as a network
+/// failure (`transport::answer_of`), so `finish` always runs and no call stays in flight.
+fn run(op: Op, options: CallOptions) -> Promise {
+    let (sent, token, started) = match send(&op, options) {
+        Ok(Sent::Request(sent, token, started)) => (sent, token, started),
+        Ok(Sent::Answered(value)) => return Promise::resolve(&value),
+        Err(error) => return Promise::reject(&error_to_js(error)),
     };
-    let outcome = wasm_bindgen_futures::JsFuture::from(sent).await;
-    finish(op, transport::answer_of(outcome), token.as_deref(), started)
+    let settle = Closure::once_into_js(move |outcome: JsValue| {
+        finish(op, transport::answer_of(outcome), token.as_deref(), started).map_err(error_to_js)
+    });
+    sent.then_both(&settle)
 }
 
 enum Sent {
     /// The exchange under way, with the session's token when it started and the call's stamp.
-    Request(Promise, Option<String>, Option<u32>),
+    Request(transport::Exchange, Option<String>, Option<u32>),
     /// Settled without a request.
     Answered(JsValue),
 }
 
 /// Describes the request `op` sends and starts it, or answers when it needs none. A login also
 /// becomes the login in flight here.
-#[inline(never)]
 fn send(op: &Op, options: CallOptions) -> Result<Sent, BackendlessError> {
     let (base, token) = with_app(|app| app.base_and_token())?;
     let started = op.changes_session().then(new_stamp);
@@ -207,7 +210,6 @@ fn send(op: &Op, options: CallOptions) -> Result<Sent, BackendlessError> {
 }
 
 /// Applies the session rule of `op` to its answer.
-#[inline(never)]
 fn finish(
     op: Op,
     answer: Result<JsValue, BackendlessError>,
@@ -582,7 +584,7 @@ pub(crate) fn start_restore(
         Next::Fetch { id, token } => (id, token),
     };
     let restore_id = next_id();
-    let pending = promise(Box::pin(run(
+    let pending = run(
         Op {
             segment: Some(id),
             token: Some(token),
@@ -590,7 +592,7 @@ pub(crate) fn start_restore(
             ..Op::new(Kind::Restore)
         },
         options,
-    )));
+    );
     with_app(|app| app.restoring = Some((restore_id, pending.clone())))?;
     Ok(pending)
 }
