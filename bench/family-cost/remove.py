@@ -44,7 +44,7 @@ else:
         return "\n".join(lines)
     edit("npm/api.js", js)
     def rs(s):
-        s = re.sub(r"\n    /// [^\n]*\n    %s = \d+," % call, "", s)
+        s = re.sub(r"(?:\n    ///[^\n]*)+\n    %s = \d+," % call, "", s)
         s = re.sub(r"\n *Kind::Family\(UserCall::%s\) => [^\n]*" % call, "", s)
         s = s.replace(f" | Kind::Family(UserCall::{call})", "")
         s = s.replace(f"Kind::Family(UserCall::OAuthLogin | UserCall::Adopt)", "Kind::Family(UserCall::Adopt)" if call == "OAuthLogin" else "Kind::Family(UserCall::OAuthLogin)")
