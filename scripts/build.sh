@@ -32,7 +32,13 @@ export RUSTC_BOOTSTRAP=1
 # instead of an externref table in the wasm, and drops the per-export externref adapters: more
 # glue, less wasm (measured: -592 B gzip in all). Every browser the SDK targets runs either.
 features="-C target-feature=-reference-types"
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline $panic $features"
+# rust-lld without js-sys' unused JSPI export (see scripts/link-wasm.sh for why and what it saves).
+sysroot=$(rustc --print sysroot)
+host=$(rustc -vV | sed -n 's/^host: //p')
+export RUST_LLD="$sysroot/lib/rustlib/$host/bin/rust-lld"
+[ -x "$RUST_LLD" ] || { echo "rust-lld not found at $RUST_LLD" >&2; exit 1; }
+linker="-C linker=$PWD/scripts/link-wasm.sh"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap $inline $panic $features $linker"
 # Its own target directory: the debug test builds use the prebuilt std and other flags, and
 # sharing one directory would make each rebuild the other.
 export CARGO_TARGET_DIR="$PWD/target/release-wasm"
