@@ -343,12 +343,18 @@ export async function inPage(browser, body, ...args) {
 }
 
 /**
- * One `describe("in <engine>")` per engine of BROWSERS (default: all three), the engine launched
- * once for it and closed after; `body(engine, launched)` declares the tests, and `launched()`
- * answers the running engine inside them (`launched().newSession()`).
+ * One `describe("in <engine>")` per engine of BROWSERS (default: all three; names separated by
+ * spaces or commas), the engine launched once for it and closed after; `body(engine, launched)`
+ * declares the tests, and `launched()` answers the running engine inside them
+ * (`launched().newSession()`). A name it does not know throws at once: with no engine left, the
+ * file would declare no test and wait on its servers forever.
  */
 export function inEachEngine(body, { timeout = 120_000 } = {}) {
-  const names = (process.env.BROWSERS ?? "chromium firefox webkit").split(/\s+/).filter((name) => name in ENGINES);
+  const names = (process.env.BROWSERS ?? "chromium firefox webkit").split(/[\s,]+/).filter(Boolean);
+  const unknown = names.filter((name) => !(name in ENGINES));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`BROWSERS=${JSON.stringify(process.env.BROWSERS)}: expected some of ${Object.keys(ENGINES).join(", ")}`);
+  }
   for (const engine of names) {
     describe(`in ${engine}`, { timeout }, () => {
       let running;
