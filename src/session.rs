@@ -40,13 +40,14 @@
 /// assert!(stamps.admit(bob));    // bob answers first: bob's session
 /// assert!(!stamps.admit(alice)); // alice answers later: superseded
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stamps {
     issued: u32,
     applied: u32,
 }
 
 impl Stamps {
+    /// None issued yet (`const`, for the page's `thread_local!`; the same as `default()`).
     pub const fn new() -> Stamps {
         Stamps {
             issued: 0,
