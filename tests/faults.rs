@@ -273,3 +273,35 @@ async fn the_blocking_is_valid_login_meets_faults_with_the_same_errors() {
     assert_eq!(current_token(), None);
     login_as(&email, true).await.unwrap();
 }
+
+/// What the real exchange never does. A call's Promise is the exchange's `then` with one closure
+/// for both settlements (`run` in src/js/user_service.rs), so that the session rule runs however
+/// it settles. `exchange.js` only ever resolves with `{ status, text }`; a rejection's reason, or
+/// any value that is no outcome, must read as a network failure, with no status, code or body.
+#[wasm_bindgen_test]
+fn a_settlement_that_is_no_outcome_reads_as_a_network_failure() {
+    use backendless_wasm::error::ErrorKind;
+    use backendless_wasm::transport::answer_of;
+    let outcome = |status: JsValue| {
+        let object = js_sys::Object::new();
+        js_sys::Reflect::set(&object, &"status".into(), &status).unwrap();
+        js_sys::Reflect::set(&object, &"text".into(), &"{}".into()).unwrap();
+        JsValue::from(object)
+    };
+    let not_outcomes = [
+        ("an Error", JsValue::from(js_sys::Error::new("dropped"))),
+        ("undefined", JsValue::UNDEFINED),
+        ("null", JsValue::NULL),
+        ("a string", JsValue::from_str("200")),
+        ("a status that is a string", outcome("200".into())),
+        ("a status out of range", outcome(1000.into())),
+    ];
+    for (what, value) in not_outcomes {
+        let error = answer_of(value).expect_err(what);
+        assert_eq!(error.kind, ErrorKind::Network, "{what}");
+        assert_eq!((error.status, error.code), (None, None), "{what}");
+        assert!(error.body.is_none(), "{what}");
+    }
+    // The same shape with a real status is an answer: the check above is not vacuous.
+    assert!(answer_of(outcome(200.into())).unwrap().is_object());
+}
