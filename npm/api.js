@@ -87,21 +87,24 @@ export function api(wasm) {
 
   /**
    * The end of the redirect flow, on the page `redirectAfterLoginUrl` names: takes the session the
-   * server put in the URL fragment (`#user-token=…&objectId=…`, see `redirect` in
-   * src/protocol.rs), removes it from the address bar, fetches the user with that token and makes
-   * it the current user. Resolves with the user, or null when the URL carries no session.
+   * server put in the query (`?userId=…&userToken=…`, see `redirect` in src/protocol.rs), removes
+   * those two parameters from the address bar, fetches the user with that token and makes it the
+   * current user. Resolves with the user, or null when the URL carries no session.
    */
   function completeOAuthRedirect(stayLoggedIn, options) {
     const location = globalThis.location;
-    const fragment = new URLSearchParams(location?.hash.slice(1));
-    const token = fragment.get("user-token");
-    const objectId = fragment.get("objectId");
+    const query = new URLSearchParams(location?.search);
+    const token = query.get("userToken");
+    const objectId = query.get("userId");
     if (token === null && objectId === null) return Promise.resolve(null);
     // The token must not stay in the address bar, the history or a bookmark.
-    globalThis.history?.replaceState(history.state, "", location.pathname + location.search);
+    query.delete("userToken");
+    query.delete("userId");
+    const rest = String(query);
+    globalThis.history?.replaceState(history.state, "", location.pathname + (rest && "?" + rest) + location.hash);
     return filled(token) && filled(objectId)
       ? wasm.userCall(Adopt, objectId, token, stayLoggedIn, options)
-      : refuse("The redirect carried no usable objectId and user-token");
+      : refuse("The redirect carried no usable userId and userToken");
   }
 
   const UserService = Object.freeze({

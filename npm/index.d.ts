@@ -133,8 +133,8 @@ export interface UserServiceApi {
   ): Promise<string>;
   /**
    * On the page `redirectAfterLoginUrl` names: takes over the session the redirect brought back
-   * in the URL fragment, removes it from the address bar, and resolves with the user (null when
-   * the address carries no session).
+   * in the query (`?userId=…&userToken=…`), removes those two parameters from the address bar,
+   * and resolves with the user (null when the address carries no session).
    */
   completeOAuthRedirect(stayLoggedIn?: boolean, options?: CallOptions): Promise<User | null>;
 }

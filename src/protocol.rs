@@ -257,13 +257,16 @@ pub mod roles {
     pub const GUEST: &str = "GuestUser";
 }
 
-/// Where the session comes back after an OAuth redirect flow: the local server appends these to
-/// `redirectAfterLoginUrl` as the URL fragment (`#user-token=…&objectId=…`), so the token never
-/// reaches a server log or a Referer. The hosted service's form is not public; this is an
-/// assumption the SDK's `completeOAuthRedirect` and the local server share.
+/// Where the session comes back after an OAuth redirect flow: the query parameters the server
+/// appends to `redirectAfterLoginUrl` (`?userId=…&userToken=…`), as Backendless's own mobile
+/// shell reads them from the hosted service's landing URL
+/// (tests/fixtures/real-service/oauth-redirect/, with its provenance). The SDK's
+/// `completeOAuthRedirect` reads them and the local server writes them.
 pub mod redirect {
-    pub const USER_TOKEN: &str = super::keys::USER_TOKEN;
-    pub const OBJECT_ID: &str = super::keys::OBJECT_ID;
+    /// The user's objectId.
+    pub const USER_ID: &str = "userId";
+    /// The session's user-token.
+    pub const USER_TOKEN: &str = "userToken";
 }
 
 /// Names in the user object and in the stored session map.
@@ -364,8 +367,7 @@ mod tests {
     }
 
     /// The SDK's JS parts spell some of these names themselves (src/js/objects.js writes the
-    /// session keys, npm/api.js reads the redirect's fragment): they must say what this module
-    /// says.
+    /// session keys, npm/api.js reads the redirect's query): they must say what this module says.
     #[test]
     fn the_js_parts_spell_the_names_as_here() {
         let objects = include_str!("js/objects.js");
@@ -373,10 +375,21 @@ mod tests {
             assert!(objects.contains(&format!("\"{name}\"")), "src/js/objects.js: {name}");
         }
         let api = include_str!("../npm/api.js");
-        for name in [redirect::USER_TOKEN, redirect::OBJECT_ID] {
+        for name in [redirect::USER_ID, redirect::USER_TOKEN] {
+            assert!(api.contains(&format!("query.get(\"{name}\")")), "npm/api.js: {name}");
+        }
+    }
+
+    /// The redirect's names are the ones the recorded evidence shows, paired with the user's
+    /// fields they carry.
+    #[test]
+    fn the_redirect_names_are_the_recorded_ones() {
+        let recorded =
+            include_str!("../tests/fixtures/real-service/oauth-redirect/landing-query-native-shell.json");
+        for (field, name) in [(keys::OBJECT_ID, redirect::USER_ID), (keys::USER_TOKEN, redirect::USER_TOKEN)] {
             assert!(
-                api.contains(&format!("fragment.get(\"{name}\")")),
-                "npm/api.js: {name}"
+                recorded.contains(&format!("\"{field}\": \"{name}\"")),
+                "{field} travels as {name}"
             );
         }
     }

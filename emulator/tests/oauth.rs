@@ -338,16 +338,28 @@ fn redirect_flow_end_to_end_over_http() {
     let done = send(port, "GET", &local_path(&to_callback, port), &[], None);
     assert_eq!(done.status, 302, "{}", done.body);
     let location = done.header("location").unwrap();
-    let fragment = location
-        .strip_prefix("http://localhost:5173/app?x=1#")
+    // The session joins the query as the hosted service hands it back (the recorded evidence);
+    // the page's own query and fragment stay.
+    let recorded: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/real-service/oauth-redirect/landing-query-native-shell.json"
+    ))
+    .unwrap();
+    let names = &recorded["query_parameters"];
+    let (id_name, token_name) = (
+        names["objectId"].as_str().unwrap(),
+        names["user-token"].as_str().unwrap(),
+    );
+    let query = location
+        .strip_prefix("http://localhost:5173/app?x=1&")
+        .and_then(|rest| rest.strip_suffix("#old"))
         .unwrap_or_else(|| panic!("{location}"));
-    let pairs: Vec<(&str, &str)> = fragment
+    let pairs: Vec<(&str, &str)> = query
         .split('&')
         .map(|pair| pair.split_once('=').unwrap())
         .collect();
-    assert_eq!(pairs[0].0, "user-token");
-    assert_eq!(pairs[1].0, "objectId");
-    let session = pairs[0].1;
+    assert_eq!(pairs.len(), 2, "{location}");
+    assert_eq!((pairs[0].0, pairs[1].0), (id_name, token_name), "{location}");
+    let (user_id, session) = (pairs[0].1, pairs[1].1);
     assert_eq!(done.header("cache-control"), Some("no-store"));
     assert_eq!(
         send(
@@ -363,7 +375,7 @@ fn redirect_flow_end_to_end_over_http() {
     let user = send(
         port,
         "GET",
-        &format!("{APP}/data/Users/{}", pairs[1].1),
+        &format!("{APP}/data/Users/{user_id}"),
         &[("user-token", session)],
         None,
     )

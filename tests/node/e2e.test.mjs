@@ -203,7 +203,8 @@ describe("demo page", { timeout: 150_000 }, () => {
       await page.waitForURL((url) => url.href.startsWith(demo.url), { timeout: 10_000 });
       await waitUntilReady(page);
       await expectLoggedIn(page, email);
-      assert.equal(new URL(page.url()).hash, "", "the session is not left in the address bar");
+      const address = new URL(page.url());
+      assert.deepEqual([address.search, address.hash], ["", ""], "the session is not left in the address bar");
       assert.equal(await text(page, "#user-name"), "Mad Hatter", "the provider's name, through fieldsMapping");
       await page.waitForFunction(() => document.getElementById("user-roles").textContent === "AuthenticatedUser", null, { timeout: 10_000 });
       const stored = JSON.parse(await storedSession(page));

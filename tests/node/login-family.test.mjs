@@ -4,8 +4,9 @@
 //
 // - "Sign in with (local) provider" end to end: getAuthorizationUrlLink, the page leaves for the
 //   local identity provider's sign-in page, a person creates (then picks) a fake account there,
-//   the provider and the server redirect back with the session in the URL fragment, and
-//   completeOAuthRedirect takes it over and clears it from the address bar.
+//   the provider and the server redirect back with the session in the query (`userId`,
+//   `userToken`, as the hosted service does), and completeOAuthRedirect takes it over and clears
+//   those two parameters from the address bar, keeping the page's own.
 // - Persistence: setPersistence("session" | "memory" | "local"), before and after initApp, across
 //   reloads, and other tabs' writes followed only where the storage is shared.
 // - The entry module's argument handling: loginWithOauth2's shifts, argument errors, the
@@ -138,7 +139,7 @@ inEachEngine((engine, launched) => {
       await browser.fill("input[name=name]", "Alice Liddell");
       await browser.click("button[type=submit]");
       const landed = await waitForReturn(browser);
-      assert.match(landed, /\/signed-in\?from=oauth#user-token=[^&]+&objectId=[^&]+$/, "the session comes back in the fragment");
+      assert.match(landed, /\/signed-in\?from=oauth&userId=[^&#]+&userToken=[^&#]+$/, "the session comes back in the query, after the page's own");
       await setUp(browser, null);
 
       const seen = await inPage(browser, `

@@ -12,7 +12,7 @@ use super::web::{self, error_page, html_page, is_local_authority, split_url};
 use super::{json_response, parse_json, Params, SharedState};
 use crate::auth::oauth::{fields_mapping, ProviderIdentity};
 use crate::error::ApiError;
-use crate::protocol::{encode_uri_component, faults, redirect};
+use crate::protocol::{encode_uri_component, faults, keys, redirect};
 use crate::provider::{PendingLogin, ProviderError};
 
 /// Longest `redirectAfterLoginUrl` or scope accepted.
@@ -101,8 +101,7 @@ pub async fn request_url(
                     "redirectAfterLoginUrl must be an http(s) URL on this machine, a private network or an --allowed-host name",
                 ));
             }
-            // The session goes into the fragment: any fragment the URL had is replaced.
-            Some(url.split('#').next().unwrap_or(url).to_string())
+            Some(url.clone())
         }
         Some(_) => {
             return Err(ApiError::unparsable_body(
@@ -161,7 +160,8 @@ pub async fn request_url(
 
 /// `GET users/oauth/{provider}/callback?code=&state=`: where the provider sends the browser.
 /// Exchanges the code, logs in as the linked (or new) user, then 302 to `redirectAfterLoginUrl`
-/// with `#user-token=…&objectId=…`, or a page saying who signed in. Anything wrong: an HTML page
+/// with `userId` and `userToken` added to its query (see [`with_session`]), or a page saying who
+/// signed in. Anything wrong: an HTML page
 /// with status 400 (the page never shows the token).
 pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri) -> Response {
     let provider = params.get("provider");
@@ -217,12 +217,10 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
     };
     let text = |name: &str| user[name].as_str().unwrap_or_default().to_string();
     match login.redirect_after {
-        Some(url) => web::redirect(&format!(
-            "{url}#{}={}&{}={}",
-            redirect::USER_TOKEN,
-            encode_uri_component(&text(redirect::USER_TOKEN)),
-            redirect::OBJECT_ID,
-            encode_uri_component(&text(redirect::OBJECT_ID)),
+        Some(url) => web::redirect(&with_session(
+            &url,
+            &text(keys::OBJECT_ID),
+            &text(keys::USER_TOKEN),
         )),
         None => html_page(
             StatusCode::OK,
@@ -234,6 +232,33 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
             ),
         ),
     }
+}
+
+/// `url` with the session added to its query as the hosted service hands it back
+/// (`protocol::redirect`: `userId`, `userToken`, percent-encoded), before any fragment, which is
+/// kept.
+fn with_session(url: &str, user_id: &str, token: &str) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(at) if at + 1 == base.len() || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    let mut out = format!(
+        "{base}{separator}{}={}&{}={}",
+        redirect::USER_ID,
+        encode_uri_component(user_id),
+        redirect::USER_TOKEN,
+        encode_uri_component(token),
+    );
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 /// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
@@ -287,5 +312,20 @@ mod tests {
             app_prefix("/APP/KEY/users/oauth/github/request_url"),
             "/APP/KEY"
         );
+    }
+
+    #[test]
+    fn the_session_joins_the_query_before_the_fragment() {
+        let cases = [
+            ("http://h/p", "http://h/p?userId=U&userToken=a%2Bb%26c"),
+            ("http://h/p?x=1", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c"),
+            ("http://h/p?", "http://h/p?userId=U&userToken=a%2Bb%26c"),
+            ("http://h/p?x=1&", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c"),
+            ("http://h/p#top", "http://h/p?userId=U&userToken=a%2Bb%26c#top"),
+            ("http://h/p?x=1#a?b", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c#a?b"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(with_session(url, "U", "a+b&c"), expected, "{url}");
+        }
     }
 }
