@@ -98,10 +98,9 @@ export function api(wasm) {
     const objectId = query.get("userId");
     if (token === null && objectId === null) return Promise.resolve(null);
     // The token must not stay in the address bar, the history or a bookmark.
-    query.delete("userToken");
-    query.delete("userId");
-    const rest = String(query);
-    globalThis.history?.replaceState(history.state, "", location.pathname + (rest && "?" + rest) + location.hash);
+    // Only those two parameters go; the rest stays as written (URLSearchParams would re-encode it).
+    const rest = location.search.replace(/[?&]user(Id|Token)=[^&]*/g, "").replace(/^&/, "?");
+    globalThis.history?.replaceState(history.state, "", location.pathname + rest + location.hash);
     return filled(token) && filled(objectId)
       ? wasm.userCall(Adopt, objectId, token, stayLoggedIn, options)
       : refuse("The redirect carried no usable userId and userToken");

@@ -121,7 +121,7 @@ inEachEngine((engine, launched) => {
       assert.deepEqual(await requestLog(emulator.url), []);
 
       const url = await inPage(browser, `
-        return Backendless.UserService.getAuthorizationUrlLink(args[0], { email: "email", name: "name" }, undefined, false, location.origin + "/signed-in?from=oauth");`,
+        return Backendless.UserService.getAuthorizationUrlLink(args[0], { email: "email", name: "name" }, undefined, false, location.origin + "/signed-in?from=oauth&q=a%20b&flag#tab");`,
       PROVIDER);
       assert.ok(url.startsWith(`${emulator.url}/oauth-provider/${PROVIDER}/authorize?`), url);
       const [requestUrl] = (await requestLog(emulator.url)).filter((r) => r.path.endsWith("/request_url"));
@@ -129,7 +129,7 @@ inEachEngine((engine, launched) => {
       assert.deepEqual(requestUrl.body, {
         fieldsMapping: { email: "email", name: "name" },
         redirect: false,
-        redirectAfterLoginUrl: `${site.url}signed-in?from=oauth`,
+        redirectAfterLoginUrl: `${site.url}signed-in?from=oauth&q=a%20b&flag#tab`,
       });
 
       // A person at the provider's page creates a fake account and signs in.
@@ -139,7 +139,7 @@ inEachEngine((engine, launched) => {
       await browser.fill("input[name=name]", "Alice Liddell");
       await browser.click("button[type=submit]");
       const landed = await waitForReturn(browser);
-      assert.match(landed, /\/signed-in\?from=oauth&userId=[^&#]+&userToken=[^&#]+$/, "the session comes back in the query, after the page's own");
+      assert.match(landed, /\/signed-in\?from=oauth&q=a%20b&flag&userId=[^&#]+&userToken=[^&#]+#tab$/, "the session comes back in the query, after the page's own, before its fragment");
       await setUp(browser, null);
 
       const seen = await inPage(browser, `
@@ -158,7 +158,7 @@ inEachEngine((engine, launched) => {
       assert.equal(seen.name, "Alice Liddell", "fieldsMapping put the provider's name in the user");
       assert.equal(seen.current, seen.id);
       assert.deepEqual(seen.roles, ["AuthenticatedUser"]);
-      assert.equal(seen.href, `${site.url}signed-in?from=oauth`, "the session is gone from the address, the rest kept");
+      assert.equal(seen.href, `${site.url}signed-in?from=oauth&q=a%20b&flag#tab`, "the session is gone from the address, the rest kept as it was written");
       assert.equal(seen.again, null, "nothing left to take over");
       assert.deepEqual(await storedItems(browser), { local: sessionMap({ "user-token": seen.token, objectId: seen.id }), session: null });
 
@@ -177,8 +177,10 @@ inEachEngine((engine, launched) => {
       );
       await waitForReturn(browser);
       await setUp(browser, null);
-      const again = await inPage(browser, "const user = await Backendless.UserService.completeOAuthRedirect(); return { id: user.objectId, stored: localStorage.getItem(args[0]) };", STORAGE_KEY);
+      assert.match(await browser.currentUrl(), /\/again\?userId=[^&#]+&userToken=[^&#]+$/);
+      const again = await inPage(browser, "const user = await Backendless.UserService.completeOAuthRedirect(); return { id: user.objectId, stored: localStorage.getItem(args[0]), href: location.href };", STORAGE_KEY);
       assert.equal(again.id, seen.id);
+      assert.equal(again.href, `${site.url}again`, "a page without a query of its own is left without one");
       assert.equal(again.stored, "{}", "stayLoggedIn omitted: the session lives in memory only");
     } finally {
       await browser.delete();
