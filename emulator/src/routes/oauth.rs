@@ -238,27 +238,22 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
 /// (`protocol::redirect`: `userId`, `userToken`, percent-encoded), before any fragment, which is
 /// kept.
 fn with_session(url: &str, user_id: &str, token: &str) -> String {
-    let (base, fragment) = match url.split_once('#') {
-        Some((base, fragment)) => (base, Some(fragment)),
-        None => (url, None),
+    // `fragment` keeps its `#`, or is empty.
+    let (base, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+    let separator = if !base.contains('?') {
+        "?"
+    } else if base.ends_with(['?', '&']) {
+        ""
+    } else {
+        "&"
     };
-    let separator = match base.find('?') {
-        None => "?",
-        Some(at) if at + 1 == base.len() || base.ends_with('&') => "",
-        Some(_) => "&",
-    };
-    let mut out = format!(
-        "{base}{separator}{}={}&{}={}",
+    format!(
+        "{base}{separator}{}={}&{}={}{fragment}",
         redirect::USER_ID,
         encode_uri_component(user_id),
         redirect::USER_TOKEN,
         encode_uri_component(token),
-    );
-    if let Some(fragment) = fragment {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    out
+    )
 }
 
 /// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
