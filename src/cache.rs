@@ -6,7 +6,8 @@
 //! - a legacy item named `Backendless` is moved into `Backendless_{appId}` once, then removed;
 //! - corrupt JSON reads as `{}` (with one console warning), never a crash;
 //! - when localStorage is missing, throws (SecurityError) or is full (QuotaExceededError), the
-//!   map lives in memory for the rest of the page's life, with one console warning.
+//!   map lives in memory for the rest of the page's life, with one console warning; a write that
+//!   fails removes the stored item, so a reload never brings back a session the page has left.
 //!
 //! Where the map lives is the page's [`Persistence`] choice (`Backendless.setPersistence`):
 //! localStorage (the default, shared by the origin's tabs), sessionStorage (this tab only) or
@@ -229,6 +230,9 @@ impl LocalCache {
         if let Some(storage) = &self.storage {
             let storage: &RawStorage = storage.unchecked_ref();
             if storage.set_item_value(&self.key, &text).is_err() {
+                // The item must not keep a map the page has moved on from (a session it logged
+                // out of, another user's): a reload would bring it back. Removing needs no room.
+                let _ = storage.remove_item_value(&self.key);
                 self.fall_back_to_memory(Some(text));
             }
         }
@@ -301,9 +305,9 @@ impl LocalCache {
 }
 
 fn session_of(map: &Object) -> StoredSession {
-    // A stored token that could not even travel as a header is garbage, not a session.
+    // A stored token that could not travel as a header, or too long to, is garbage, not a session.
     let token = property::non_empty_string(map, USER_TOKEN)
-        .filter(|token| crate::protocol::is_header_value(token));
+        .filter(|token| crate::protocol::is_token(token));
     StoredSession {
         token,
         user_id: property::non_empty_string(map, CURRENT_USER_ID),

@@ -19,12 +19,25 @@ export function make_storage_full() { Storage.prototype.setItem = function () { 
 export function make_reads_throw() { Storage.prototype.getItem = function () { throw new DOMException('denied', 'SecurityError'); }; }
 export function restore_storage() { Storage.prototype.setItem = original.setItem; Storage.prototype.getItem = original.getItem; }
 export function big_int() { return 10n; }
+// Fills localStorage up to its real quota with filler items, halving the chunk until even a
+// 64-character one no longer fits; answers how many items it wrote.
+export function fill_storage() {
+  let count = 0;
+  for (let size = 1 << 20; size >= 64; size >>= 1) {
+    const chunk = 'x'.repeat(size);
+    try { for (;;) localStorage.setItem('filler-' + count++, chunk); } catch { count--; }
+  }
+  return count;
+}
+export function empty_filler(count) { for (let i = 0; i < count; i++) localStorage.removeItem('filler-' + i); }
 ")]
 extern "C" {
     fn make_storage_full();
     fn make_reads_throw();
     fn restore_storage();
     fn big_int() -> JsValue;
+    fn fill_storage() -> u32;
+    fn empty_filler(count: u32);
 }
 
 #[wasm_bindgen_test]
@@ -288,4 +301,31 @@ async fn throwing_reads_fall_back_to_memory() {
     assert!(before.unwrap().is_undefined());
     let user = result.expect("login works when reads throw");
     assert_eq!(after.unwrap().as_string(), get_string(&user, "user-token"));
+}
+
+/// A real quota, not a stub: once a write has been refused for want of room, the stored session
+/// must not outlive the page's. Before, the refused write left the item as it was and every later
+/// write went to memory only, so a logout left the session stored and a reload brought the user
+/// back.
+#[wasm_bindgen_test]
+async fn at_quota_a_logout_leaves_no_session_for_a_reload_to_bring_back() {
+    fresh_page();
+    let (_, _, user) = logged_in_user(true).await;
+    assert_eq!(stored_item(), Some(session_map_of(&user)));
+    let filler = fill_storage();
+
+    let refused = local_cache::set("draft".into(), "y".repeat(100_000).into());
+    let logout = resolve(user_service::logout(JsValue::UNDEFINED)).await;
+    let stored = stored_item();
+    reload();
+    let restored = current_user().await;
+    empty_filler(filler);
+
+    assert!(refused.is_ok(), "the page's write lands in memory");
+    assert!(logout.is_ok());
+    assert!(
+        stored.as_deref().map_or(true, |map| !map.contains("user-token")),
+        "no session stored after the logout: {stored:?}"
+    );
+    assert!(restored.unwrap().is_null(), "a reload restores nobody");
 }
