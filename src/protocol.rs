@@ -267,6 +267,13 @@ pub mod redirect {
     pub const USER_ID: &str = "userId";
     /// The session's user-token.
     pub const USER_TOKEN: &str = "userToken";
+    /// The SDK's own parameter, added to `redirectAfterLoginUrl` by `getAuthorizationUrlLink`:
+    /// a secret of the tab that started the flow, which `completeOAuthRedirect` requires back
+    /// before it takes a session over (a landing URL an attacker sends carries none, or theirs).
+    /// The server passes it through with the rest of that URL's query.
+    pub const STATE: &str = "blState";
+    /// The sessionStorage key holding that secret.
+    pub const STATE_KEY: &str = "Backendless_oauth_state";
 }
 
 /// Names in the user object and in the stored session map.
@@ -282,6 +289,18 @@ pub mod keys {
     /// The stored map's localStorage item is this prefix and the app id (`Backendless_{appId}`),
     /// or the prefix alone in custom-domain mode, and for the legacy item.
     pub const STORAGE_PREFIX: &str = "Backendless";
+}
+
+/// The longest `user-token` the SDK takes from an answer, a redirect or storage. The service's
+/// tokens are 36-character UUIDs; the bound leaves room for any other format while refusing one
+/// that would make every later request's headers too large for servers (most take 8 KB or
+/// 16 KB of headers in all), which would break every call until a logout.
+pub const MAX_TOKEN_LEN: usize = 4096;
+
+/// A user-token the SDK can keep and send: a header value, not empty, at most
+/// [`MAX_TOKEN_LEN`] bytes.
+pub fn is_token(value: &str) -> bool {
+    !value.is_empty() && value.len() <= MAX_TOKEN_LEN && is_header_value(value)
 }
 
 /// True when `value` can travel as an HTTP header value: visible ASCII, spaces and tabs, with no
@@ -378,6 +397,8 @@ mod tests {
         for name in [redirect::USER_ID, redirect::USER_TOKEN] {
             assert!(api.contains(&format!("query.get(\"{name}\")")), "npm/api.js: {name}");
         }
+        assert!(api.contains(&format!("STATE = \"{}\"", redirect::STATE)), "npm/api.js: STATE");
+        assert!(api.contains(&format!("STATE_KEY = \"{}\"", redirect::STATE_KEY)), "npm/api.js: STATE_KEY");
     }
 
     /// The redirect's names are the ones the recorded evidence shows, paired with the user's
@@ -392,6 +413,15 @@ mod tests {
                 "{field} travels as {name}"
             );
         }
+    }
+
+    #[test]
+    fn tokens_are_bounded_header_values() {
+        assert!(is_token("2631AE5A-8F3C-4B7E-9D2A-0C1E5F6A7B8C"));
+        assert!(is_token(&"A".repeat(MAX_TOKEN_LEN)));
+        assert!(!is_token(&"A".repeat(MAX_TOKEN_LEN + 1)));
+        assert!(!is_token(""));
+        assert!(!is_token("a\r\nb"));
     }
 
     #[test]

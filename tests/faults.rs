@@ -74,6 +74,7 @@ fn cases() -> Vec<(&'static str, Call, Expect)> {
         ("wrong-types", Restore, INVALID_200),
         ("empty-id", Login, INVALID_200),
         ("crlf-token", Login, INVALID_200),
+        ("huge-token", Login, INVALID_200),
         ("other-user", Restore, INVALID_200),
         ("huge", Login, INVALID_200),
         ("huge", IsValidLogin, INVALID_200),

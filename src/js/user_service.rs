@@ -13,7 +13,7 @@ use super::{call_options, error_to_js, new_stamp, next_id, transition, with_app,
 use crate::api;
 use crate::error::BackendlessError;
 use crate::property;
-use crate::protocol::{faults, is_header_value};
+use crate::protocol::{faults, is_token};
 use crate::session::Event;
 use crate::transport::{self, CallOptions};
 use crate::user;
@@ -311,10 +311,11 @@ fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
 }
 
 /// Reads `objectId` and `user-token` from a login answer and records the new session. A token
-/// that could not travel back as a header (control characters, say) is refused here, leaving
-/// the session as it was, rather than breaking every later call.
+/// that could not travel back as a header (control characters, say, or longer than
+/// `protocol::MAX_TOKEN_LEN`) is refused here, leaving the session as it was, rather than
+/// breaking every later call.
 fn logged_in(stamp: Option<u32>, user: JsValue, stay: bool) -> Result<JsValue, BackendlessError> {
-    let token = user::token(&user).filter(|token| is_header_value(token));
+    let token = user::token(&user).filter(|token| is_token(token));
     let (Some(user_id), Some(token)) = (user::object_id(&user), token) else {
         return Err(BackendlessError::invalid_response(
             200,

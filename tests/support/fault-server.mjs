@@ -83,6 +83,9 @@ const faults = {
   "wrong-types": (req, res) => send(res, 200, "application/json", json({ objectId: 42, "user-token": { token: "T" } })),
   // A token no header can carry: stored, it would break every later call.
   "crlf-token": (req, res) => send(res, 200, "application/json", json(user({ "user-token": "FAULT\r\nX-Injected: 1" }))),
+  // A 1 MB token: visible ASCII, but stored it would make every later request's headers too
+  // large for servers.
+  "huge-token": (req, res) => send(res, 200, "application/json", json(user({ "user-token": "T".repeat(1_000_000) }))),
   "empty-id": (req, res) => send(res, 200, "application/json", json(user({ objectId: "" }))),
   "other-user": (req, res) => send(res, 200, "application/json", json(user({ objectId: "SOMEONE-ELSE" }))),
   huge: (req, res) => send(res, 200, "application/json", json(Array.from({ length: 400_000 }, (_, i) => i))),
