@@ -35,9 +35,10 @@ export function api(wasm) {
   // src/js/user_service.rs). Checking and placing its arguments is done here: the same checks in
   // the wasm cost several times the bytes (BENCHMARKS.md, "The login family").
   const { Roles, Update, ResendConfirmation, OAuthLogin, AuthorizationUrl, Adopt } = wasm.UserCall;
-  // A rejection like the wasm's argument errors: a TypeError with code, statusCode, status, body.
-  const refuse = (message) =>
-    Promise.reject(Object.assign(new TypeError(message), { code: null, statusCode: null, status: null, body: null }));
+  // A rejection like the wasm's argument errors: a TypeError (or an Error of the `name` given)
+  // with code, statusCode, status and body, all null.
+  const refuse = (message, name) =>
+    Promise.reject(Object.assign(name ? new Error(message) : new TypeError(message), name && { name }, { code: null, statusCode: null, status: null, body: null }));
   const filled = (value) => typeof value === "string" && value !== "";
   const isUser = (value) => typeof value === "object" && value !== null && filled(value.objectId);
 
@@ -78,9 +79,28 @@ export function api(wasm) {
     return wasm.userCall(OAuthLogin, code, { accessToken, fieldsMapping, guestUser }, stayLoggedIn, options);
   }
 
+  // Login CSRF: a landing URL carrying someone else's session must not log this tab in. A flow
+  // this tab starts carries a secret of the tab's (in sessionStorage, so only this tab's pages
+  // on this origin read it) in its redirectAfterLoginUrl; completeOAuthRedirect takes over a
+  // session only from a landing that brings that secret back, and uses it up. The names are
+  // `redirect::STATE` and `redirect::STATE_KEY` in src/protocol.rs.
+  const STATE = "blState";
+  const STATE_KEY = "Backendless_oauth_state";
+  // sessionStorage, or an empty object where there is none or touching it throws.
+  const tabStorage = () => { try { return sessionStorage; } catch { return {}; } };
+
   function getAuthorizationUrlLink(providerCode, fieldsMapping, scope, redirect, redirectAfterLoginUrl, callbackUrlDomain, options) {
     const code = provider(providerCode);
     if (code === null) return noProvider();
+    if (typeof redirectAfterLoginUrl === "string") {
+      // The tab's state: made once (128 random bits) and kept until a landing uses it up, so
+      // every link the tab makes (one per provider button, say) carries the same one.
+      const storage = tabStorage();
+      const state = (storage[STATE_KEY] ||= crypto.getRandomValues(new Uint32Array(4)).join(""));
+      // At the end of the query, before any fragment.
+      const [, head, hash] = redirectAfterLoginUrl.match(/([^#]*)(.*)/s);
+      redirectAfterLoginUrl = `${head}${head.includes("?") ? "&" : "?"}${STATE}=${state}${hash}`;
+    }
     const body = { fieldsMapping, permissions: scope, redirect, redirectAfterLoginUrl, callbackUrlDomain };
     return wasm.userCall(AuthorizationUrl, code, body, false, options);
   }
@@ -88,22 +108,32 @@ export function api(wasm) {
   /**
    * The end of the redirect flow, on the page `redirectAfterLoginUrl` names: takes the session the
    * server put in the query (`?userId=…&userToken=…`, see `redirect` in src/protocol.rs), removes
-   * those two parameters from the address bar, fetches the user with that token and makes it the
-   * current user. Resolves with the user, or null when the URL carries no session.
+   * those parameters and the flow's state from the address bar, fetches the user with that token
+   * and makes it the current user. Resolves with the user, or null when the URL carries none of
+   * those parameters; rejects with an `OAuthStateError` (the session untouched) when this tab did
+   * not start the flow that landed here, or the landing lacks the user's id or token (a sign-in
+   * given up at the provider, say).
    */
   function completeOAuthRedirect(stayLoggedIn, options) {
     const location = globalThis.location;
-    const query = new URLSearchParams(location?.search);
-    const token = query.get("userToken");
-    const objectId = query.get("userId");
-    if (token === null && objectId === null) return Promise.resolve(null);
-    // The token must not stay in the address bar, the history or a bookmark.
-    // Only those two parameters go; the rest stays as written (URLSearchParams would re-encode it).
-    const rest = location.search.replace(/[?&]user(Id|Token)=[^&]*/g, "").replace(/^&/, "?");
-    globalThis.history?.replaceState(history.state, "", location.pathname + rest + location.hash);
-    return filled(token) && filled(objectId)
-      ? wasm.userCall(Adopt, objectId, token, stayLoggedIn, options)
-      : refuse("The redirect carried no usable userId and userToken");
+    // Ours are found by their decoded names (`user%54oken` too) and leave the address bar, the
+    // history and bookmarks; the rest of the query stays as written (URLSearchParams would
+    // re-encode it).
+    const landing = {};
+    const rest = (location?.search ?? "").slice(1).split("&").filter((part) => {
+      const [[name, value] = []] = new URLSearchParams(part);
+      if (name !== "userId" && name !== "userToken" && name !== STATE) return part;
+      landing[name] = value;
+    }).join("&");
+    const { userId, userToken } = landing;
+    if (!Object.keys(landing).length) return Promise.resolve(null);
+    globalThis.history?.replaceState(history.state, "", location.pathname + (rest && "?" + rest) + location.hash);
+    const storage = tabStorage();
+    const expected = storage[STATE_KEY];
+    delete storage[STATE_KEY];
+    return expected && landing[STATE] === expected && filled(userToken) && filled(userId)
+      ? wasm.userCall(Adopt, userId, userToken, stayLoggedIn, options)
+      : refuse("No session from a sign-in this tab started", "OAuthStateError");
   }
 
   const UserService = Object.freeze({

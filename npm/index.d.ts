@@ -37,7 +37,9 @@ export interface BackendlessError extends Error {
     | "InvalidResponseError"
     | "NotInitializedError"
     /** A session call answered after a later-made one took effect: it changed nothing. */
-    | "SupersededError";
+    | "SupersededError"
+    /** completeOAuthRedirect on a landing this tab did not start: its session was not taken. */
+    | "OAuthStateError";
   /** The Backendless error code, e.g. 3003; null when there is none (network errors). */
   code: number | null;
   /** The same code, as the documentation's samples read it. */
@@ -121,7 +123,11 @@ export interface UserServiceApi {
   ): Promise<User>;
   loginWithOauth2(providerCode: string, accessToken: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   loginWithOauth2(providerCode: string, accessToken: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
-  /** The provider's authorization (sign-in) URL, for the redirect flow. */
+  /**
+   * The provider's authorization (sign-in) URL, for the redirect flow. A string
+   * `redirectAfterLoginUrl` gets the tab's flow state added to its query (`blState`), which
+   * completeOAuthRedirect requires back.
+   */
   getAuthorizationUrlLink(
     providerCode: string,
     fieldsMapping?: FieldsMapping,
@@ -133,8 +139,10 @@ export interface UserServiceApi {
   ): Promise<string>;
   /**
    * On the page `redirectAfterLoginUrl` names: takes over the session the redirect brought back
-   * in the query (`?userId=…&userToken=…`), removes those two parameters from the address bar,
-   * and resolves with the user (null when the address carries no session).
+   * in the query (`?userId=…&userToken=…`), removes those parameters and the flow's state from
+   * the address bar, and resolves with the user (null when the address carries no session).
+   * Rejects with an `OAuthStateError`, leaving the session as it was, when this tab did not start
+   * the flow with getAuthorizationUrlLink (a link someone else made: login CSRF).
    */
   completeOAuthRedirect(stayLoggedIn?: boolean, options?: CallOptions): Promise<User | null>;
 }

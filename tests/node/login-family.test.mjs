@@ -126,11 +126,11 @@ inEachEngine((engine, launched) => {
       assert.ok(url.startsWith(`${emulator.url}/oauth-provider/${PROVIDER}/authorize?`), url);
       const [requestUrl] = (await requestLog(emulator.url)).filter((r) => r.path.endsWith("/request_url"));
       assert.equal(requestUrl.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/oauth/${PROVIDER}/request_url`);
-      assert.deepEqual(requestUrl.body, {
-        fieldsMapping: { email: "email", name: "name" },
-        redirect: false,
-        redirectAfterLoginUrl: `${site.url}signed-in?from=oauth&q=a%20b&flag#tab`,
-      });
+      const { redirectAfterLoginUrl, ...rest } = requestUrl.body;
+      assert.deepEqual(rest, { fieldsMapping: { email: "email", name: "name" }, redirect: false });
+      const state = await browser.execute("return sessionStorage.getItem('Backendless_oauth_state');");
+      assert.match(state, /^[0-9a-z]{4,}$/, "the tab keeps the flow's state");
+      assert.equal(redirectAfterLoginUrl, `${site.url}signed-in?from=oauth&q=a%20b&flag&blState=${state}#tab`, "the state rides in the query, before the fragment");
 
       // A person at the provider's page creates a fake account and signs in.
       await inPage(browser, "location.assign(args[0]);", url);
@@ -139,7 +139,7 @@ inEachEngine((engine, launched) => {
       await browser.fill("input[name=name]", "Alice Liddell");
       await browser.click("button[type=submit]");
       const landed = await waitForReturn(browser);
-      assert.match(landed, /\/signed-in\?from=oauth&q=a%20b&flag&userId=[^&#]+&userToken=[^&#]+#tab$/, "the session comes back in the query, after the page's own, before its fragment");
+      assert.match(landed, /\/signed-in\?from=oauth&q=a%20b&flag&blState=[0-9a-z]+&userId=[^&#]+&userToken=[^&#]+#tab$/, "the session comes back in the query, after the page's own, before its fragment");
       await setUp(browser, null);
 
       const seen = await inPage(browser, `
@@ -153,6 +153,7 @@ inEachEngine((engine, launched) => {
           current: (await Backendless.UserService.getCurrentUser()).objectId,
           roles: await Backendless.UserService.getUserRoles(),
           again: await Backendless.UserService.completeOAuthRedirect(true),
+          state: sessionStorage.getItem("Backendless_oauth_state"),
         };`);
       assert.equal(seen.email, email);
       assert.equal(seen.name, "Alice Liddell", "fieldsMapping put the provider's name in the user");
@@ -160,6 +161,7 @@ inEachEngine((engine, launched) => {
       assert.deepEqual(seen.roles, ["AuthenticatedUser"]);
       assert.equal(seen.href, `${site.url}signed-in?from=oauth&q=a%20b&flag#tab`, "the session is gone from the address, the rest kept as it was written");
       assert.equal(seen.again, null, "nothing left to take over");
+      assert.equal(seen.state, null, "the state is used up");
       assert.deepEqual(await storedItems(browser), { local: sessionMap({ "user-token": seen.token, objectId: seen.id }), session: null });
 
       // A reload restores the session like any other.
@@ -177,13 +179,90 @@ inEachEngine((engine, launched) => {
       );
       await waitForReturn(browser);
       await setUp(browser, null);
-      assert.match(await browser.currentUrl(), /\/again\?userId=[^&#]+&userToken=[^&#]+$/);
+      assert.match(await browser.currentUrl(), /\/again\?blState=[0-9a-z]+&userId=[^&#]+&userToken=[^&#]+$/);
       const again = await inPage(browser, "const user = await Backendless.UserService.completeOAuthRedirect(); return { id: user.objectId, stored: localStorage.getItem(args[0]), href: location.href };", STORAGE_KEY);
       assert.equal(again.id, seen.id);
       assert.equal(again.href, `${site.url}again`, "a page without a query of its own is left without one");
       assert.equal(again.stored, "{}", "stayLoggedIn omitted: the session lives in memory only");
     } finally {
       await browser.delete();
+    }
+  });
+
+  // Login CSRF: an attacker who gets a logged-in victim to open a landing URL carrying the
+  // attacker's session must not switch the victim's tab to the attacker's account (what the
+  // victim saved next would land there). Each way of making such a URL is tried here.
+  test("login CSRF: a landing this tab did not start is refused and changes nothing", { timeout: 120_000 }, async () => {
+    const people = [uniqueEmail(`csrf-victim-${engine}`), uniqueEmail(`csrf-attacker-${engine}`)].map((email) => ({ email, password: "wonderland" }));
+    await Promise.all(people.map((person) => registerUser(emulator.url, person)));
+    const [victimAccount, attackerAccount] = people;
+
+    // The attacker's own session, from a password login.
+    const login = await fetch(`${emulator.url}/${TEST_APP_ID}/${TEST_API_KEY}/users/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ login: attackerAccount.email, password: attackerAccount.password }),
+    });
+    const theirs = await login.json();
+    const session = `userId=${theirs.objectId}&userToken=${theirs["user-token"]}`;
+
+    // A flow the attacker started and finished in their own browser (drivers run one browser at
+    // a time, so it comes first): its landing URL, which carries the attacker's state.
+    const attacker = await launched().newSession();
+    let attackersLanding;
+    try {
+      await openPage(attacker);
+      const url = await inPage(attacker, "return Backendless.UserService.getAuthorizationUrlLink(args[0], undefined, undefined, false, location.origin + '/landing');", PROVIDER);
+      await inPage(attacker, "location.assign(args[0]);", url);
+      await waitForProvider(attacker);
+      await attacker.fill("input[name=email]", uniqueEmail(`csrf-provider-${engine}`));
+      await attacker.fill("input[name=name]", "Mallory");
+      await attacker.click("button[type=submit]");
+      attackersLanding = await waitForReturn(attacker);
+      assert.match(attackersLanding, /\/landing\?blState=[0-9a-z]+&userId=[^&#]+&userToken=[^&#]+$/);
+    } finally {
+      await attacker.delete();
+    }
+
+    const victim = await launched().newSession();
+    try {
+      await openPage(victim);
+      await victim.execute("localStorage.clear(); sessionStorage.clear();");
+      const victimUser = await inPage(victim, "return Backendless.UserService.login(args[0], args[1], true);", victimAccount.email, victimAccount.password);
+      // The victim's tab has a flow of its own pending: the attacker cannot know its state.
+      await inPage(victim, "return Backendless.UserService.getAuthorizationUrlLink(args[0], undefined, undefined, false, location.origin + '/landing');", PROVIDER);
+
+      for (const [what, link] of [
+        ["the attacker's session, no state", `${site.url}landing?${session}`],
+        ["a guessed state", `${site.url}landing?${session}&blState=0`],
+        ["encoded parameter names", `${site.url}landing?user%49d=${theirs.objectId}&user%54oken=${theirs["user-token"]}`],
+        ["the landing of the attacker's own flow", attackersLanding],
+      ]) {
+        await victim.navigate(link);
+        await waitForPage(victim);
+        await setUp(victim, null);
+        const outcome = await inPage(victim, `
+          const outcome = await Backendless.UserService.completeOAuthRedirect(true).then(
+            (user) => ({ resolved: user?.objectId ?? null }),
+            (error) => ({ name: error.name, code: error.code, message: error.message }));
+          return {
+            ...outcome,
+            href: location.href,
+            current: (await Backendless.UserService.getCurrentUser())?.objectId,
+            stored: localStorage.getItem(args[0]),
+          };`, STORAGE_KEY);
+        assert.equal(outcome.name, "OAuthStateError", `${what}: ${JSON.stringify(outcome)}`);
+        assert.equal(outcome.code, null, what);
+        assert.match(outcome.message, /^No session from a sign-in this tab started$/, what);
+        assert.equal(outcome.href, `${site.url}landing`, `${what}: the session is gone from the address bar`);
+        assert.equal(outcome.current, victimUser.objectId, `${what}: the victim is still the victim`);
+        assert.equal(outcome.stored, sessionMap(victimUser), `${what}: the stored session is the victim's`);
+      }
+      // And after a reload the victim is still themselves.
+      await reload(victim);
+      assert.equal(await inPage(victim, "return (await Backendless.UserService.getCurrentUser()).objectId;"), victimUser.objectId);
+    } finally {
+      await victim.delete();
     }
   });
 
