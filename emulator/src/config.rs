@@ -51,7 +51,8 @@ pub struct Settings {
     #[arg(long = "seed-user", value_name = "LOGIN:PASSWORD")]
     pub seed_users: Vec<String>,
     /// A host name (Host header) to serve besides localhost, *.localhost and IP addresses, e.g. a
-    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding
+    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding.
+    /// OAuth sign-ins may also send the browser and the session to these names and addresses
     #[arg(long = "allowed-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
     /// Token the /__emulator control endpoints require (header X-Emulator-Token: TOKEN, or
