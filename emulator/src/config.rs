@@ -86,6 +86,14 @@ pub struct Settings {
     /// burst or spread out; more → 429. 0 = unlimited
     #[arg(long, value_name = "N", default_value_t = 600)]
     pub signups_per_minute: u32,
+    /// OAuth sign-ins one client (IP address) may start per minute (POST
+    /// users/oauth/{provider}/request_url), in a burst or spread out; more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub oauth_starts_per_minute: u32,
+    /// Confirmation mails one client (IP address) may ask for per minute (POST
+    /// users/resendconfirmation/{identity}); more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub confirmation_mails_per_minute: u32,
     /// Most password hashes waiting or running at once; a register or login beyond it gets 503
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_pending_hashes: usize,
