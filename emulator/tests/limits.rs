@@ -620,7 +620,11 @@ fn one_client_cannot_fill_the_pending_oauth_sign_ins() {
     assert!(accepted <= 60, "{accepted} sign-ins started by one client");
     let reply = post_from(&server, other, &path, "{}");
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.json().as_str().unwrap().contains("/oauth-provider/github/authorize?"));
+    assert!(reply
+        .json()
+        .as_str()
+        .unwrap()
+        .contains("/oauth-provider/github/authorize?"));
 }
 
 #[test]

@@ -331,7 +331,13 @@ pub async fn limit_confirmation_mails(
     request: Request,
     next: Next,
 ) -> Response {
-    within_allowance(&state.confirmation_mails, "confirmation mail", request, next).await
+    within_allowance(
+        &state.confirmation_mails,
+        "confirmation mail",
+        request,
+        next,
+    )
+    .await
 }
 
 /// Runs the request if its client has an operation left in `limiter`, else 429 with

@@ -200,7 +200,9 @@ fn url_host(authority: &str) -> Option<UrlHost> {
     if !canonical {
         return None;
     }
-    name.parse::<Ipv4Addr>().ok().map(|v4| UrlHost::Ip(IpAddr::V4(v4)))
+    name.parse::<Ipv4Addr>()
+        .ok()
+        .map(|v4| UrlHost::Ip(IpAddr::V4(v4)))
 }
 
 /// Whether a URL authority (`host[:port]`) names this machine or one the server may send a
@@ -227,9 +229,9 @@ pub fn is_local_authority(authority: &str, allowed: &[String]) -> bool {
                 }
             };
             local
-                || allowed.iter().any(|entry| {
-                    entry.trim_matches(['[', ']']).parse::<IpAddr>().ok() == Some(ip)
-                })
+                || allowed
+                    .iter()
+                    .any(|entry| entry.trim_matches(['[', ']']).parse::<IpAddr>().ok() == Some(ip))
         }
     }
 }
