@@ -88,7 +88,12 @@ fn the_session_never_goes_to_a_public_address_however_it_is_spelled() {
 #[test]
 fn a_host_header_naming_a_public_address_earns_no_trust() {
     let server = App::start(GITHUB);
-    for host in ["8.8.8.8", "8.8.8.8:80", "8.8.8.8.", "[2001:4860:4860::8888]:80"] {
+    for host in [
+        "8.8.8.8",
+        "8.8.8.8:80",
+        "8.8.8.8.",
+        "[2001:4860:4860::8888]:80",
+    ] {
         // The Host the caller sent used to be accepted as the callback's domain, and was the
         // default one: the provider would have sent the code there.
         for body in [
@@ -105,9 +110,77 @@ fn a_host_header_naming_a_public_address_earns_no_trust() {
         let reply = request_url(&server, host, &json!({}));
         assert_eq!(reply.status, 200, "{host}: {}", reply.body);
         let url = reply.json().as_str().unwrap().to_string();
-        assert!(url.starts_with(&format!("http://{host}/oauth-provider/")), "{url}");
+        assert!(
+            url.starts_with(&format!("http://{host}/oauth-provider/")),
+            "{url}"
+        );
     }
-    let listed = App::start(&["--oauth-provider", "github", "--allowed-host", "203.0.113.7"]);
+    let listed = App::start(&[
+        "--oauth-provider",
+        "github",
+        "--allowed-host",
+        "203.0.113.7",
+    ]);
     let reply = request_url(&listed, "203.0.113.7:8200", &json!({}));
     assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+/// `PUT users/{id}` with `body`, as the session `token`.
+fn put(server: &App, id: &str, token: &str, body: &serde_json::Value) -> common::Reply {
+    server.request(
+        "PUT",
+        &format!("{APP}/users/{id}"),
+        &[("content-type", "application/json"), ("user-token", token)],
+        Some(&body.to_string()),
+    )
+}
+
+/// The objectId of a user object.
+fn id_of(user: &serde_json::Value) -> String {
+    user["objectId"].as_str().expect("objectId").to_string()
+}
+
+#[test]
+fn a_password_change_ends_every_other_session_of_the_user() {
+    let server = App::start(&[]);
+    let user = server.register("u@x.io", "old");
+    let id = id_of(&user);
+    let changer = server.token("u@x.io", "old");
+    let laptop = server.token("u@x.io", "old");
+    let stolen = server.token("u@x.io", "old");
+    server.register("other@x.io", "pw");
+    let bystander = server.token("other@x.io", "pw");
+    // Other changes leave every session alone.
+    assert_eq!(
+        put(&server, &id, &changer, &json!({ "name": "U" })).status,
+        200
+    );
+    assert!(server.is_valid(&laptop) && server.is_valid(&stolen));
+    // The sessions used to stay valid after the password changed, a stolen one included.
+    let reply = put(&server, &id, &changer, &json!({ "password": "new" }));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    for ended in [&laptop, &stolen] {
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), ended)
+            .assert_stale_token();
+        put(&server, &id, ended, &json!({ "password": "mine now" })).assert_stale_token();
+        assert!(!server.is_valid(ended));
+    }
+    // The session that made the change, other users' sessions and new logins work.
+    assert!(server.is_valid(&changer));
+    assert_eq!(
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), &changer)
+            .json(),
+        json!(["AuthenticatedUser"])
+    );
+    assert!(server.is_valid(&bystander));
+    let fresh = server.token("u@x.io", "new");
+    assert!(server.is_valid(&fresh));
+    // Ended in the database too, so a restart does not bring them back.
+    let open = server.state.auth.store().open_sessions().unwrap();
+    assert_eq!(
+        open.iter().filter(|session| session.user_id == id).count(),
+        2
+    );
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{now_ms, Auth, AuthError};
 use crate::config::Policy;
+use crate::ids::token_digest;
 use crate::protocol::roles;
 use crate::store::StoreError;
 use crate::user::{check_properties, is_valid_email, UserStatus, SERVER_OWNED_PROPERTIES};
@@ -34,7 +35,8 @@ impl Auth {
     /// `PUT users/{objectId}`: the caller's own account, changed by the body's properties.
     /// Checks in the documented order: 3028 no token, 3064 stale, 3030 no such user, 3029
     /// someone else's; then the register rules (3040, 8000) and 3018 for an email in use.
-    /// Server-owned properties in the body are ignored; a new password is hashed.
+    /// Server-owned properties in the body are ignored; a new password is hashed and ends every
+    /// other session of the user (the caller's stays).
     pub async fn update_user(
         &self,
         object_id: &str,
@@ -103,9 +105,11 @@ impl Auth {
             None => None,
         };
         let id = object_id.to_string();
+        // The session that changes the password is the one that knows it: the others end.
+        let keep = hash.is_some().then(|| token_digest(token));
         let updated = self
             .blocking_auth(move |store| {
-                store.update_user(&id, |user| {
+                let apply = |user: &mut crate::user::UserRecord| {
                     if let Some(email) = email {
                         user.email = Some(email);
                     }
@@ -119,11 +123,23 @@ impl Auth {
                     // Strictly later, so a client can tell the change happened.
                     user.updated = now_ms().max(user.updated.saturating_add(1));
                     Ok::<(), AuthError>(())
-                })
+                };
+                match keep {
+                    Some(keep) => store.update_user_ending_other_sessions(&id, &keep, apply),
+                    None => Ok(store
+                        .update_user(&id, apply)?
+                        .map(|user| (user, Vec::new()))),
+                }
             })
             .await;
         match updated {
-            Ok(Some(user)) => {
+            Ok(Some((user, ended))) => {
+                for digest in &ended {
+                    self.sessions.end(digest);
+                }
+                if !ended.is_empty() {
+                    tracing::info!(user = %user.object_id, ended = ended.len(), "password changed: other sessions ended");
+                }
                 tracing::info!(user = %user.object_id, "user updated");
                 Ok(Value::Object(user.to_wire()))
             }
