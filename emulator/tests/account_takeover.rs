@@ -135,9 +135,175 @@ fn put(server: &App, id: &str, token: &str, body: &serde_json::Value) -> common:
     )
 }
 
+/// Signs in with the local provider's account for `email` (access-token login); the reply.
+fn provider_sign_in(server: &App, email: &str) -> common::Reply {
+    let account = server.post(
+        "/oauth-provider/github/accounts",
+        &json!({ "email": email, "name": "Victim" }).to_string(),
+    );
+    assert_eq!(account.status, 200, "{}", account.body);
+    server.post(
+        &format!("{APP}/users/social/github/login"),
+        &json!({ "accessToken": account.json()["access_token"] }).to_string(),
+    )
+}
+
 /// The objectId of a user object.
 fn id_of(user: &serde_json::Value) -> String {
     user["objectId"].as_str().expect("objectId").to_string()
+}
+
+/// The outbox's messages.
+fn outbox(server: &App) -> Vec<serde_json::Value> {
+    server
+        .get("/__emulator/outbox")
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Opens the link of the newest message to `to`.
+fn open_link(server: &App, to: &str) -> common::Reply {
+    let mails = outbox(server);
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|mail| mail["to"] == to)
+        .unwrap_or_else(|| panic!("no mail to {to}: {mails:?}"));
+    let link = mail["link"].as_str().unwrap();
+    server.get(
+        link.strip_prefix("http://127.0.0.1")
+            .expect("a link to this server"),
+    )
+}
+
+#[test]
+fn a_guest_cannot_put_someone_elses_address_onto_itself() {
+    for flags in [
+        &["--oauth-provider", "github"][..],
+        &["--oauth-provider", "github", "--require-email-confirmation"],
+    ] {
+        let server = App::start(flags);
+        let guest = server
+            .post(&format!("{APP}/users/register/guest"), "")
+            .json();
+        let (guest_id, guest_token) = (id_of(&guest), common::token_of(&guest));
+        // The guest used to take the address at once: the owner then got 3033 on register and
+        // a provider sign-in with that address landed on the guest's account.
+        put(
+            &server,
+            &guest_id,
+            &guest_token,
+            &json!({ "email": "victim@x.io" }),
+        )
+        .assert_fault(faults::INVALID_GUEST);
+        put(
+            &server,
+            &guest_id,
+            &guest_token,
+            &json!({ "password": "pw" }),
+        )
+        .assert_fault(faults::INVALID_GUEST);
+        // Its own object back (email null) and other properties are still fine.
+        let reply = put(
+            &server,
+            &guest_id,
+            &guest_token,
+            &json!({ "email": null, "cart": 3 }),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.json()["cart"], 3);
+        assert_eq!(reply.json()["userStatus"], "GUEST");
+        let signed_in = provider_sign_in(&server, "victim@x.io");
+        assert_eq!(signed_in.status, 200, "{flags:?}: {}", signed_in.body);
+        assert_ne!(id_of(&signed_in.json()), guest_id);
+        let registered = server.post(
+            &format!("{APP}/users/register"),
+            &json!({ "email": "victim2@x.io", "password": "pw" }).to_string(),
+        );
+        assert_eq!(registered.status, 200, "{}", registered.body);
+    }
+}
+
+#[test]
+fn with_confirmation_required_a_new_address_waits_for_its_link() {
+    let server = App::start(&["--oauth-provider", "github", "--require-email-confirmation"]);
+    let attacker = server.register("attacker@x.io", "pw");
+    let attacker_id = id_of(&attacker);
+    assert_eq!(open_link(&server, "attacker@x.io").status, 200);
+    let token = server.token("attacker@x.io", "pw");
+    // The address used to become the attacker's at once: the owner's register got 3033 and the
+    // owner's provider sign-in was linked to the attacker's account.
+    let reply = put(
+        &server,
+        &attacker_id,
+        &token,
+        &json!({ "email": "victim@x.io", "name": "A" }),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["email"], "attacker@x.io");
+    assert_eq!(reply.json()["name"], "A");
+    let mail = outbox(&server).last().unwrap().clone();
+    assert_eq!(
+        (mail["to"].as_str(), mail["kind"].as_str()),
+        (Some("victim@x.io"), Some("email-change"))
+    );
+    server
+        .login_reply("victim@x.io", "pw")
+        .assert_fault(faults::INVALID_LOGIN);
+    let victim = provider_sign_in(&server, "victim@x.io");
+    assert_eq!(victim.status, 200, "{}", victim.body);
+    assert_ne!(id_of(&victim.json()), attacker_id);
+    // Should the link be opened later, the address is someone else's by then.
+    let late = open_link(&server, "victim@x.io");
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert_eq!(
+        server.login("attacker@x.io", "pw")["email"],
+        "attacker@x.io"
+    );
+    // The owner of a new address gets it by opening the link; the old address stops working.
+    let reply = put(
+        &server,
+        &attacker_id,
+        &token,
+        &json!({ "email": "new@x.io" }),
+    );
+    assert_eq!(reply.json()["email"], "attacker@x.io");
+    // A second change replaces the first: one pending change per account.
+    put(
+        &server,
+        &attacker_id,
+        &token,
+        &json!({ "email": "newer@x.io" }),
+    );
+    assert!(!outbox(&server).iter().any(|mail| mail["to"] == "new@x.io"));
+    assert_eq!(open_link(&server, "newer@x.io").status, 200);
+    assert_eq!(
+        server.login("newer@x.io", "pw")["objectId"],
+        attacker_id.as_str()
+    );
+    server
+        .login_reply("attacker@x.io", "pw")
+        .assert_fault(faults::INVALID_LOGIN);
+    // Another spelling of the same address is no new address: it changes at once.
+    let reply = put(
+        &server,
+        &attacker_id,
+        &token,
+        &json!({ "email": "NEWER@x.io" }),
+    );
+    assert_eq!(reply.json()["email"], "NEWER@x.io");
+    // An address another account has: 3018 at once, no mail.
+    let mails = outbox(&server).len();
+    put(
+        &server,
+        &attacker_id,
+        &token,
+        &json!({ "email": "victim@x.io" }),
+    )
+    .assert_fault(faults::IDENTITY_TAKEN);
+    assert_eq!(outbox(&server).len(), mails);
 }
 
 #[test]
