@@ -169,7 +169,8 @@ pub mod faults {
 
     /// The server is at its bound of work in flight (local server).
     pub const SERVER_BUSY: Fault = fault(503, 0, "The server is busy; try again later");
-    /// A client created accounts faster than the local server allows.
+    /// A client created accounts, started OAuth sign-ins or asked for confirmation mails faster
+    /// than the local server allows.
     pub const TOO_MANY_REQUESTS: Fault = fault(429, 0, "Too many requests; try again later");
 }
 

@@ -51,7 +51,8 @@ pub struct Settings {
     #[arg(long = "seed-user", value_name = "LOGIN:PASSWORD")]
     pub seed_users: Vec<String>,
     /// A host name (Host header) to serve besides localhost, *.localhost and IP addresses, e.g. a
-    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding
+    /// LAN name or a tunnel; repeatable. Other names are refused (403), against DNS rebinding.
+    /// OAuth sign-ins may also send the browser and the session to these names and addresses
     #[arg(long = "allowed-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
     /// Token the /__emulator control endpoints require (header X-Emulator-Token: TOKEN, or
@@ -85,6 +86,14 @@ pub struct Settings {
     /// burst or spread out; more → 429. 0 = unlimited
     #[arg(long, value_name = "N", default_value_t = 600)]
     pub signups_per_minute: u32,
+    /// OAuth sign-ins one client (IP address) may start per minute (POST
+    /// users/oauth/{provider}/request_url), in a burst or spread out; more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub oauth_starts_per_minute: u32,
+    /// Confirmation mails one client (IP address) may ask for per minute (POST
+    /// users/resendconfirmation/{identity}); more → 429. 0 = unlimited
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub confirmation_mails_per_minute: u32,
     /// Most password hashes waiting or running at once; a register or login beyond it gets 503
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_pending_hashes: usize,

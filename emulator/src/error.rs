@@ -68,6 +68,18 @@ impl ApiError {
         )
     }
 
+    /// 0 / 403: an OAuth sign-in asked for with a Host header that is not this machine, a
+    /// private network or an `--allowed-host` entry (the callback would go there).
+    pub fn callback_host_not_local(host: &str) -> Self {
+        Self::new(
+            0,
+            StatusCode::FORBIDDEN,
+            format!(
+                "Host '{host}' is not this machine or a private network; OAuth sign-ins start only from localhost, private addresses and --allowed-host entries"
+            ),
+        )
+    }
+
     /// 0 / 401: a control request without the control token in force.
     pub fn control_token_required() -> Self {
         Self::new(

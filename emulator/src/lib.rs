@@ -83,7 +83,9 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
-        signups: ratelimit::SignupLimiter::new(config.signups_per_minute),
+        signups: ratelimit::RateLimiter::new(config.signups_per_minute),
+        oauth_starts: ratelimit::RateLimiter::new(config.oauth_starts_per_minute),
+        confirmation_mails: ratelimit::RateLimiter::new(config.confirmation_mails_per_minute),
         allowed_hosts: config
             .allowed_hosts
             .iter()

@@ -1,6 +1,7 @@
-//! A token bucket per client (IP address) for account creation: `per_minute` tokens, refilled
-//! evenly over a minute, so a client may create that many accounts in a burst and then one every
-//! `60 / per_minute` seconds.
+//! A token bucket per client (IP address) for operations one client must not be able to do
+//! without end (account creation, starting OAuth sign-ins, confirmation mails): `per_minute`
+//! tokens, refilled evenly over a minute, so a client may do that many in a burst and then one
+//! every `60 / per_minute` seconds.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -10,14 +11,14 @@ use std::time::{Duration, Instant};
 /// Buckets kept before full ones (equivalent to no bucket) are forgotten.
 const MAX_CLIENTS: usize = 10_000;
 
-/// The sign-up allowance of every client.
-pub struct SignupLimiter {
+/// One allowance of every client.
+pub struct RateLimiter {
     per_minute: u32,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
-impl SignupLimiter {
-    /// `per_minute` sign-ups per client and minute; 0 = unlimited.
+impl RateLimiter {
+    /// `per_minute` operations per client and minute; 0 = unlimited.
     pub fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
@@ -25,7 +26,7 @@ impl SignupLimiter {
         }
     }
 
-    /// Takes one sign-up from `client`'s allowance, or says how long until one is free.
+    /// Takes one operation from `client`'s allowance, or says how long until one is free.
     pub fn take(&self, client: IpAddr) -> Result<(), Duration> {
         if self.per_minute == 0 {
             return Ok(());
@@ -60,7 +61,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_the_rate() {
-        let limiter = SignupLimiter::new(3);
+        let limiter = RateLimiter::new(3);
         let me = IpAddr::from([127, 0, 0, 1]);
         for _ in 0..3 {
             assert!(limiter.take(me).is_ok());
@@ -71,6 +72,6 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.take(IpAddr::from([127, 0, 0, 2])).is_ok());
-        assert!(SignupLimiter::new(0).take(me).is_ok());
+        assert!(RateLimiter::new(0).take(me).is_ok());
     }
 }

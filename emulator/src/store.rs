@@ -229,6 +229,31 @@ fn user_where(
     }
 }
 
+/// Ends every open session of `user_id` but `keep`; the digests of those it ended.
+fn end_other_sessions(
+    connection: &Connection,
+    user_id: &str,
+    keep: &TokenDigest,
+) -> Result<Vec<TokenDigest>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "UPDATE sessions SET ended = 1 WHERE user_id = ?1 AND ended = 0 AND token_digest != ?2
+         RETURNING token_digest",
+    )?;
+    let digests = statement
+        .query_map(params![user_id, keep.as_slice()], |row| {
+            row.get::<_, Vec<u8>>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    digests
+        .into_iter()
+        .map(|digest| {
+            TokenDigest::try_from(digest).map_err(|_| {
+                StoreError::Corrupt(format!("session of user {user_id} has a malformed digest"))
+            })
+        })
+        .collect()
+}
+
 /// Schema version (`PRAGMA user_version`) this code writes.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -571,6 +596,33 @@ impl Store {
         let user = user_where(&transaction, "object_id", object_id)?;
         transaction.commit().map_err(StoreError::from)?;
         Ok(user)
+    }
+
+    /// [`Store::update_user`] that also ends, in the same transaction, every open session of the
+    /// user but `keep` (a password change: whoever else held a session must log in again with the
+    /// new password). Returns the digests of the sessions it ended too.
+    pub fn update_user_ending_other_sessions<E>(
+        &self,
+        object_id: &str,
+        keep: &TokenDigest,
+        apply: impl FnOnce(&mut UserRecord) -> Result<(), E>,
+    ) -> Result<Option<(UserRecord, Vec<TokenDigest>)>, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut connection = self.lock();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let Some(mut user) = user_where(&transaction, "object_id", object_id)? else {
+            return Ok(None);
+        };
+        apply(&mut user)?;
+        write_user_row(&transaction, &user)?;
+        let ended = end_other_sessions(&transaction, object_id, keep)?;
+        let user = user_where(&transaction, "object_id", object_id)?;
+        transaction.commit().map_err(StoreError::from)?;
+        Ok(user.map(|user| (user, ended)))
     }
 
     /// The account an OAuth login lands on, in one transaction: the one linked to

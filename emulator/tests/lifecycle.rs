@@ -90,6 +90,8 @@ fn help_documents_every_flag_and_default() {
         ("--max-connections", "[default: 0]"),
         ("--max-pending-hashes", "[default: 256]"),
         ("--signups-per-minute", "[default: 600]"),
+        ("--oauth-starts-per-minute", "[default: 60]"),
+        ("--confirmation-mails-per-minute", "[default: 30]"),
         ("--allowed-host", ""),
         ("--control-token", ""),
         ("--max-user-bytes", "[default: 16384]"),

@@ -581,6 +581,89 @@ fn sign_ups_are_rate_limited_per_client() {
     );
 }
 
+/// A JSON POST as from the client at `peer`, in process.
+fn post_from(
+    server: &common::App,
+    peer: std::net::SocketAddr,
+    path: &str,
+    body: &str,
+) -> common::Reply {
+    server.request_from(
+        peer,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        Some(body),
+    )
+}
+
+#[test]
+fn one_client_cannot_fill_the_pending_oauth_sign_ins() {
+    // The default allowance: one client used to start 10,000 sign-ins in under 4 s, after which
+    // everyone got 503 for the ten minutes the flows live.
+    let server = common::App::start(&["--oauth-provider", "github"]);
+    let flooder = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+    let other = std::net::SocketAddr::from(([127, 0, 0, 2], 40000));
+    let path = format!("{APP}/users/oauth/github/request_url");
+    let flood = backendless_emulator::provider::MAX_PENDING + 1;
+    let mut accepted = 0;
+    for _ in 0..flood {
+        let reply = post_from(&server, flooder, &path, "{}");
+        match reply.status {
+            200 => accepted += 1,
+            _ => {
+                reply.assert_fault(faults::TOO_MANY_REQUESTS);
+                assert!(reply.header("retry-after").is_some());
+            }
+        }
+    }
+    assert!(accepted <= 60, "{accepted} sign-ins started by one client");
+    let reply = post_from(&server, other, &path, "{}");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply
+        .json()
+        .as_str()
+        .unwrap()
+        .contains("/oauth-provider/github/authorize?"));
+}
+
+#[test]
+fn one_client_cannot_push_confirmation_links_out_of_the_outbox() {
+    let server = common::App::start(&["--require-email-confirmation"]);
+    let flooder = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+    let other = std::net::SocketAddr::from(([127, 0, 0, 2], 40000));
+    server.register("victim@x.io", "pw");
+    let link = server.get("/__emulator/outbox").json()[0]["link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    server.register("flooder@x.io", "pw");
+    // One client used to ask for 1,000 mails in 0.4 s, and the oldest links went.
+    let resend = |peer, identity: &str| {
+        post_from(
+            &server,
+            peer,
+            &format!("{APP}/users/resendconfirmation/{identity}"),
+            "",
+        )
+    };
+    let mut accepted = 0;
+    for _ in 0..backendless_emulator::auth::outbox::MAX_MAILS + 100 {
+        let reply = resend(flooder, "flooder@x.io");
+        match reply.status {
+            200 => accepted += 1,
+            _ => reply.assert_fault(faults::TOO_MANY_REQUESTS),
+        }
+    }
+    assert!(accepted <= 30, "{accepted} mails sent for one client");
+    // The victim's link still confirms; another client still gets its mail.
+    let path = link.strip_prefix("http://127.0.0.1").unwrap();
+    let confirmed = server.get(path);
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_eq!(server.login("victim@x.io", "pw")["userStatus"], "ENABLED");
+    assert_eq!(resend(other, "flooder@x.io").status, 200);
+}
+
 #[test]
 fn guests_whose_sessions_ended_or_expired_are_purged() {
     let server = common::App::start(&["--session-timeout-secs", "1"]);

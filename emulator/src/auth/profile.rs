@@ -5,9 +5,12 @@ use serde_json::{Map, Value};
 
 use super::{now_ms, Auth, AuthError};
 use crate::config::Policy;
+use crate::ids::token_digest;
 use crate::protocol::roles;
 use crate::store::StoreError;
-use crate::user::{check_properties, is_valid_email, UserStatus, SERVER_OWNED_PROPERTIES};
+use crate::user::{
+    check_properties, identity_key, is_valid_email, UserStatus, SERVER_OWNED_PROPERTIES,
+};
 
 /// A converted guest's new identity: email, password hash, status and the body's properties.
 pub(super) type GuestFields = (String, String, UserStatus, Map<String, Value>);
@@ -34,7 +37,11 @@ impl Auth {
     /// `PUT users/{objectId}`: the caller's own account, changed by the body's properties.
     /// Checks in the documented order: 3028 no token, 3064 stale, 3030 no such user, 3029
     /// someone else's; then the register rules (3040, 8000) and 3018 for an email in use.
-    /// Server-owned properties in the body are ignored; a new password is hashed.
+    /// Server-owned properties in the body are ignored; a new password is hashed and ends every
+    /// other session of the user (the caller's stays). A guest cannot set an email or a password
+    /// here (3212: it registers instead). With email confirmation required, a new email waits for
+    /// its link ([`super::outbox::Outbox::email_change`]) and the account keeps its address
+    /// until then.
     pub async fn update_user(
         &self,
         object_id: &str,
@@ -72,13 +79,34 @@ impl Auth {
             Some(Value::String(password)) if !password.is_empty() => Some(password),
             Some(_) => return Err(AuthError::MissingPassword),
         };
+        // A guest becomes a user through register, which checks the address and has it
+        // confirmed when that is required; set here, an address would skip both and could be
+        // anyone's, keeping its owner from registering or signing in with a provider.
+        if current.status == UserStatus::Guest && (email.is_some() || password.is_some()) {
+            return Err(AuthError::InvalidGuest);
+        }
         let policy = self.policy();
+        // With confirmation required a new address is the account's only once the link mailed
+        // to it is opened: until then it logs nobody in, links no provider account and keeps
+        // nobody from registering it. Another spelling of the same address changes at once.
+        let same_address = |new: &str| {
+            current
+                .email
+                .as_deref()
+                .is_some_and(|old| identity_key(old) == identity_key(new))
+        };
+        let (email, pending_email) = match email {
+            Some(new) if policy.require_email_confirmation && !same_address(&new) => {
+                (None, Some(new))
+            }
+            other => (other, None),
+        };
         let too_long = |value: &Option<String>| {
             value
                 .as_deref()
                 .is_some_and(|value| value.chars().count() > policy.max_property_length)
         };
-        if too_long(&email) || too_long(&password) {
+        if too_long(&email) || too_long(&pending_email) || too_long(&password) {
             return Err(AuthError::ValueTooLong);
         }
         let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
@@ -90,7 +118,7 @@ impl Auth {
         };
         within_limits(&changes)?;
         // Cheap check before a hash; the unique index settles races inside the write.
-        if let Some(email) = email.clone() {
+        if let Some(email) = email.clone().or_else(|| pending_email.clone()) {
             let owner = self
                 .blocking(move |store| store.user_by_identity(&email))
                 .await?;
@@ -103,9 +131,11 @@ impl Auth {
             None => None,
         };
         let id = object_id.to_string();
+        // The session that changes the password is the one that knows it: the others end.
+        let keep = hash.is_some().then(|| token_digest(token));
         let updated = self
             .blocking_auth(move |store| {
-                store.update_user(&id, |user| {
+                let apply = |user: &mut crate::user::UserRecord| {
                     if let Some(email) = email {
                         user.email = Some(email);
                     }
@@ -119,11 +149,27 @@ impl Auth {
                     // Strictly later, so a client can tell the change happened.
                     user.updated = now_ms().max(user.updated.saturating_add(1));
                     Ok::<(), AuthError>(())
-                })
+                };
+                match keep {
+                    Some(keep) => store.update_user_ending_other_sessions(&id, &keep, apply),
+                    None => Ok(store
+                        .update_user(&id, apply)?
+                        .map(|user| (user, Vec::new()))),
+                }
             })
             .await;
         match updated {
-            Ok(Some(user)) => {
+            Ok(Some((user, ended))) => {
+                for digest in &ended {
+                    self.sessions.end(digest);
+                }
+                if !ended.is_empty() {
+                    tracing::info!(user = %user.object_id, ended = ended.len(), "password changed: other sessions ended");
+                }
+                if let Some(new_email) = pending_email {
+                    self.outbox.email_change(&new_email, &user.object_id)?;
+                    tracing::info!(user = %user.object_id, "email change waits for its link in /__emulator/outbox");
+                }
                 tracing::info!(user = %user.object_id, "user updated");
                 Ok(Value::Object(user.to_wire()))
             }
@@ -167,22 +213,36 @@ impl Auth {
     }
 
     /// Opening a confirmation link: the account waiting for it becomes ENABLED (one already
-    /// enabled stays as it is). `None`: the code is unknown or was used.
+    /// enabled stays as it is); an email change's link also gives the account its new address
+    /// (3018 if another account has it by now). `None`: the code is unknown or was used.
     pub async fn confirm_email(&self, code: &str) -> Result<Option<Value>, AuthError> {
-        let Some(user_id) = self.outbox.redeem(code) else {
+        let Some(super::outbox::Redeemed { user_id, new_email }) = self.outbox.redeem(code) else {
             return Ok(None);
         };
         let updated = self
             .blocking(move |store| {
                 store.update_user(&user_id, |user| {
+                    let mut changed = false;
+                    if let Some(new_email) = new_email {
+                        user.email = Some(new_email);
+                        changed = true;
+                    }
                     if user.status == UserStatus::EmailConfirmationPending {
                         user.status = UserStatus::Enabled;
+                        changed = true;
+                    }
+                    if changed {
                         user.updated = now_ms().max(user.updated.saturating_add(1));
                     }
                     Ok::<(), StoreError>(())
                 })
             })
-            .await?;
+            .await;
+        let updated = match updated {
+            Ok(updated) => updated,
+            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityInUse),
+            Err(error) => return Err(error.into()),
+        };
         if let Some(user) = &updated {
             tracing::info!(user = %user.object_id, "email confirmed");
         }

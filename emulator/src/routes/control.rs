@@ -184,6 +184,11 @@ async fn confirm(State(state): State<SharedState>, params: Params) -> Response {
             "Unknown link",
             "This confirmation link is unknown or was used already.",
         ),
+        Err(crate::auth::AuthError::IdentityInUse) => error_page(
+            StatusCode::CONFLICT,
+            "Address taken",
+            "Another account uses this email address now; the account keeps its old one.",
+        ),
         Err(error) => ApiError::from(error).into_response(),
     }
 }

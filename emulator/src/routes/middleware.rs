@@ -311,13 +311,50 @@ pub async fn limit_signups(
     request: Request,
     next: Next,
 ) -> Response {
+    within_allowance(&state.signups, "sign-up", request, next).await
+}
+
+/// Starting an OAuth sign-in (`request_url`) draws on the client's allowance, so that one client
+/// cannot fill the table of pending sign-ins that everyone shares.
+pub async fn limit_oauth_starts(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    within_allowance(&state.oauth_starts, "OAuth start", request, next).await
+}
+
+/// Asking for a confirmation mail (`resendconfirmation`) draws on the client's allowance, so that
+/// one client cannot push everyone else's links out of the bounded outbox.
+pub async fn limit_confirmation_mails(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    within_allowance(
+        &state.confirmation_mails,
+        "confirmation mail",
+        request,
+        next,
+    )
+    .await
+}
+
+/// Runs the request if its client has an operation left in `limiter`, else 429 with
+/// `Retry-After`.
+async fn within_allowance(
+    limiter: &crate::ratelimit::RateLimiter,
+    what: &'static str,
+    request: Request,
+    next: Next,
+) -> Response {
     let client = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip());
     if let Some(client) = client {
-        if let Err(wait) = state.signups.take(client) {
-            tracing::debug!(%client, "sign-up refused: over the allowance");
+        if let Err(wait) = limiter.take(client) {
+            tracing::debug!(%client, what, "refused: over the client's allowance");
             let mut response =
                 ApiError::from(crate::protocol::faults::TOO_MANY_REQUESTS).into_response();
             let seconds = wait.as_secs().saturating_add(1);

@@ -47,7 +47,11 @@ pub struct AppState {
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
     /// Sign-ups per client and minute.
-    pub signups: crate::ratelimit::SignupLimiter,
+    pub signups: crate::ratelimit::RateLimiter,
+    /// OAuth sign-ins started (`request_url`) per client and minute.
+    pub oauth_starts: crate::ratelimit::RateLimiter,
+    /// Confirmation mails asked for (`resendconfirmation`) per client and minute.
+    pub confirmation_mails: crate::ratelimit::RateLimiter,
     /// Host names served besides localhost, `*.localhost` and IP literals (lower case).
     pub allowed_hosts: Vec<String>,
     /// Token the control endpoints require, if any.
@@ -73,6 +77,10 @@ pub fn router(state: SharedState) -> Router {
     // The operations, once; served under both URL forms.
     let limit_signups =
         axum::middleware::from_fn_with_state(state.clone(), middleware::limit_signups);
+    let limit_oauth_starts =
+        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_oauth_starts);
+    let limit_confirmation_mails =
+        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_confirmation_mails);
     let operations = Router::new()
         .route(
             "/users/register",
@@ -96,14 +104,14 @@ pub fn router(state: SharedState) -> Router {
         .route("/users/{object_id}", put(users::update_user))
         .route(
             "/users/resendconfirmation/{identity}",
-            post(users::resend_confirmation),
+            post(users::resend_confirmation).layer(limit_confirmation_mails),
         )
         // The official client's loginWithOauth2 path, and the one the REST docs name.
         .route("/users/social/{provider}/login", post(oauth::login))
         .route("/users/oauth/{provider}/login", post(oauth::login))
         .route(
             "/users/oauth/{provider}/request_url",
-            post(oauth::request_url),
+            post(oauth::request_url).layer(limit_oauth_starts),
         )
         .route("/users/oauth/{provider}/callback", get(oauth::callback))
         .route("/data/{table}/{object_id}", get(users::read_user))

@@ -109,15 +109,19 @@ pub async fn request_url(
             ))
         }
     };
+    // The Host header is the caller's word: the provider's page and the default callback are
+    // built from it only when it names this machine or a private network like any other URL.
     let host = web::request_host(&headers);
+    if !is_local_authority(&host, &state.allowed_hosts) {
+        return Err(ApiError::callback_host_not_local(&host));
+    }
     let origin = match fields.get("callbackUrlDomain") {
         None | Some(Value::Null) => format!("http://{host}"),
         Some(Value::String(domain)) => {
             let domain = domain.trim_end_matches('/');
             match split_url(domain) {
                 Some((scheme, authority, ""))
-                    if authority.eq_ignore_ascii_case(&host)
-                        || is_local_authority(authority, &state.allowed_hosts) =>
+                    if is_local_authority(authority, &state.allowed_hosts) =>
                 {
                     format!("{scheme}://{authority}")
                 }

@@ -1,12 +1,11 @@
 //! Small pieces of the web (not JSON) side: HTML pages, redirects, form and query decoding, and
 //! the rules for URLs the server sends a browser to.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::middleware::is_allowed_host;
 use super::percent_decode;
 use crate::error::ApiError;
 
@@ -130,28 +129,111 @@ pub fn split_url(url: &str) -> Option<(&'static str, &str, &str)> {
     Some((scheme, &rest[..end], &rest[end..]))
 }
 
-/// Whether a URL authority (`host[:port]`) names this machine or one the server may send a
-/// browser to: what the Host rule serves (localhost, `*.localhost`, `--allowed-host` names) and
-/// IP addresses of this machine or a private network — no public address, no user info.
-pub fn is_local_authority(authority: &str, allowed: &[String]) -> bool {
+/// The host of a URL authority as a browser reaches it, or `None` for a spelling it would read
+/// differently from us or that a local URL never needs.
+#[derive(Debug, PartialEq, Eq)]
+enum UrlHost {
+    /// A name: lower case, without its trailing dot.
+    Name(String),
+    /// An IP address; IPv4-mapped IPv6 (`[::ffff:a.b.c.d]`) is its IPv4 address.
+    Ip(IpAddr),
+}
+
+/// Parses `host[:port]` strictly. Refused: user info (`@`), percent-escapes (a browser decodes
+/// them before resolving), anything but visible ASCII, empty labels, and any name a browser would
+/// take for an IPv4 address (its last label numeric, as in `134744072`, `0x8.8.8.8` or
+/// `010.8.8.8`) unless it is the plain dotted-decimal form, so that the address checked here is
+/// the address the browser goes to.
+fn url_host(authority: &str) -> Option<UrlHost> {
+    if authority.is_empty()
+        || !authority.bytes().all(|byte| byte.is_ascii_graphic())
+        || authority.contains(['@', '%', '\\'])
+    {
+        return None;
+    }
     let lower = authority.to_ascii_lowercase();
-    if lower.is_empty() || lower.contains('@') || !is_allowed_host(&lower, allowed) {
-        return false;
-    }
-    let name = match lower.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or_default(),
-        None => lower
-            .rsplit_once(':')
-            .map_or(lower.as_str(), |(name, _)| name),
+    let (host, port) = match lower.strip_prefix('[') {
+        Some(rest) => rest.split_once(']')?,
+        None => lower.split_at(lower.find(':').unwrap_or(lower.len())),
     };
-    if let Ok(v4) = name.parse::<Ipv4Addr>() {
-        return v4.is_loopback() || v4.is_private() || v4.is_link_local();
+    let port_ok = match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(digits) => {
+            digits.bytes().all(|byte| byte.is_ascii_digit())
+                && (digits.is_empty() || digits.parse::<u16>().is_ok())
+        }
+    };
+    if !port_ok {
+        return None;
     }
-    if let Ok(v6) = name.parse::<Ipv6Addr>() {
-        let first = v6.segments()[0];
-        return v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80;
+    if lower.starts_with('[') {
+        let v6 = host.parse::<Ipv6Addr>().ok()?;
+        return Some(UrlHost::Ip(match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        }));
     }
-    true
+    // One trailing dot names the same host (a fully qualified name); more is no host.
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.iter().any(|label| {
+        label.is_empty()
+            || !label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    }) {
+        return None;
+    }
+    let last = labels.last().copied().unwrap_or_default();
+    let numeric = last.bytes().all(|byte| byte.is_ascii_digit())
+        || last
+            .strip_prefix("0x")
+            .is_some_and(|hex| hex.bytes().all(|byte| byte.is_ascii_hexdigit()));
+    if !numeric {
+        return Some(UrlHost::Name(name.to_string()));
+    }
+    // Rust reads only the dotted-decimal form; octal-looking parts ("010") are refused outright.
+    let canonical = labels.len() == 4
+        && labels
+            .iter()
+            .all(|part| *part == "0" || !part.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    name.parse::<Ipv4Addr>()
+        .ok()
+        .map(|v4| UrlHost::Ip(IpAddr::V4(v4)))
+}
+
+/// Whether a URL authority (`host[:port]`) names this machine or one the server may send a
+/// browser to: localhost, `*.localhost`, `--allowed-host` names and addresses, and IP addresses
+/// of this machine or a private network — no public address, no user info, and no spelling a
+/// browser would resolve differently (see [`url_host`]).
+pub fn is_local_authority(authority: &str, allowed: &[String]) -> bool {
+    let listed = |text: &str| {
+        allowed
+            .iter()
+            .any(|entry| entry.trim_end_matches('.').eq_ignore_ascii_case(text))
+    };
+    match url_host(authority) {
+        None => false,
+        Some(UrlHost::Name(name)) => {
+            name == "localhost" || name.ends_with(".localhost") || listed(&name)
+        }
+        Some(UrlHost::Ip(ip)) => {
+            let local = match ip {
+                IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+                IpAddr::V6(v6) => {
+                    let first = v6.segments()[0];
+                    v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+                }
+            };
+            local
+                || allowed
+                    .iter()
+                    .any(|entry| entry.trim_matches(['[', ']']).parse::<IpAddr>().ok() == Some(ip))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +267,11 @@ mod tests {
             "http://192.168.1.5:3000/",
             "http://[::1]:80/cb",
             "http://dev.example/",
+            "http://dev.example./",
+            "http://localhost.:5173/",
+            "http://127.0.0.1.:80/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://10.0.0.1:/",
         ] {
             let (_, authority, _) = split_url(good).unwrap();
             assert!(is_local_authority(authority, &allowed), "{good}");
@@ -195,6 +282,16 @@ mod tests {
             "http://8.8.8.8/",
             "http://[2001:db8::1]/",
             "http://localhost.evil.example",
+            "http://8.8.8.8./",
+            "http://8.8.8.8../",
+            "http://134744072/",
+            "http://0x8.8.8.8/",
+            "http://010.0.0.1/",
+            "http://127.1/",
+            "http://[::ffff:8.8.8.8]/",
+            "http://%6cocalhost/",
+            "http://localhost:99999/",
+            "http://localhost:80:80/",
         ] {
             let (_, authority, _) = split_url(bad).unwrap();
             assert!(!is_local_authority(authority, &allowed), "{bad}");
