@@ -83,7 +83,10 @@ async function entry(source, format) {
     module: format === "esm",
     toplevel: true,
     ecma: 2020,
-    compress: { passes: 2 },
+    // Size: function expressions that use no `this` become arrows and object methods use the
+    // shorthand (neither is ever called with `new`: the only classes, such as Async, stay
+    // classes), with a third pass. Measured at 93fca14: index.js 19,992 -> 19,924 B gzip.
+    compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
     mangle: true,
   });
   // BYTES is an undeclared name to terser (so it cannot fold text.length): replaced afterwards.
