@@ -220,10 +220,10 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     let guest_id = guest["objectId"].as_str().unwrap();
     let guest_token = token_of(&guest);
     let dee = account(&server, "github", "dee@x.io", "Dee");
-    let reply = social_login(
+    let reply = guest_login(
         &server,
-        "users/social/github/login",
         json!({ "accessToken": dee["access_token"], "guestUser": {"objectId": guest_id} }),
+        &guest_token,
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let user = reply.json();
@@ -242,10 +242,10 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     let second = server
         .post(&format!("{APP}/users/register/guest"), "")
         .json();
-    let reply = social_login(
+    let reply = guest_login(
         &server,
-        "users/social/github/login",
         json!({ "accessToken": dee["access_token"], "guestUser": {"objectId": second["objectId"]} }),
+        &token_of(&second),
     );
     assert_eq!(reply.json()["objectId"], guest_id);
     assert_eq!(
@@ -255,22 +255,33 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
         json!(["GuestUser"])
     );
 
-    // A guestUser that is no guest: 3212.
+    // A guestUser that is no guest, or not the caller's: 3212.
     let eve = account(&server, "github", "eve@x.io", "Eve");
     let registered = server.register("reg@x.io", "pw");
+    let registered_token = server.token("reg@x.io", "pw");
     for guest_user in [
         json!({"objectId": registered["objectId"]}),
         json!({"objectId": "NOBODY"}),
         json!("x"),
         json!({}),
     ] {
-        social_login(
+        guest_login(
             &server,
-            "users/social/github/login",
             json!({ "accessToken": eve["access_token"], "guestUser": guest_user }),
+            &registered_token,
         )
         .assert_fault(faults::INVALID_GUEST);
     }
+}
+
+/// An access-token login sent with `token` as its `user-token`.
+fn guest_login(server: &App, body: Value, token: &str) -> common::Reply {
+    server.request(
+        "POST",
+        &format!("{APP}/users/social/github/login"),
+        &[("content-type", "application/json"), ("user-token", token)],
+        Some(&body.to_string()),
+    )
 }
 
 /// The path and query of an absolute URL on this server.

@@ -28,6 +28,15 @@ pub type FieldsMapping = Vec<(String, String)>;
 /// The provider properties that can be mapped.
 const PROVIDER_FIELDS: [&str; 3] = ["id", "email", "name"];
 
+/// A `guestUser` to convert: its objectId and the request's `user-token`.
+#[derive(Debug, Clone)]
+pub struct GuestClaim {
+    /// The guest's objectId, as the body names it.
+    pub object_id: String,
+    /// The request's `user-token`: it must be that guest's live session.
+    pub token: Option<String>,
+}
+
 /// A `fieldsMapping` from a request: absent or null → `email→email`, `name→name`; an object's
 /// string values replace those defaults key by key (keys other than `id`, `email`, `name` are
 /// ignored: the local provider has nothing else). Anything else → 8002.
@@ -66,15 +75,28 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
 impl Auth {
     /// Logs in as the account linked to `identity` (creating or linking one, see
     /// [`crate::store::Store::oauth_login`]): the user with a fresh `user-token`, as a password
-    /// login answers. `guest_id` names a GUEST to become this user when the identity is new
-    /// (3212 if it is not a guest).
+    /// login answers. `guest` names a GUEST to become this user when the identity is new; as
+    /// register converts one, the request's token must be that guest's live session (else 3212).
     pub async fn oauth_login(
         &self,
         identity: ProviderIdentity,
         mapping: &FieldsMapping,
-        guest_id: Option<String>,
+        guest: Option<GuestClaim>,
     ) -> Result<Value, AuthError> {
         self.check_logins_open()?;
+        let guest_id = match guest {
+            Some(GuestClaim { object_id, token }) => {
+                let owner = token
+                    .as_deref()
+                    .filter(|token| !token.is_empty())
+                    .and_then(|token| self.session_user(token));
+                if owner.as_deref() != Some(object_id.as_str()) {
+                    return Err(AuthError::InvalidGuest);
+                }
+                Some(object_id)
+            }
+            None => None,
+        };
         let policy = self.policy();
         let mut email = None;
         let mut properties = Map::new();

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::web::{self, error_page, html_page, is_local_authority, split_url};
-use super::{json_response, parse_json, Params, SharedState};
-use crate::auth::oauth::{fields_mapping, FieldsMapping, ProviderIdentity};
+use super::{json_response, parse_json, user_token, Params, SharedState};
+use crate::auth::oauth::{fields_mapping, FieldsMapping, GuestClaim, ProviderIdentity};
 use crate::error::ApiError;
 use crate::protocol::{encode_uri_component, faults, keys, redirect};
 use crate::provider::{PendingLogin, ProviderError};
@@ -312,10 +312,11 @@ fn login_request(body: &[u8]) -> Result<LoginRequest, ApiError> {
 
 /// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
 /// `{accessToken, fieldsMapping?, guestUser?}`: the linked (or new) user with its `user-token`,
-/// as a password login answers.
+/// as a password login answers. `guestUser` converts only with that guest's own `user-token`.
 pub async fn login(
     State(state): State<SharedState>,
     params: Params,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
@@ -336,9 +337,13 @@ pub async fn login(
         email: account.email,
         name: account.name,
     };
+    let guest = request.guest_id.map(|object_id| GuestClaim {
+        object_id,
+        token: user_token(&headers).map(str::to_string),
+    });
     let user = state
         .auth
-        .oauth_login(identity, &request.mapping, request.guest_id)
+        .oauth_login(identity, &request.mapping, guest)
         .await?;
     Ok(json_response(&user))
 }

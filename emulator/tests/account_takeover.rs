@@ -1,0 +1,117 @@
+//! Attempts to get into someone else's account through the OAuth flows and the local identity
+//! provider. Each test performs the attack and checks that the attacker's session does not reach
+//! the victim's account and that nothing of the attempt is left in storage.
+
+mod common;
+
+use backendless_emulator::protocol::faults;
+use common::{token_of, App, Client, Reply, APP};
+use serde_json::{json, Value};
+
+const PROVIDERS: &[&str] = &["--oauth-provider", "github", "--oauth-provider", "gitlab"];
+
+/// A fake account at `provider` (created as a tool would, with no Origin) and an access token.
+fn provider_account(server: &App, provider: &str, email: &str, name: &str) -> Value {
+    let reply = server.post(
+        &format!("/oauth-provider/{provider}/accounts"),
+        &json!({ "email": email, "name": name }).to_string(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+fn oauth_login(server: &App, provider: &str, body: Value, token: Option<&str>) -> Reply {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(token) = token {
+        headers.push(("user-token", token));
+    }
+    server.request(
+        "POST",
+        &format!("{APP}/users/social/{provider}/login"),
+        &headers,
+        Some(&body.to_string()),
+    )
+}
+
+/// The account as its owner reads it.
+fn own_account(server: &App, user: &Value, token: &str) -> Value {
+    let id = user["objectId"].as_str().expect("objectId");
+    let reply = server.get_with_token(&format!("{APP}/data/Users/{id}"), token);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+fn no_links(user: &Value) -> bool {
+    user["oAuthIdentities"].is_null() || user["oAuthIdentities"] == json!([])
+}
+
+fn guest(server: &App) -> (Value, String) {
+    let guest = server
+        .post(&format!("{APP}/users/register/guest"), "")
+        .json();
+    let token = token_of(&guest);
+    (guest, token)
+}
+
+/// A redirect sign-in started by `request_url` with `body`: the authorization URL's path and query.
+fn start_redirect(server: &App, provider: &str, body: Value) -> Reply {
+    server.post(
+        &format!("{APP}/users/oauth/{provider}/request_url"),
+        &body.to_string(),
+    )
+}
+
+fn local(url: &str) -> &str {
+    url.strip_prefix("http://127.0.0.1")
+        .unwrap_or_else(|| panic!("not this server: {url}"))
+}
+
+#[test]
+fn an_oauth_login_cannot_convert_someone_elses_guest() {
+    let server = App::start(PROVIDERS);
+    let (victim, victim_token) = guest(&server);
+    let (_, attacker_guest_token) = guest(&server);
+    let attacker = provider_account(&server, "github", "attacker@x.io", "Attacker");
+    let body = json!({ "accessToken": attacker["access_token"], "guestUser": {"objectId": victim["objectId"]} });
+    // Without a token, with the attacker's own guest session, with a stale token: refused as
+    // register refuses it.
+    for token in [
+        None,
+        Some(attacker_guest_token.as_str()),
+        Some("F".repeat(36).as_str()),
+    ] {
+        let reply = oauth_login(&server, "github", body.clone(), token);
+        assert_ne!(
+            reply.json()["objectId"],
+            victim["objectId"],
+            "the attacker took over the victim's guest ({token:?})"
+        );
+        reply.assert_fault(faults::INVALID_GUEST);
+    }
+    // The victim is still a guest of its own, nothing linked, nothing created.
+    assert_eq!(
+        server
+            .get_with_token(&format!("{APP}/users/userroles"), &victim_token)
+            .json(),
+        json!(["GuestUser"])
+    );
+    let stored = own_account(&server, &victim, &victim_token);
+    assert!(no_links(&stored));
+    assert!(stored["email"].is_null());
+    assert!(!server
+        .state
+        .auth
+        .store()
+        .identity_exists("attacker@x.io")
+        .unwrap());
+    // With the guest's own session it converts.
+    let own = provider_account(&server, "github", "victim@x.io", "Victim");
+    let reply = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": own["access_token"], "guestUser": {"objectId": victim["objectId"]} }),
+        Some(&victim_token),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["objectId"], victim["objectId"]);
+}
