@@ -46,6 +46,9 @@ pub struct OAuthLogin<'a> {
     pub provider: &'a str,
     /// The account's id at the provider.
     pub oauth_id: &'a str,
+    /// The account's email as the provider reports it: the only value an existing account is
+    /// found by (never one the request chose through `fieldsMapping`).
+    pub provider_email: &'a str,
     /// The account's name at the provider (kept on the link).
     pub display_name: &'a str,
     /// The guest account to convert, if the client named one.
@@ -575,8 +578,9 @@ impl Store {
 
     /// The account an OAuth login lands on, in one transaction: the one linked to
     /// (provider, oauth id); else the guest `login.guest_id` converted (its properties merged
-    /// with the new ones, ENABLED) or, when the provider's email is an existing account's, that
-    /// account; else `login.new_user` created. A new link is recorded on the account.
+    /// with the new ones, ENABLED) or, when the provider's email (as the provider reports it,
+    /// not a mapped value) is an existing account's, that account; else `login.new_user`
+    /// created. A new link is recorded on the account.
     pub fn oauth_login(&self, login: &OAuthLogin<'_>) -> Result<OAuthOutcome, StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -605,10 +609,11 @@ impl Store {
             },
             None => None,
         };
-        let by_email = match login.new_user.email.as_deref() {
-            Some(email) => user_where(&transaction, "identity_key", &identity_key(email))?,
-            None => None,
-        };
+        let by_email = user_where(
+            &transaction,
+            "identity_key",
+            &identity_key(login.provider_email),
+        )?;
         let user_id = match (by_email, guest) {
             // The same person, known by that address already: the account gets the link.
             (Some(existing), _) => existing.object_id,

@@ -67,6 +67,54 @@ fn local(url: &str) -> &str {
 }
 
 #[test]
+fn fields_mapping_cannot_choose_the_account_a_sign_in_lands_on() {
+    let server = App::start(PROVIDERS);
+    let victim = server.register("victim@x.io", "victim-pw");
+    // The attacker's provider account: their own address, the victim's as free-text display name.
+    let attacker = provider_account(&server, "github", "attacker@x.io", "victim@x.io");
+    let reply = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": attacker["access_token"], "fieldsMapping": {"name": "email"} }),
+        None,
+    );
+    assert_ne!(
+        reply.json()["objectId"],
+        victim["objectId"],
+        "the attacker's session is the victim's account: {}",
+        reply.body
+    );
+    reply.assert_fault(faults::UNPARSABLE_BODY);
+    // The redirect flow takes the same mapping at request_url.
+    start_redirect(
+        &server,
+        "github",
+        json!({ "fieldsMapping": {"name": "email"}, "redirect": false }),
+    )
+    .assert_fault(faults::UNPARSABLE_BODY);
+    // The victim's account is as it was: no link, the password still works.
+    let session = server.login("victim@x.io", "victim-pw");
+    assert_eq!(session["objectId"], victim["objectId"]);
+    assert!(no_links(&own_account(
+        &server,
+        &victim,
+        &token_of(&session)
+    )));
+    // The attacker still signs in, as a new account of their own, properties mapped as asked.
+    let own = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": attacker["access_token"], "fieldsMapping": {"name": "nickname"} }),
+        None,
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    let own = own.json();
+    assert_ne!(own["objectId"], victim["objectId"]);
+    assert_eq!(own["email"], "attacker@x.io");
+    assert_eq!(own["nickname"], "victim@x.io");
+}
+
+#[test]
 fn an_oauth_login_cannot_convert_someone_elses_guest() {
     let server = App::start(PROVIDERS);
     let (victim, victim_token) = guest(&server);

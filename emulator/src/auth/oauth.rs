@@ -39,7 +39,9 @@ pub struct GuestClaim {
 
 /// A `fieldsMapping` from a request: absent or null → `email→email`, `name→name`; an object's
 /// string values replace those defaults key by key (keys other than `id`, `email`, `name` are
-/// ignored: the local provider has nothing else). Anything else → 8002.
+/// ignored: the local provider has nothing else). Anything else → 8002, and so is mapping
+/// `id` or `name` to the `email` column: that column is the account's identity, and only the
+/// provider's email may fill it.
 pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError> {
     let mut mapping: FieldsMapping = vec![
         ("email".into(), "email".into()),
@@ -65,6 +67,13 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
         }
         if !PROVIDER_FIELDS.contains(&source.as_str()) {
             continue;
+        }
+        // A free-text field (the display name) as the identity would claim an address the
+        // provider never vouched for.
+        if column == "email" && source != "email" {
+            return Err(AuthError::BadInput(
+                "fieldsMapping may map only the provider's email to the email column".into(),
+            ));
         }
         mapping.retain(|(known, _)| known != source);
         mapping.push((source.clone(), column.clone()));
@@ -107,20 +116,27 @@ impl Auth {
                 _ => &identity.name,
             };
             if column == "email" {
-                email = Some(value.clone()).filter(|value| is_valid_email(value));
+                // `fields_mapping` lets only the provider's email reach this column.
+                if source == "email" {
+                    email = Some(value.clone()).filter(|value| is_valid_email(value));
+                }
             } else if column != "password" && !SERVER_OWNED_PROPERTIES.contains(&column.as_str()) {
                 properties.insert(column.clone(), Value::from(value.clone()));
             }
         }
         let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
         let ProviderIdentity {
-            provider, id, name, ..
+            provider,
+            id,
+            email: provider_email,
+            name,
         } = identity;
         let outcome = self
             .blocking(move |store| {
                 store.oauth_login(&OAuthLogin {
                     provider: &provider,
                     oauth_id: &id,
+                    provider_email: &provider_email,
                     display_name: &name,
                     guest_id: guest_id.as_deref(),
                     new_user: &fresh,
@@ -167,5 +183,9 @@ mod tests {
         assert_eq!(mapping.len(), 3);
         assert!(fields_mapping(Some(&serde_json::json!([1]))).is_err());
         assert!(fields_mapping(Some(&serde_json::json!({"name": 1}))).is_err());
+        for source in ["name", "id"] {
+            assert!(fields_mapping(Some(&serde_json::json!({ source: "email" }))).is_err());
+        }
+        assert!(fields_mapping(Some(&serde_json::json!({"email": "email"}))).is_ok());
     }
 }
