@@ -115,6 +115,86 @@ fn fields_mapping_cannot_choose_the_account_a_sign_in_lands_on() {
 }
 
 #[test]
+fn a_refused_sign_in_leaves_no_link_on_the_guest_holding_the_email() {
+    let server = App::start(PROVIDERS);
+    let owner = provider_account(&server, "github", "owner@x.io", "Owner");
+    // The attacker's guest takes the owner's address before the owner ever signs in.
+    let (squatter, squatter_token) = guest(&server);
+    let squatter_id = squatter["objectId"].as_str().unwrap();
+    let put = server.request(
+        "PUT",
+        &format!("{APP}/users/{squatter_id}"),
+        &[
+            ("content-type", "application/json"),
+            ("user-token", &squatter_token),
+        ],
+        Some(r#"{"email":"owner@x.io"}"#),
+    );
+    if put.status != 200 {
+        // However a guest comes to hold the address, the sign-in must not leave a link on it.
+        server
+            .state
+            .auth
+            .store()
+            .update_user(squatter_id, |user| {
+                user.email = Some("owner@x.io".into());
+                Ok::<(), backendless_emulator::store::StoreError>(())
+            })
+            .unwrap();
+    }
+    // The owner's sign-in is refused (the address is a guest's)…
+    oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": owner["access_token"] }),
+        None,
+    )
+    .assert_fault(faults::INVALID_GUEST);
+    // …and leaves nothing on the guest.
+    assert!(
+        no_links(&own_account(&server, &squatter, &squatter_token)),
+        "the refused sign-in linked the owner's provider account to the guest"
+    );
+    // The guest becomes a registered account under another address.
+    let converted = server.request(
+        "POST",
+        &format!("{APP}/users/register"),
+        &[
+            ("content-type", "application/json"),
+            ("user-token", &squatter_token),
+        ],
+        Some(
+            &json!({"objectId": squatter_id, "email": "squatter@x.io", "password": "pw"})
+                .to_string(),
+        ),
+    );
+    assert_eq!(converted.status, 200, "{}", converted.body);
+    // The owner's next sign-in lands on an account of the owner's own, not the attacker's.
+    let reply = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": owner["access_token"] }),
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let signed_in = reply.json();
+    assert_ne!(
+        signed_in["objectId"], squatter["objectId"],
+        "the owner's sign-in landed on the attacker's account"
+    );
+    assert_eq!(signed_in["email"], "owner@x.io");
+    // The attacker's session cannot read it.
+    let peek = server.get_with_token(
+        &format!(
+            "{APP}/data/Users/{}",
+            signed_in["objectId"].as_str().unwrap()
+        ),
+        &squatter_token,
+    );
+    peek.assert_error(404, 1000);
+}
+
+#[test]
 fn an_oauth_login_cannot_convert_someone_elses_guest() {
     let server = App::start(PROVIDERS);
     let (victim, victim_token) = guest(&server);

@@ -1,12 +1,14 @@
 //! OAuth logins on the Backendless side: the account behind a provider's identity (linked,
-//! matched by email, a converted guest, or new), then a session as a password login opens one.
+//! matched by the provider's email, a converted guest, or new), then a session as a password
+//! login opens one, all in one transaction.
 //! Which identity it is (the provider's account) is the caller's business: see
 //! [`crate::provider`].
 
 use serde_json::{Map, Value};
 
-use super::{new_user, Auth, AuthError};
-use crate::store::{OAuthLogin, OAuthOutcome, StoreError};
+use super::login::check_session_policy;
+use super::{new_token, new_user, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use crate::store::{OAuthLogin, OAuthOutcome, SessionRecord, StoreError};
 use crate::user::{is_valid_email, UserStatus, MAX_NAME_CHARS, SERVER_OWNED_PROPERTIES};
 
 /// An account at a provider, as the provider vouches for it.
@@ -125,40 +127,70 @@ impl Auth {
             }
         }
         let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
+        let (token, digest) = new_token()?;
         let ProviderIdentity {
             provider,
             id,
             email: provider_email,
             name,
         } = identity;
-        let outcome = self
-            .blocking(move |store| {
-                store.oauth_login(&OAuthLogin {
-                    provider: &provider,
-                    oauth_id: &id,
-                    provider_email: &provider_email,
-                    display_name: &name,
-                    guest_id: guest_id.as_deref(),
-                    new_user: &fresh,
-                })
-            })
-            .await;
+        let (store, sessions, gate) = (
+            self.store.clone(),
+            self.sessions.clone(),
+            self.session_gate.clone(),
+        );
+        let timeout_ms = secs_to_ms(policy.session_timeout_secs);
+        let outcome = tokio::task::spawn_blocking(move || {
+            // As for a password login: counting the live sessions and adding one is one step.
+            let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let now = now_ms();
+            let login = OAuthLogin {
+                provider: &provider,
+                oauth_id: &id,
+                provider_email: &provider_email,
+                display_name: &name,
+                guest_id: guest_id.as_deref(),
+                new_user: &fresh,
+                session_digest: digest,
+                now,
+            };
+            let outcome = store.oauth_login(&login, |user| {
+                match user.status {
+                    UserStatus::Enabled => {}
+                    UserStatus::Disabled => return Err(AuthError::UserDisabled),
+                    UserStatus::EmailConfirmationPending => {
+                        return Err(AuthError::EmailNotConfirmed)
+                    }
+                    UserStatus::Guest => return Err(AuthError::InvalidGuest),
+                }
+                check_session_policy(
+                    &policy,
+                    sessions.live_count(&user.object_id, now, timeout_ms),
+                )
+            });
+            if let Ok(OAuthOutcome::User(user)) = &outcome {
+                sessions.insert(&SessionRecord {
+                    token_digest: digest,
+                    user_id: user.object_id.clone(),
+                    last_activity: now,
+                });
+            }
+            outcome
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?;
         let user = match outcome {
             Ok(OAuthOutcome::User(user)) => *user,
             Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
             Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
             // Another request created an account with that email at the same moment.
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
-            Err(error) => return Err(error.into()),
+            Err(AuthError::Store(StoreError::IdentityTaken)) => {
+                return Err(AuthError::IdentityTaken)
+            }
+            Err(error) => return Err(error),
         };
-        match user.status {
-            UserStatus::Enabled => {}
-            UserStatus::Disabled => return Err(AuthError::UserDisabled),
-            UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
-            UserStatus::Guest => return Err(AuthError::InvalidGuest),
-        }
         tracing::info!(user = %user.object_id, "OAuth login");
-        self.open_session(user, policy).await
+        Ok(with_token(&user, &token))
     }
 }
 
