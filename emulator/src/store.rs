@@ -69,6 +69,8 @@ pub enum OAuthOutcome {
     User(Box<UserRecord>),
     /// The guest named is not a guest account.
     NotAGuest,
+    /// The provider's email is an account's that is not linked to this provider.
+    NotLinked,
     /// The account went between two statements (cannot happen inside the transaction; kept
     /// rather than a panic).
     Vanished,
@@ -270,9 +272,21 @@ fn oauth_account(
         &identity_key(login.provider_email),
     )?;
     let user_id = match (by_email, guest) {
-        // The same person, known by that address already: the account gets the link. A guest
-        // holding the address is refused by `admit`, after this write, which then rolls back.
-        (Some(existing), _) => existing.object_id,
+        (Some(existing), _) => {
+            // The local provider vouches for any address typed into it: an account of its own (a
+            // password, another provider) is not handed to whoever holds the provider account.
+            // One linked to this provider already is the same person. A guest holding the
+            // address is refused by `admit`, after this write, which then rolls back.
+            let same_provider: bool = transaction
+                .prepare_cached(
+                    "SELECT 1 FROM oauth_identities WHERE provider = ?1 AND user_id = ?2",
+                )?
+                .exists(params![login.provider, existing.object_id])?;
+            if !same_provider && existing.status != UserStatus::Guest {
+                return Ok(Err(OAuthOutcome::NotLinked));
+            }
+            existing.object_id
+        }
         (None, Some(mut guest)) => {
             guest.email = login.new_user.email.clone();
             guest.status = login.new_user.status;
@@ -660,8 +674,10 @@ impl Store {
     }
 
     /// An OAuth login in one transaction, from the account to its session: the account linked
-    /// to (provider, oauth id); else, when the provider's email (as the provider reports it, not
-    /// a mapped value) is an existing account's, that account; else the guest `login.guest_id` converted (its properties merged with the new ones,
+    /// to (provider, oauth id); else, when the provider's email is an existing account's, that
+    /// account only if it is linked to this provider already (another id of it: the provider's
+    /// memory went at a restart) — any other account of that email is [`OAuthOutcome::NotLinked`];
+    /// else the guest `login.guest_id` converted (its properties merged with the new ones,
     /// ENABLED); else `login.new_user` created. A new link is recorded on the account. Then
     /// `admit` judges the account (status, session policy) and the session is opened. Any refusal
     /// or error rolls everything back: nothing of a refused sign-in is left behind.

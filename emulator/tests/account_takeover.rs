@@ -243,3 +243,81 @@ fn an_oauth_login_cannot_convert_someone_elses_guest() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["objectId"], victim["objectId"]);
 }
+
+#[test]
+fn a_provider_sign_in_never_lands_on_a_password_account_of_its_email() {
+    let server = App::start(PROVIDERS);
+    let victim = server.register("victim@x.io", "victim-pw");
+    // Anyone can have the local provider vouch for any address.
+    let claimed = provider_account(&server, "github", "victim@x.io", "Not the victim");
+    let reply = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": claimed["access_token"] }),
+        None,
+    );
+    assert_ne!(
+        reply.json()["objectId"],
+        victim["objectId"],
+        "the provider token logged into the password account"
+    );
+    reply.assert_fault(faults::ACCOUNT_NOT_LINKED);
+    // The redirect flow: the callback refuses the same way and hands out no session.
+    let url = start_redirect(
+        &server,
+        "github",
+        json!({"redirectAfterLoginUrl": "http://localhost:5173/app", "redirect": false}),
+    )
+    .json();
+    let authorize = server.get(&format!(
+        "{}&login_hint=victim%40x.io",
+        local(url.as_str().unwrap())
+    ));
+    assert_eq!(authorize.status, 302, "{}", authorize.body);
+    let done = server.get(local(authorize.header("location").unwrap()));
+    assert_eq!(done.status, 409, "{}", done.body);
+    assert!(done.header("location").is_none());
+    assert!(done.body.contains("3213"), "{}", done.body);
+    // The victim's account: no link; its password still works.
+    let session = server.login("victim@x.io", "victim-pw");
+    assert!(no_links(&own_account(
+        &server,
+        &victim,
+        &token_of(&session)
+    )));
+}
+
+#[test]
+fn an_account_linked_to_the_provider_signs_in_again_after_the_provider_forgot_it() {
+    let server = App::start(PROVIDERS);
+    let first = provider_account(&server, "github", "carol@x.io", "Carol");
+    let user = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": first["access_token"] }),
+        None,
+    )
+    .json();
+    // A restart on a database file: the provider's accounts are gone, the links stay; the same
+    // address at the same provider comes back with a new id.
+    server.state.provider.clear();
+    let again = provider_account(&server, "github", "carol@x.io", "Carol");
+    assert_ne!(again["id"], first["id"]);
+    let reply = oauth_login(
+        &server,
+        "github",
+        json!({ "accessToken": again["access_token"] }),
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["objectId"], user["objectId"]);
+    // Another provider vouching for the address is not that account's consent.
+    let other = provider_account(&server, "gitlab", "carol@x.io", "Carol");
+    oauth_login(
+        &server,
+        "gitlab",
+        json!({ "accessToken": other["access_token"] }),
+        None,
+    )
+    .assert_fault(faults::ACCOUNT_NOT_LINKED);
+}

@@ -1,6 +1,6 @@
 //! OAuth logins on the Backendless side: the account behind a provider's identity (linked,
-//! matched by the provider's email, a converted guest, or new), then a session as a password
-//! login opens one, all in one transaction.
+//! another id of an account linked to that provider with the provider's email, a converted guest,
+//! or new), then a session as a password login opens one, all in one transaction.
 //! Which identity it is (the provider's account) is the caller's business: see
 //! [`crate::provider`].
 
@@ -182,6 +182,7 @@ impl Auth {
         let user = match outcome {
             Ok(OAuthOutcome::User(user)) => *user,
             Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
+            Ok(OAuthOutcome::NotLinked) => return Err(AuthError::AccountNotLinked),
             Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
             // Another request created an account with that email at the same moment.
             Err(AuthError::Store(StoreError::IdentityTaken)) => {
