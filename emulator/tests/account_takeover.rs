@@ -321,3 +321,119 @@ fn an_account_linked_to_the_provider_signs_in_again_after_the_provider_forgot_it
     )
     .assert_fault(faults::ACCOUNT_NOT_LINKED);
 }
+
+/// A page on another site: what a browser adds to its requests.
+const EVIL_ORIGIN: &[(&str, &str)] = &[
+    ("origin", "https://evil.example"),
+    ("sec-fetch-site", "cross-site"),
+];
+
+#[test]
+fn a_page_on_another_site_cannot_use_the_local_provider() {
+    let server = App::start(PROVIDERS);
+    // Minting a token for any address, from a script on another site.
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend_from_slice(EVIL_ORIGIN);
+    let minted = server.request(
+        "POST",
+        "/oauth-provider/github/accounts",
+        &headers,
+        Some(r#"{"email":"victim@x.io"}"#),
+    );
+    assert_eq!(minted.status, 403, "{}", minted.body);
+    assert!(minted.header("access-control-allow-origin").is_none());
+    assert!(!minted.body.contains("access_token"));
+    assert!(server.state.provider.accounts("github").is_empty());
+    // No CORS allowance for it either: the preflight grants nothing.
+    let preflight = server.request(
+        "OPTIONS",
+        "/oauth-provider/github/accounts",
+        &[
+            ("origin", "https://evil.example"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ],
+        None,
+    );
+    assert!(
+        preflight.header("access-control-allow-origin").is_none(),
+        "{:?}",
+        preflight.headers
+    );
+    // Login CSRF from the provider side: the attacker starts a sign-in (anyone can) and has the
+    // victim's browser auto-submit the provider's form with the attacker's account.
+    let url = start_redirect(
+        &server,
+        "github",
+        json!({"redirectAfterLoginUrl": "http://localhost:5173/app", "redirect": false}),
+    )
+    .json();
+    let query = url.as_str().unwrap().split_once('?').unwrap().1.to_string();
+    let form = format!("{query}&email=attacker%40x.io");
+    let cross_site: [&[(&str, &str)]; 3] = [
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+    ];
+    for extra in cross_site {
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        headers.extend_from_slice(extra);
+        let posted = server.request(
+            "POST",
+            "/oauth-provider/github/authorize",
+            &headers,
+            Some(&form),
+        );
+        assert_eq!(posted.status, 403, "{extra:?}: {}", posted.body);
+        assert!(posted.header("location").is_none(), "{extra:?}");
+    }
+    // A cross-site navigation with login_hint shows the page instead of signing in at once.
+    let hinted = server.request(
+        "GET",
+        &format!(
+            "{}&login_hint=attacker%40x.io",
+            local(url.as_str().unwrap())
+        ),
+        &[("sec-fetch-site", "cross-site")],
+        None,
+    );
+    assert_eq!(hinted.status, 200, "{}", hinted.body);
+    assert!(hinted.header("location").is_none());
+    assert!(server.state.provider.accounts("github").is_empty());
+    // The provider's own page still signs in (same origin).
+    let own = server.request(
+        "POST",
+        "/oauth-provider/github/authorize",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", "http://127.0.0.1"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        Some(&form),
+    );
+    assert_eq!(own.status, 302, "{}", own.body);
+}
+
+#[test]
+fn the_sign_in_page_lists_no_accounts() {
+    let server = App::start(PROVIDERS);
+    provider_account(&server, "github", "secret.person@x.io", "Secret Person");
+    // Anyone can start a sign-in and open the page.
+    let url = start_redirect(&server, "github", json!({"redirect": false})).json();
+    let page = server.get(local(url.as_str().unwrap()));
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("secret.person"), "{}", page.body);
+    assert!(!page.body.contains("Secret Person"), "{}", page.body);
+    // Typing the address signs in as that account.
+    let query = url.as_str().unwrap().split_once('?').unwrap().1.to_string();
+    let posted = server.request(
+        "POST",
+        "/oauth-provider/github/authorize",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some(&format!("{query}&email=secret.person%40x.io")),
+    );
+    assert_eq!(posted.status, 302, "{}", posted.body);
+    let done = server.get(local(posted.header("location").unwrap()));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Secret Person"), "{}", done.body);
+}
