@@ -164,6 +164,13 @@ pub mod faults {
     /// The guest account named for conversion is not a guest, or not this session's (local server).
     pub const INVALID_GUEST: Fault =
         fault(400, 3212, "The guest user cannot be converted");
+    /// The provider's email is an existing account's that is not linked to this provider: the
+    /// sign-in would hand that account to whoever holds the provider account (local server).
+    pub const ACCOUNT_NOT_LINKED: Fault = fault(
+        409,
+        3213,
+        "A user with the login provider's email already exists and is not linked to this login provider",
+    );
 
     // The local server's own answers (code 0: the hosted service's code for them is not public).
 
@@ -378,6 +385,7 @@ mod tests {
             faults::UNKNOWN_OAUTH_PROVIDER,
             faults::INVALID_OAUTH_TOKEN,
             faults::INVALID_GUEST,
+            faults::ACCOUNT_NOT_LINKED,
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {

@@ -58,7 +58,8 @@ fn set(object: &JsValue, name: &str, value: &JsValue) {
 }
 
 /// A fake account at the local identity provider, and an access token it minted for it: what a
-/// provider's own SDK hands a page.
+/// provider's own SDK hands a page. The provider answers only its own pages, so this page (another
+/// origin on this machine) asks through the control endpoint that stands in for it.
 async fn provider_account(email: &str, name: &str) -> (String, String) {
     let body = format!(
         r#"{{"email":{},"name":{}}}"#,
@@ -66,7 +67,7 @@ async fn provider_account(email: &str, name: &str) -> (String, String) {
         stringify(&name.into())
     );
     let (status, account) =
-        post_json(&format!("{SERVER}/oauth-provider/{PROVIDER}/accounts"), &body).await;
+        post_json(&format!("{SERVER}/__emulator/oauth-provider/{PROVIDER}/accounts"), &body).await;
     assert_eq!(status, 200, "provider account for {email}");
     (
         get_string(&account, "id").unwrap(),

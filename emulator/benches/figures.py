@@ -2,6 +2,7 @@
 """Peak memory and throughput of backendless-emulator under the loads of issue 18, over loopback.
 
     python3 emulator/benches/figures.py [BINARY]      # default target/server/backendless-emulator
+    SCENARIOS=big_oauth_logins,big_password_logins python3 emulator/benches/figures.py   # some only
 
 Each scenario starts the binary under `/usr/bin/time -v` (peak RSS = "Maximum resident set size"),
 runs a bounded load (a fixed count of requests, each with a timeout), stops the server with SIGTERM
@@ -126,6 +127,28 @@ def big_registrations():
     row("400 parallel registrations", f"{len(body):,} B bodies (nested arrays)", dict(Counter(answers)), took, stop(process, log))
 
 
+def big_oauth_logins():
+    process, port, log = start("--oauth-provider", "github")
+    account = json_post(port, "/oauth-provider/github/accounts", {"email": "octo@x.io", "name": "Octo"})[1]
+    token = json.loads(account)["access_token"]
+    blob = "[" + "[0,0,0,0,0,0,0,0,0,0,0,0]," * (1024 * 1024 // 26 - 8) + "[0]]"
+    body = ('{"accessToken":"' + token + '","blob":' + blob + "}").encode()
+    started = time.time()
+    answers = parallel(300, lambda _: request(port, "POST", f"{APP}/users/social/github/login", body, [("Content-Type", "application/json")])[0])
+    took = time.time() - started
+    row("300 parallel OAuth logins", f"{len(body):,} B bodies (nested arrays)", dict(Counter(answers)), took, stop(process, log))
+
+
+def big_password_logins():
+    process, port, log = start("--seed-user", "alice@x.io:wonderland")
+    blob = "[" + "[0,0,0,0,0,0,0,0,0,0,0,0]," * (1024 * 1024 // 26 - 8) + "[0]]"
+    body = ('{"login":"alice@x.io","password":"wonderland","blob":' + blob + "}").encode()
+    started = time.time()
+    answers = parallel(300, lambda _: request(port, "POST", f"{APP}/users/login", body, [("Content-Type", "application/json")])[0])
+    took = time.time() - started
+    row("300 parallel password logins", f"{len(body):,} B bodies (nested arrays)", dict(Counter(answers)), took, stop(process, log))
+
+
 def request_log():
     process, port, log = start()
     body = ("[" + "0," * (8 * 1024 - 2) + "0]").encode()
@@ -182,5 +205,7 @@ def growth_largest_valid():
 if __name__ == "__main__":
     print("| scenario | load | answers (status, code): count | time | peak RSS |")
     print("|---|---|---|---|---|")
-    for scenario in (logins, big_registrations, request_log, guests, growth_nested, growth_largest_valid):
-        scenario()
+    chosen = set(os.environ.get("SCENARIOS", "").split(",")) - {""}
+    for scenario in (logins, big_registrations, big_oauth_logins, big_password_logins, request_log, guests, growth_nested, growth_largest_valid):
+        if not chosen or scenario.__name__ in chosen:
+            scenario()

@@ -57,6 +57,15 @@ impl ApiError {
         )
     }
 
+    /// 0 / 403: a request to the local identity provider from another origin's page.
+    pub fn provider_cross_site() -> Self {
+        Self::new(
+            0,
+            StatusCode::FORBIDDEN,
+            "The local identity provider (/oauth-provider) accepts only requests from its own pages (same origin)",
+        )
+    }
+
     /// 0 / 403: a Host header that names neither this machine nor a configured name.
     pub fn host_not_allowed(host: &str) -> Self {
         Self::new(

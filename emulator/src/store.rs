@@ -46,21 +46,31 @@ pub struct OAuthLogin<'a> {
     pub provider: &'a str,
     /// The account's id at the provider.
     pub oauth_id: &'a str,
+    /// The account's email as the provider reports it: the only value an existing account is
+    /// found by (never one the request chose through `fieldsMapping`).
+    pub provider_email: &'a str,
     /// The account's name at the provider (kept on the link).
     pub display_name: &'a str,
-    /// The guest account to convert, if the client named one.
+    /// The guest account to convert, if the client named one (the caller checked it is the
+    /// requester's own).
     pub guest_id: Option<&'a str>,
     /// The account to create if none is found: fresh objectId, mapped email and properties.
     pub new_user: &'a UserRecord,
+    /// Digest of the new session's token.
+    pub session_digest: TokenDigest,
+    /// The session's start (and the account's `lastLogin`), epoch ms.
+    pub now: i64,
 }
 
 /// Where an OAuth login landed.
 #[derive(Debug)]
 pub enum OAuthOutcome {
-    /// This account (its links included).
+    /// This account (its links included), with the new session.
     User(Box<UserRecord>),
     /// The guest named is not a guest account.
     NotAGuest,
+    /// The provider's email is an account's that is not linked to this provider.
+    NotLinked,
     /// The account went between two statements (cannot happen inside the transaction; kept
     /// rather than a panic).
     Vanished,
@@ -252,6 +262,96 @@ fn end_other_sessions(
             })
         })
         .collect()
+}
+
+/// The account an OAuth login lands on (see [`Store::oauth_login`]), its link written; or why
+/// none.
+fn oauth_account(
+    transaction: &Connection,
+    login: &OAuthLogin<'_>,
+) -> Result<Result<String, OAuthOutcome>, StoreError> {
+    let linked: Option<String> = transaction
+        .query_row(
+            "SELECT user_id FROM oauth_identities WHERE provider = ?1 AND oauth_id = ?2",
+            params![login.provider, login.oauth_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(user_id) = linked {
+        transaction.execute(
+            "UPDATE oauth_identities SET display_name = ?3 WHERE provider = ?1 AND oauth_id = ?2",
+            params![login.provider, login.oauth_id, login.display_name],
+        )?;
+        return Ok(Ok(user_id));
+    }
+    let guest = match login.guest_id {
+        Some(guest_id) => match user_where(transaction, "object_id", guest_id)? {
+            Some(user) if user.status == UserStatus::Guest => Some(user),
+            _ => return Ok(Err(OAuthOutcome::NotAGuest)),
+        },
+        None => None,
+    };
+    let by_email = user_where(
+        transaction,
+        "identity_key",
+        &identity_key(login.provider_email),
+    )?;
+    let user_id = match (by_email, guest) {
+        (Some(existing), _) => {
+            // The local provider vouches for any address typed into it: an account of its own (a
+            // password, another provider) is not handed to whoever holds the provider account.
+            // One linked to this provider already is the same person. A guest holding the
+            // address is refused by `admit`, after this write, which then rolls back.
+            let same_provider: bool = transaction
+                .prepare_cached(
+                    "SELECT 1 FROM oauth_identities WHERE provider = ?1 AND user_id = ?2",
+                )?
+                .exists(params![login.provider, existing.object_id])?;
+            if !same_provider && existing.status != UserStatus::Guest {
+                return Ok(Err(OAuthOutcome::NotLinked));
+            }
+            existing.object_id
+        }
+        (None, Some(mut guest)) => {
+            guest.email = login.new_user.email.clone();
+            guest.status = login.new_user.status;
+            guest.updated = login.new_user.updated;
+            for (name, value) in &login.new_user.properties {
+                guest.properties.insert(name.clone(), value.clone());
+            }
+            write_user_row(transaction, &guest)?;
+            guest.object_id
+        }
+        (None, None) => {
+            insert_user_row(transaction, login.new_user)?;
+            login.new_user.object_id.clone()
+        }
+    };
+    transaction.execute(
+        "INSERT INTO oauth_identities (provider, oauth_id, user_id, display_name) VALUES (?1, ?2, ?3, ?4)",
+        params![login.provider, login.oauth_id, user_id, login.display_name],
+    )?;
+    Ok(Ok(user_id))
+}
+
+/// A login's writes, as [`Store::record_login`] makes them: `lastLogin`, lock and failed
+/// attempts cleared, the session.
+fn open_session_rows(
+    transaction: &Connection,
+    user_id: &str,
+    digest: &TokenDigest,
+    now: i64,
+) -> Result<(), StoreError> {
+    transaction.execute(
+        "UPDATE users SET last_login = ?2, locked_until = NULL WHERE object_id = ?1",
+        params![user_id, now],
+    )?;
+    transaction.execute("DELETE FROM failed_logins WHERE user_id = ?1", [user_id])?;
+    transaction.execute(
+        "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
+        params![digest.as_slice(), user_id, now],
+    )?;
+    Ok(())
 }
 
 /// Schema version (`PRAGMA user_version`) this code writes.
@@ -625,66 +725,37 @@ impl Store {
         Ok(user.map(|user| (user, ended)))
     }
 
-    /// The account an OAuth login lands on, in one transaction: the one linked to
-    /// (provider, oauth id); else the guest `login.guest_id` converted (its properties merged
-    /// with the new ones, ENABLED) or, when the provider's email is an existing account's, that
-    /// account; else `login.new_user` created. A new link is recorded on the account.
-    pub fn oauth_login(&self, login: &OAuthLogin<'_>) -> Result<OAuthOutcome, StoreError> {
+    /// An OAuth login in one transaction, from the account to its session: the account linked
+    /// to (provider, oauth id); else, when the provider's email is an existing account's, that
+    /// account only if it is linked to this provider already (another id of it: the provider's
+    /// memory went at a restart) — any other account of that email is [`OAuthOutcome::NotLinked`];
+    /// else the guest `login.guest_id` converted (its properties merged with the new ones,
+    /// ENABLED); else `login.new_user` created. A new link is recorded on the account. Then
+    /// `admit` judges the account (status, session policy) and the session is opened. Any refusal
+    /// or error rolls everything back: nothing of a refused sign-in is left behind.
+    pub fn oauth_login<E>(
+        &self,
+        login: &OAuthLogin<'_>,
+        admit: impl FnOnce(&UserRecord) -> Result<(), E>,
+    ) -> Result<OAuthOutcome, E>
+    where
+        E: From<StoreError>,
+    {
         let mut connection = self.lock();
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let linked: Option<String> = transaction
-            .query_row(
-                "SELECT user_id FROM oauth_identities WHERE provider = ?1 AND oauth_id = ?2",
-                params![login.provider, login.oauth_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(user_id) = linked {
-            transaction.execute(
-                "UPDATE oauth_identities SET display_name = ?3 WHERE provider = ?1 AND oauth_id = ?2",
-                params![login.provider, login.oauth_id, login.display_name],
-            )?;
-            let user = user_where(&transaction, "object_id", &user_id)?;
-            transaction.commit()?;
-            return Ok(user.map_or(OAuthOutcome::Vanished, |user| {
-                OAuthOutcome::User(Box::new(user))
-            }));
-        }
-        let guest = match login.guest_id {
-            Some(guest_id) => match user_where(&transaction, "object_id", guest_id)? {
-                Some(user) if user.status == UserStatus::Guest => Some(user),
-                _ => return Ok(OAuthOutcome::NotAGuest),
-            },
-            None => None,
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let user_id = match oauth_account(&transaction, login)? {
+            Ok(user_id) => user_id,
+            Err(refused) => return Ok(refused),
         };
-        let by_email = match login.new_user.email.as_deref() {
-            Some(email) => user_where(&transaction, "identity_key", &identity_key(email))?,
-            None => None,
+        let Some(user) = user_where(&transaction, "object_id", &user_id)? else {
+            return Ok(OAuthOutcome::Vanished);
         };
-        let user_id = match (by_email, guest) {
-            // The same person, known by that address already: the account gets the link.
-            (Some(existing), _) => existing.object_id,
-            (None, Some(mut guest)) => {
-                guest.email = login.new_user.email.clone();
-                guest.status = login.new_user.status;
-                guest.updated = login.new_user.updated;
-                for (name, value) in &login.new_user.properties {
-                    guest.properties.insert(name.clone(), value.clone());
-                }
-                write_user_row(&transaction, &guest)?;
-                guest.object_id
-            }
-            (None, None) => {
-                insert_user_row(&transaction, login.new_user)?;
-                login.new_user.object_id.clone()
-            }
-        };
-        transaction.execute(
-            "INSERT INTO oauth_identities (provider, oauth_id, user_id, display_name) VALUES (?1, ?2, ?3, ?4)",
-            params![login.provider, login.oauth_id, user_id, login.display_name],
-        )?;
+        admit(&user)?;
+        open_session_rows(&transaction, &user_id, &login.session_digest, login.now)?;
         let user = user_where(&transaction, "object_id", &user_id)?;
-        transaction.commit()?;
+        transaction.commit().map_err(StoreError::from)?;
         Ok(user.map_or(OAuthOutcome::Vanished, |user| {
             OAuthOutcome::User(Box::new(user))
         }))

@@ -415,6 +415,71 @@ fn four_hundred_parallel_one_mib_registrations_stay_bounded_in_memory() {
 }
 
 #[test]
+fn three_hundred_parallel_one_mib_oauth_logins_stay_bounded_in_memory() {
+    const CLIENTS: usize = 300;
+    let mut server = Server::start(&[
+        "--seed-user",
+        &format!("{SEED_EMAIL}:{SEED_PASSWORD}"),
+        "--oauth-provider",
+        "github",
+    ]);
+    let port = server.port;
+    let account = server
+        .post(
+            "/oauth-provider/github/accounts",
+            r#"{"email":"octo@x.io","name":"Octo"}"#,
+        )
+        .json();
+    let token = account["access_token"].as_str().expect("access_token");
+    // A valid login with ~1 MiB of nested arrays beside the token: the tree it parses into is
+    // ~20x its size, and must not be held while the login waits for the database.
+    let blob = format!(
+        "[{}[0]]",
+        "[0,0,0,0,0,0,0,0,0,0,0,0],".repeat(1024 * 1024 / 26 - 8)
+    );
+    let body = std::sync::Arc::new(format!("{{\"accessToken\":\"{token}\",\"blob\":{blob}}}"));
+    assert!(
+        body.len() > 1000 * 1000 && body.len() <= 1024 * 1024,
+        "{}",
+        body.len()
+    );
+    let before = peak_kib(server.pid());
+    let started = Instant::now();
+    let statuses = common::all_at_once(CLIENTS, move |_| {
+        common::try_send(
+            port,
+            "POST",
+            &format!("{APP}/users/social/github/login"),
+            &[("content-type", "application/json")],
+            Some(&body),
+        )
+        .map(|reply| reply.status)
+        .unwrap_or(0)
+    });
+    let took = started.elapsed();
+    let peak_mib = peak_kib(server.pid()).saturating_sub(before) / 1024;
+    let mut tally = std::collections::BTreeMap::new();
+    for status in &statuses {
+        *tally.entry(*status).or_insert(0) += 1;
+    }
+    println!(
+        "{CLIENTS} parallel OAuth logins of ~1 MiB: statuses {tally:?} in {took:.1?}; peak resident memory +{peak_mib} MiB"
+    );
+    assert!(tally.contains_key(&200), "{tally:?}");
+    for status in tally.keys() {
+        assert!(
+            [200, faults::SERVER_BUSY.status].contains(status),
+            "unexpected status {status}: {tally:?}"
+        );
+    }
+    assert!(
+        peak_mib < 400,
+        "peak resident memory grew by {peak_mib} MiB"
+    );
+    assert_alive_and_well(&mut server);
+}
+
+#[test]
 fn a_full_hashing_queue_answers_busy_instead_of_queueing_more() {
     let server = Server::start(&["--max-pending-hashes", "4"]);
     let port = server.port;

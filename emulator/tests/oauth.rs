@@ -58,13 +58,60 @@ fn provider_accounts_tokens_and_userinfo() {
     let bad = server.post("/oauth-provider/github/accounts", r#"{"email":"nope"}"#);
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["error"], "invalid_request");
-    server
-        .post("/oauth-provider/facebook/accounts", r#"{"email":"a@x.io"}"#)
-        .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
+    assert_provider_fault(
+        &server.post("/oauth-provider/facebook/accounts", r#"{"email":"a@x.io"}"#),
+        faults::UNKNOWN_OAUTH_PROVIDER,
+    );
     // Without --oauth-provider nothing is enabled.
-    App::start(&[])
-        .post("/oauth-provider/github/accounts", r#"{"email":"a@x.io"}"#)
-        .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
+    assert_provider_fault(
+        &App::start(&[]).post("/oauth-provider/github/accounts", r#"{"email":"a@x.io"}"#),
+        faults::UNKNOWN_OAUTH_PROVIDER,
+    );
+}
+
+/// A Backendless error from the provider's endpoints, which grant no origin anything (no CORS).
+fn assert_provider_fault(reply: &common::Reply, fault: backendless_emulator::protocol::Fault) {
+    assert_eq!(reply.status, fault.status, "{}", reply.body);
+    assert_eq!(reply.json()["code"], fault.code, "{}", reply.body);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn test_pages_on_this_machine_mint_tokens_through_the_control_endpoint() {
+    let server = App::start(GITHUB);
+    let reply = server.request(
+        "POST",
+        "/__emulator/oauth-provider/github/accounts",
+        &[
+            ("content-type", "application/json"),
+            ("origin", "http://127.0.0.1:8000"),
+        ],
+        Some(r#"{"email":"ann@x.io","name":"Ann"}"#),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:8000")
+    );
+    let minted = reply.json();
+    let login = social_login(
+        &server,
+        "users/social/github/login",
+        json!({ "accessToken": minted["access_token"] }),
+    );
+    assert_eq!(login.status, 200, "{}", login.body);
+    assert_eq!(login.json()["email"], "ann@x.io");
+    // Pages elsewhere are refused as for every control endpoint.
+    let foreign = server.request(
+        "POST",
+        "/__emulator/oauth-provider/github/accounts",
+        &[
+            ("content-type", "application/json"),
+            ("origin", "https://evil.example"),
+        ],
+        Some(r#"{"email":"ann@x.io"}"#),
+    );
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
 }
 
 #[test]
@@ -178,21 +225,13 @@ fn fields_mapping_and_an_existing_account_with_the_email() {
     let server = App::start(GITHUB);
     let registered = server.register("bob@x.io", "pw");
     let bob = account(&server, "github", "bob@x.io", "Bobby");
-    let user = social_login(
+    // A password account of the provider's email is not linked without its owner (3213).
+    social_login(
         &server,
         "users/oauth/github/login",
         json!({ "accessToken": bob["access_token"] }),
     )
-    .json();
-    assert_eq!(
-        user["objectId"], registered["objectId"],
-        "the registered account gets the link"
-    );
-    assert!(
-        user.get("name").is_none(),
-        "an existing account's properties are left alone"
-    );
-    assert_eq!(user["oAuthIdentities"][0]["oAuthId"], bob["id"]);
+    .assert_fault(faults::ACCOUNT_NOT_LINKED);
     assert_eq!(
         server.login("bob@x.io", "pw")["objectId"],
         registered["objectId"]
@@ -220,10 +259,10 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     let guest_id = guest["objectId"].as_str().unwrap();
     let guest_token = token_of(&guest);
     let dee = account(&server, "github", "dee@x.io", "Dee");
-    let reply = social_login(
+    let reply = guest_login(
         &server,
-        "users/social/github/login",
         json!({ "accessToken": dee["access_token"], "guestUser": {"objectId": guest_id} }),
+        &guest_token,
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let user = reply.json();
@@ -242,10 +281,10 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
     let second = server
         .post(&format!("{APP}/users/register/guest"), "")
         .json();
-    let reply = social_login(
+    let reply = guest_login(
         &server,
-        "users/social/github/login",
         json!({ "accessToken": dee["access_token"], "guestUser": {"objectId": second["objectId"]} }),
+        &token_of(&second),
     );
     assert_eq!(reply.json()["objectId"], guest_id);
     assert_eq!(
@@ -255,22 +294,33 @@ fn a_guest_becomes_the_oauth_user_unless_the_identity_is_linked_already() {
         json!(["GuestUser"])
     );
 
-    // A guestUser that is no guest: 3212.
+    // A guestUser that is no guest, or not the caller's: 3212.
     let eve = account(&server, "github", "eve@x.io", "Eve");
     let registered = server.register("reg@x.io", "pw");
+    let registered_token = server.token("reg@x.io", "pw");
     for guest_user in [
         json!({"objectId": registered["objectId"]}),
         json!({"objectId": "NOBODY"}),
         json!("x"),
         json!({}),
     ] {
-        social_login(
+        guest_login(
             &server,
-            "users/social/github/login",
             json!({ "accessToken": eve["access_token"], "guestUser": guest_user }),
+            &registered_token,
         )
         .assert_fault(faults::INVALID_GUEST);
     }
+}
+
+/// An access-token login sent with `token` as its `user-token`.
+fn guest_login(server: &App, body: Value, token: &str) -> common::Reply {
+    server.request(
+        "POST",
+        &format!("{APP}/users/social/github/login"),
+        &[("content-type", "application/json"), ("user-token", token)],
+        Some(&body.to_string()),
+    )
 }
 
 /// The path and query of an absolute URL on this server.
@@ -416,14 +466,10 @@ fn the_form_then_the_token_endpoint_and_a_page_without_redirect_after() {
         .next()
         .unwrap()
         .to_string();
-    // The account now shows on the page, escaped.
+    // The page lists no accounts.
     let page = send(port, "GET", &local_path(&url, port), &[], None);
-    assert!(
-        page.body.contains("Gus &lt;g&gt; &lt;gus@x.io&gt;"),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("<g>"));
+    assert!(!page.body.contains("gus@x.io"), "{}", page.body);
+    assert!(!page.body.contains("Gus"), "{}", page.body);
     // The code exchanged at the token endpoint (then it is spent for the callback too).
     let token = send(
         port,
@@ -600,12 +646,13 @@ fn provider_accounts_are_bounded() {
         );
         assert_eq!(reply.status, 200, "{index}: {}", reply.body);
     }
-    server
-        .post(
+    assert_provider_fault(
+        &server.post(
             "/oauth-provider/github/accounts",
             r#"{"email":"one.more@x.io"}"#,
-        )
-        .assert_fault(faults::SERVER_BUSY);
+        ),
+        faults::SERVER_BUSY,
+    );
     // Known accounts still sign in; reset frees the table.
     let known = server.post("/oauth-provider/github/accounts", r#"{"email":"u1@x.io"}"#);
     assert_eq!(known.status, 200);

@@ -199,7 +199,7 @@ describe("demo page", { timeout: 150_000 }, () => {
       await page.waitForURL(/\/oauth-provider\/github\/authorize\?/, { timeout: 10_000 });
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Display name").fill("Mad Hatter");
-      await page.getByRole("button", { name: "Create and sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.waitForURL((url) => url.href.startsWith(demo.url), { timeout: 10_000 });
       await waitUntilReady(page);
       await expectLoggedIn(page, email);

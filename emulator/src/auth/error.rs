@@ -84,6 +84,9 @@ pub enum AuthError {
     /// The guest named for conversion is not a guest, or not the caller's.
     #[error("invalid guest")]
     InvalidGuest,
+    /// An OAuth sign-in whose provider email is an account's not linked to that provider.
+    #[error("account not linked to the provider")]
+    AccountNotLinked,
     /// A required parameter is missing or null (3038).
     #[error("missing parameter")]
     MissingParameter,

@@ -135,13 +135,7 @@ impl Auth {
         let opened = tokio::task::spawn_blocking(move || {
             let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let now = now_ms();
-            let live = sessions.live_count(&user_id, now, timeout_ms);
-            if !policy.allow_multiple_logins && live > 0 {
-                return Err(AuthError::MultipleLoginsDisabled);
-            }
-            if policy.max_concurrent_logins > 0 && live >= policy.max_concurrent_logins as usize {
-                return Err(AuthError::LoginLimitReached);
-            }
+            check_session_policy(&policy, sessions.live_count(&user_id, now, timeout_ms))?;
             let session = SessionRecord {
                 token_digest: digest,
                 user_id,
@@ -171,4 +165,15 @@ impl Auth {
             }
         }
     }
+}
+
+/// The session policy on one more session for an account that has `live` ones (3002, 3044).
+pub(super) fn check_session_policy(policy: &Policy, live: usize) -> Result<(), AuthError> {
+    if !policy.allow_multiple_logins && live > 0 {
+        return Err(AuthError::MultipleLoginsDisabled);
+    }
+    if policy.max_concurrent_logins > 0 && live >= policy.max_concurrent_logins as usize {
+        return Err(AuthError::LoginLimitReached);
+    }
+    Ok(())
 }

@@ -1,12 +1,14 @@
 //! OAuth logins on the Backendless side: the account behind a provider's identity (linked,
-//! matched by email, a converted guest, or new), then a session as a password login opens one.
+//! another id of an account linked to that provider with the provider's email, a converted guest,
+//! or new), then a session as a password login opens one, all in one transaction.
 //! Which identity it is (the provider's account) is the caller's business: see
 //! [`crate::provider`].
 
 use serde_json::{Map, Value};
 
-use super::{new_user, Auth, AuthError};
-use crate::store::{OAuthLogin, OAuthOutcome, StoreError};
+use super::login::check_session_policy;
+use super::{new_token, new_user, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use crate::store::{OAuthLogin, OAuthOutcome, SessionRecord, StoreError};
 use crate::user::{is_valid_email, UserStatus, MAX_NAME_CHARS, SERVER_OWNED_PROPERTIES};
 
 /// An account at a provider, as the provider vouches for it.
@@ -28,9 +30,20 @@ pub type FieldsMapping = Vec<(String, String)>;
 /// The provider properties that can be mapped.
 const PROVIDER_FIELDS: [&str; 3] = ["id", "email", "name"];
 
+/// A `guestUser` to convert: its objectId and the request's `user-token`.
+#[derive(Debug, Clone)]
+pub struct GuestClaim {
+    /// The guest's objectId, as the body names it.
+    pub object_id: String,
+    /// The request's `user-token`: it must be that guest's live session.
+    pub token: Option<String>,
+}
+
 /// A `fieldsMapping` from a request: absent or null → `email→email`, `name→name`; an object's
 /// string values replace those defaults key by key (keys other than `id`, `email`, `name` are
-/// ignored: the local provider has nothing else). Anything else → 8002.
+/// ignored: the local provider has nothing else). Anything else → 8002, and so is mapping
+/// `id` or `name` to the `email` column: that column is the account's identity, and only the
+/// provider's email may fill it.
 pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError> {
     let mut mapping: FieldsMapping = vec![
         ("email".into(), "email".into()),
@@ -57,6 +70,13 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
         if !PROVIDER_FIELDS.contains(&source.as_str()) {
             continue;
         }
+        // A free-text field (the display name) as the identity would claim an address the
+        // provider never vouched for.
+        if column == "email" && source != "email" {
+            return Err(AuthError::BadInput(
+                "fieldsMapping may map only the provider's email to the email column".into(),
+            ));
+        }
         mapping.retain(|(known, _)| known != source);
         mapping.push((source.clone(), column.clone()));
     }
@@ -66,15 +86,28 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
 impl Auth {
     /// Logs in as the account linked to `identity` (creating or linking one, see
     /// [`crate::store::Store::oauth_login`]): the user with a fresh `user-token`, as a password
-    /// login answers. `guest_id` names a GUEST to become this user when the identity is new
-    /// (3212 if it is not a guest).
+    /// login answers. `guest` names a GUEST to become this user when the identity is new; as
+    /// register converts one, the request's token must be that guest's live session (else 3212).
     pub async fn oauth_login(
         &self,
         identity: ProviderIdentity,
         mapping: &FieldsMapping,
-        guest_id: Option<String>,
+        guest: Option<GuestClaim>,
     ) -> Result<Value, AuthError> {
         self.check_logins_open()?;
+        let guest_id = match guest {
+            Some(GuestClaim { object_id, token }) => {
+                let owner = token
+                    .as_deref()
+                    .filter(|token| !token.is_empty())
+                    .and_then(|token| self.session_user(token));
+                if owner.as_deref() != Some(object_id.as_str()) {
+                    return Err(AuthError::InvalidGuest);
+                }
+                Some(object_id)
+            }
+            None => None,
+        };
         let policy = self.policy();
         let mut email = None;
         let mut properties = Map::new();
@@ -85,42 +118,80 @@ impl Auth {
                 _ => &identity.name,
             };
             if column == "email" {
-                email = Some(value.clone()).filter(|value| is_valid_email(value));
+                // `fields_mapping` lets only the provider's email reach this column.
+                if source == "email" {
+                    email = Some(value.clone()).filter(|value| is_valid_email(value));
+                }
             } else if column != "password" && !SERVER_OWNED_PROPERTIES.contains(&column.as_str()) {
                 properties.insert(column.clone(), Value::from(value.clone()));
             }
         }
         let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
+        let (token, digest) = new_token()?;
         let ProviderIdentity {
-            provider, id, name, ..
+            provider,
+            id,
+            email: provider_email,
+            name,
         } = identity;
-        let outcome = self
-            .blocking(move |store| {
-                store.oauth_login(&OAuthLogin {
-                    provider: &provider,
-                    oauth_id: &id,
-                    display_name: &name,
-                    guest_id: guest_id.as_deref(),
-                    new_user: &fresh,
-                })
-            })
-            .await;
+        let (store, sessions, gate) = (
+            self.store.clone(),
+            self.sessions.clone(),
+            self.session_gate.clone(),
+        );
+        let timeout_ms = secs_to_ms(policy.session_timeout_secs);
+        let outcome = tokio::task::spawn_blocking(move || {
+            // As for a password login: counting the live sessions and adding one is one step.
+            let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let now = now_ms();
+            let login = OAuthLogin {
+                provider: &provider,
+                oauth_id: &id,
+                provider_email: &provider_email,
+                display_name: &name,
+                guest_id: guest_id.as_deref(),
+                new_user: &fresh,
+                session_digest: digest,
+                now,
+            };
+            let outcome = store.oauth_login(&login, |user| {
+                match user.status {
+                    UserStatus::Enabled => {}
+                    UserStatus::Disabled => return Err(AuthError::UserDisabled),
+                    UserStatus::EmailConfirmationPending => {
+                        return Err(AuthError::EmailNotConfirmed)
+                    }
+                    UserStatus::Guest => return Err(AuthError::InvalidGuest),
+                }
+                check_session_policy(
+                    &policy,
+                    sessions.live_count(&user.object_id, now, timeout_ms),
+                )
+            });
+            if let Ok(OAuthOutcome::User(user)) = &outcome {
+                sessions.insert(&SessionRecord {
+                    token_digest: digest,
+                    user_id: user.object_id.clone(),
+                    last_activity: now,
+                });
+            }
+            outcome
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?;
         let user = match outcome {
             Ok(OAuthOutcome::User(user)) => *user,
             Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
+            Ok(OAuthOutcome::NotLinked) => return Err(AuthError::AccountNotLinked),
             Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
             // Another request created an account with that email at the same moment.
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
-            Err(error) => return Err(error.into()),
+            Err(AuthError::Store(StoreError::IdentityTaken)) => {
+                return Err(AuthError::IdentityTaken)
+            }
+            Err(error) => return Err(error),
         };
-        match user.status {
-            UserStatus::Enabled => {}
-            UserStatus::Disabled => return Err(AuthError::UserDisabled),
-            UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
-            UserStatus::Guest => return Err(AuthError::InvalidGuest),
-        }
         tracing::info!(user = %user.object_id, "OAuth login");
-        self.open_session(user, policy).await
+        Ok(with_token(&user, &token))
     }
 }
 
@@ -145,5 +216,9 @@ mod tests {
         assert_eq!(mapping.len(), 3);
         assert!(fields_mapping(Some(&serde_json::json!([1]))).is_err());
         assert!(fields_mapping(Some(&serde_json::json!({"name": 1}))).is_err());
+        for source in ["name", "id"] {
+            assert!(fields_mapping(Some(&serde_json::json!({ source: "email" }))).is_err());
+        }
+        assert!(fields_mapping(Some(&serde_json::json!({"email": "email"}))).is_ok());
     }
 }

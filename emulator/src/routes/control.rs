@@ -24,6 +24,11 @@ pub fn router() -> Router<SharedState> {
         .route("/release/{id}", post(release))
         .route("/outbox", get(outbox))
         .route("/confirm/{code}", get(confirm))
+        // The provider is same origin only; test pages on this machine mint tokens here.
+        .route(
+            "/oauth-provider/{provider}/accounts",
+            post(super::provider::accounts),
+        )
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
 }

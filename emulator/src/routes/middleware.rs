@@ -133,11 +133,20 @@ pub fn is_control_path(path: &str) -> bool {
     segments(path).first() == Some(&"__emulator")
 }
 
-/// CORS on every route: preflights answered for any path; `Access-Control-Allow-Origin: *` on the
+/// Whether the path is the local identity provider's.
+pub fn is_provider_path(path: &str) -> bool {
+    segments(path).first() == Some(&"oauth-provider")
+}
+
+/// CORS on every route but the local identity provider's: preflights answered for any path; `Access-Control-Allow-Origin: *` on the
 /// API (open to every origin, like the hosted service); on the control endpoints, the origin
 /// echoed when it is this machine, else a 403 before anything runs (CORS alone would not stop a
 /// body-less "simple" POST from resetting the data).
 pub async fn cors(request: Request, next: Next) -> Response {
+    // The local identity provider grants no origin anything (same origin only, refused there).
+    if is_provider_path(request.uri().path()) {
+        return next.run(request).await;
+    }
     let control = is_control_path(request.uri().path());
     let allow_origin = if control {
         match control_origin(request.headers()) {

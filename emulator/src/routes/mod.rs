@@ -203,6 +203,7 @@ impl From<AuthError> for ApiError {
             AuthError::UnknownOAuthProvider => faults::UNKNOWN_OAUTH_PROVIDER.into(),
             AuthError::InvalidOAuthToken => faults::INVALID_OAUTH_TOKEN.into(),
             AuthError::InvalidGuest => faults::INVALID_GUEST.into(),
+            AuthError::AccountNotLinked => faults::ACCOUNT_NOT_LINKED.into(),
             AuthError::MissingParameter => faults::MISSING_PARAMETER.into(),
             AuthError::Store(error) => {
                 tracing::error!(%error, "store failure");

@@ -6,11 +6,12 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::web::{self, error_page, html_page, is_local_authority, split_url};
-use super::{json_response, parse_json, Params, SharedState};
-use crate::auth::oauth::{fields_mapping, ProviderIdentity};
+use super::{json_response, parse_json, user_token, Params, SharedState};
+use crate::auth::oauth::{fields_mapping, FieldsMapping, GuestClaim, ProviderIdentity};
 use crate::error::ApiError;
 use crate::protocol::{encode_uri_component, faults, keys, redirect};
 use crate::provider::{PendingLogin, ProviderError};
@@ -260,12 +261,66 @@ fn with_session(url: &str, user_id: &str, token: &str) -> String {
     )
 }
 
+/// The fields an access-token login reads. Anything else in the body is skipped while parsing,
+/// so a big body never becomes a tree, and nothing of it is held while the login waits for the
+/// database.
+#[derive(Default, Deserialize)]
+struct LoginBody {
+    #[serde(rename = "accessToken")]
+    access_token: Option<Value>,
+    #[serde(rename = "fieldsMapping")]
+    fields_mapping: Option<Value>,
+    #[serde(rename = "guestUser")]
+    guest_user: Option<Value>,
+}
+
+/// An access-token login request, checked: the token, the mapping, the guest's objectId.
+struct LoginRequest {
+    access_token: String,
+    mapping: FieldsMapping,
+    guest_id: Option<String>,
+}
+
+/// Reads an access-token login body in the order its refusals come: 8002 not an object, 3038 no
+/// token, 8002 a bad `fieldsMapping`, 3212 a `guestUser` without an objectId.
+fn login_request(body: &[u8]) -> Result<LoginRequest, ApiError> {
+    let fields = match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        None => LoginBody::default(),
+        Some(b'{') => serde_json::from_slice(body)
+            .map_err(|error| ApiError::unparsable_body(&error.to_string()))?,
+        // Not an object: parsed only to tell `null` (an empty request) from the rest.
+        Some(_) => {
+            body_object(body)?;
+            LoginBody::default()
+        }
+    };
+    let access_token = match fields.access_token {
+        Some(Value::String(token)) if !token.is_empty() => token,
+        _ => return Err(faults::MISSING_PARAMETER.into()),
+    };
+    let mapping = fields_mapping(fields.fields_mapping.as_ref())?;
+    let guest_id = match fields.guest_user {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(mut guest)) => match guest.remove("objectId") {
+            Some(Value::String(object_id)) => Some(object_id),
+            _ => return Err(faults::INVALID_GUEST.into()),
+        },
+        Some(_) => return Err(faults::INVALID_GUEST.into()),
+    };
+    Ok(LoginRequest {
+        access_token,
+        mapping,
+        guest_id,
+    })
+}
+
 /// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
 /// `{accessToken, fieldsMapping?, guestUser?}`: the linked (or new) user with its `user-token`,
-/// as a password login answers.
+/// as a password login answers. `guestUser` converts only with that guest's own `user-token`.
 pub async fn login(
     State(state): State<SharedState>,
     params: Params,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
@@ -273,21 +328,11 @@ pub async fn login(
     if !state.provider.is_enabled(provider) {
         return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
     }
-    let fields = body_object(&body)?;
-    let token = match fields.get("accessToken") {
-        Some(Value::String(token)) if !token.is_empty() => token,
-        _ => return Err(faults::MISSING_PARAMETER.into()),
-    };
-    let mapping = fields_mapping(fields.get("fieldsMapping"))?;
-    let guest_id = match fields.get("guestUser") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(guest)) => match guest.get("objectId") {
-            Some(Value::String(object_id)) => Some(object_id.clone()),
-            _ => return Err(faults::INVALID_GUEST.into()),
-        },
-        Some(_) => return Err(faults::INVALID_GUEST.into()),
-    };
-    let Some(account) = state.provider.token_account(provider, token) else {
+    let request = login_request(&body)?;
+    let Some(account) = state
+        .provider
+        .token_account(provider, &request.access_token)
+    else {
         return Err(faults::INVALID_OAUTH_TOKEN.into());
     };
     let identity = ProviderIdentity {
@@ -296,7 +341,14 @@ pub async fn login(
         email: account.email,
         name: account.name,
     };
-    let user = state.auth.oauth_login(identity, &mapping, guest_id).await?;
+    let guest = request.guest_id.map(|object_id| GuestClaim {
+        object_id,
+        token: user_token(&headers).map(str::to_string),
+    });
+    let user = state
+        .auth
+        .oauth_login(identity, &request.mapping, guest)
+        .await?;
     Ok(json_response(&user))
 }
 

@@ -1,12 +1,17 @@
 //! The local identity provider's HTTP side, under `/oauth-provider/{provider}/…`: a sign-in page
-//! with fake accounts (no passwords), authorization codes, a token endpoint, an account endpoint
+//! for fake accounts (no passwords), authorization codes, a token endpoint, an account endpoint
 //! that stands in for a provider's SDK, and userinfo. Not Backendless: its answers follow OAuth2
-//! (`{"error": …}`), except an unknown provider (3210) and a full table (503), which use the
-//! service's error shape like the rest of this server.
+//! (`{"error": …}`), except an unknown provider (3210), a full table (503) and a request from
+//! another site (403), which use the service's error shape like the rest of this server.
+//!
+//! Same origin only: no CORS, and another site's requests are refused ([`same_origin_only`]).
+//! Anyone can type any address into this provider, so a page elsewhere that could use it could
+//! sign its visitor in as the page's choice (login CSRF) or mint tokens.
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -31,6 +36,49 @@ pub fn router() -> Router<SharedState> {
         .route("/{provider}/userinfo", get(userinfo))
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
+        .layer(axum::middleware::from_fn(same_origin_only))
+}
+
+/// Refuses (403, code 0) what another origin's page sends: a request whose `Origin` is not this
+/// server's, or, without one, a non-GET request that Fetch metadata marks as another site's (an
+/// auto-submitted form). GET stays open: an app navigates its visitors to the sign-in page.
+async fn same_origin_only(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let foreign = match headers.get(header::ORIGIN) {
+        Some(origin) => !is_own_origin(origin.as_bytes(), headers),
+        None => request.method() != Method::GET && is_from_another_site(headers),
+    };
+    if foreign {
+        return ApiError::provider_cross_site().into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether `origin` is this server's as the request reached it (its Host).
+fn is_own_origin(origin: &[u8], headers: &HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+    else {
+        return false;
+    };
+    let Ok(origin) = std::str::from_utf8(origin) else {
+        return false;
+    };
+    let Some((scheme, authority, "")) = web::split_url(origin) else {
+        return false;
+    };
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let host = host.strip_suffix(default_port).unwrap_or(host);
+    authority.eq_ignore_ascii_case(host)
+}
+
+/// Whether Fetch metadata says another site's page (or another origin of this site) sent it.
+fn is_from_another_site(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-site").is_some_and(|site| {
+        let site = site.as_bytes();
+        site.eq_ignore_ascii_case(b"cross-site") || site.eq_ignore_ascii_case(b"same-site")
+    })
 }
 
 async fn unknown(method: axum::http::Method, uri: Uri) -> ApiError {
@@ -128,8 +176,15 @@ fn sign_in(
 
 /// `GET authorize?redirect_uri=&state=&scope=&login_hint=`: the sign-in page, or with
 /// `login_hint=<email>` (the hook for automated tests) that account signed in at once, created if
-/// new.
-async fn authorize_page(State(state): State<SharedState>, params: Params, uri: Uri) -> Response {
+/// new — unless another site's page sent the browser here, where the page is shown with the
+/// address filled in (signing in at once would be login CSRF). The page lists no accounts: it is
+/// open to anyone who starts a sign-in.
+async fn authorize_page(
+    State(state): State<SharedState>,
+    params: Params,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
         return *response;
@@ -138,7 +193,8 @@ async fn authorize_page(State(state): State<SharedState>, params: Params, uri: U
     if let Err(response) = check_request(&state, provider, &pairs) {
         return *response;
     }
-    if let Some(hint) = value_of(&pairs, "login_hint").filter(|hint| !hint.is_empty()) {
+    let hint = value_of(&pairs, "login_hint").filter(|hint| !hint.is_empty());
+    if let Some(hint) = hint.filter(|_| !is_from_another_site(&headers)) {
         let account = state.provider.account(provider, hint, None);
         return sign_in(&state, provider, account, &pairs);
     }
@@ -151,36 +207,20 @@ async fn authorize_page(State(state): State<SharedState>, params: Params, uri: U
             )
         })
         .collect();
-    let accounts = state.provider.accounts(provider);
-    let list = if accounts.is_empty() {
-        "<p class=\"note\">No accounts yet: create one below.</p>".to_string()
-    } else {
-        let buttons: String = accounts
-            .iter()
-            .map(|account| {
-                format!(
-                    "<button name=\"account\" value=\"{}\">{} &lt;{}&gt;</button>",
-                    escape_html(&account.id),
-                    escape_html(&account.name),
-                    escape_html(&account.email)
-                )
-            })
-            .collect();
-        format!("<form method=\"post\" action=\"authorize\">{hidden}{buttons}</form>")
-    };
     let scope = value_of(&pairs, "scope").unwrap_or_default();
     let body = format!(
         "<p class=\"note\">backendless-emulator local provider: fake accounts for development, no passwords.{}</p>\n\
-         <h2>Choose an account</h2>\n{list}\n<h2>New account</h2>\n\
          <form method=\"post\" action=\"authorize\">{hidden}\
-         <label>Email<input name=\"email\" type=\"email\" required maxlength=\"254\"></label>\
-         <label>Display name<input name=\"name\" maxlength=\"128\"></label>\
-         <button type=\"submit\">Create and sign in</button></form>",
+         <label>Email<input name=\"email\" type=\"email\" required maxlength=\"254\" value=\"{}\"></label>\
+         <label>Display name (for a new account)<input name=\"name\" maxlength=\"128\"></label>\
+         <button type=\"submit\">Sign in</button></form>\n\
+         <p class=\"note\">The account with this email signs in; an email with no account here yet gets a new one.</p>",
         if scope.is_empty() {
             String::new()
         } else {
             format!(" Requested scope: {}.", escape_html(scope))
-        }
+        },
+        escape_html(hint.unwrap_or_default()),
     );
     html_page(
         StatusCode::OK,
@@ -189,7 +229,7 @@ async fn authorize_page(State(state): State<SharedState>, params: Params, uri: U
     )
 }
 
-/// `POST authorize` (form: `account` id, or `email` and `name`; `redirect_uri`, `state`):
+/// `POST authorize` (form: `email`, and `name` for a new account; `redirect_uri`, `state`):
 /// a single-use code and 302 to the callback.
 async fn authorize_choice(
     State(state): State<SharedState>,
@@ -204,17 +244,11 @@ async fn authorize_choice(
     if let Err(response) = check_request(&state, provider, &pairs) {
         return *response;
     }
-    let account = match value_of(&pairs, "account").filter(|id| !id.is_empty()) {
-        Some(id) => state
-            .provider
-            .account_by_id(provider, id)
-            .ok_or(ProviderError::Invalid("no such account")),
-        None => state.provider.account(
-            provider,
-            value_of(&pairs, "email").unwrap_or_default(),
-            value_of(&pairs, "name"),
-        ),
-    };
+    let account = state.provider.account(
+        provider,
+        value_of(&pairs, "email").unwrap_or_default(),
+        value_of(&pairs, "name"),
+    );
     sign_in(&state, provider, account, &pairs)
 }
 
@@ -285,8 +319,14 @@ async fn token(
 }
 
 /// `POST accounts` with `{"email","name"}`: the account (created if new) and a fresh access
-/// token, what a provider's SDK would hand the app for `loginWithOauth2`.
-async fn accounts(State(state): State<SharedState>, params: Params, body: Bytes) -> Response {
+/// token, what a provider's SDK would hand the app for `loginWithOauth2`. Also served as a
+/// control endpoint (`/__emulator/oauth-provider/{provider}/accounts`) for test pages elsewhere
+/// on this machine.
+pub(super) async fn accounts(
+    State(state): State<SharedState>,
+    params: Params,
+    body: Bytes,
+) -> Response {
     let provider = params.get("provider");
     if let Err(response) = enabled(&state, provider) {
         return *response;
