@@ -29,9 +29,11 @@ step "native: local server" cargo test --quiet -p backendless-emulator --profile
 
 build_emulator
 trap 'stop_emulator; stop_fault_server; stop_xvfb' EXIT
-# Every suite signs users up from 127.0.0.1, far more than a developer does: no sign-up limit here
-# (the limit has tests of its own in emulator/tests/limits.rs).
-start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY --signups-per-minute 0 --oauth-provider github
+# Every suite signs users up, starts OAuth sign-ins and asks for confirmation mails from 127.0.0.1,
+# far more than a developer does: no per-client limits here (the limits have tests of their own in
+# emulator/tests/limits.rs).
+start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY --signups-per-minute 0 \
+  --oauth-starts-per-minute 0 --confirmation-mails-per-minute 0 --oauth-provider github
 start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
 export BACKENDLESS_FAULT_URL=$FAULT_URL
