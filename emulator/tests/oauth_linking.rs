@@ -370,9 +370,10 @@ fn a_page_on_another_site_cannot_use_the_local_provider() {
     .json();
     let query = url.as_str().unwrap().split_once('?').unwrap().1.to_string();
     let form = format!("{query}&email=attacker%40x.io");
-    let cross_site: [&[(&str, &str)]; 3] = [
+    let cross_site: [&[(&str, &str)]; 4] = [
         &[("origin", "https://evil.example")],
         &[("origin", "null")],
+        &[("origin", "null"), ("sec-fetch-site", "cross-site")],
         &[("sec-fetch-site", "cross-site")],
     ];
     for extra in cross_site {
@@ -400,18 +401,30 @@ fn a_page_on_another_site_cannot_use_the_local_provider() {
     assert_eq!(hinted.status, 200, "{}", hinted.body);
     assert!(hinted.header("location").is_none());
     assert!(server.state.provider.accounts("github").is_empty());
-    // The provider's own page still signs in (same origin).
-    let own = server.request(
-        "POST",
-        "/oauth-provider/github/authorize",
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("origin", "http://127.0.0.1"),
-            ("sec-fetch-site", "same-origin"),
-        ],
-        Some(&form),
-    );
-    assert_eq!(own.status, 302, "{}", own.body);
+    // The provider's own page still signs in (same origin), also as Chromium posts its form:
+    // the page says `Referrer-Policy: no-referrer`, so its Origin is `null`, and only Fetch
+    // metadata, which no page can set, says where the form was.
+    for own_page in [
+        [("origin", "http://127.0.0.1"), ("sec-fetch-site", "same-origin")],
+        [("origin", "null"), ("sec-fetch-site", "same-origin")],
+    ] {
+        let url = start_redirect(
+            &server,
+            "github",
+            json!({"redirectAfterLoginUrl": "http://localhost:5173/app", "redirect": false}),
+        )
+        .json();
+        let query = url.as_str().unwrap().split_once('?').unwrap().1.to_string();
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        headers.extend_from_slice(&own_page);
+        let own = server.request(
+            "POST",
+            "/oauth-provider/github/authorize",
+            &headers,
+            Some(&format!("{query}&email=someone%40x.io")),
+        );
+        assert_eq!(own.status, 302, "{own_page:?}: {}", own.body);
+    }
 }
 
 #[test]

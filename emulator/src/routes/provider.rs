@@ -41,10 +41,13 @@ pub fn router() -> Router<SharedState> {
 
 /// Refuses (403, code 0) what another origin's page sends: a request whose `Origin` is not this
 /// server's, or, without one, a non-GET request that Fetch metadata marks as another site's (an
-/// auto-submitted form). GET stays open: an app navigates its visitors to the sign-in page.
+/// auto-submitted form). GET stays open: an app navigates its visitors to the sign-in page. An
+/// `Origin: null` is this server's own page when Fetch metadata says so: its pages send
+/// `Referrer-Policy: no-referrer`, under which browsers post forms with that Origin.
 async fn same_origin_only(request: Request, next: Next) -> Response {
     let headers = request.headers();
     let foreign = match headers.get(header::ORIGIN) {
+        Some(origin) if origin == "null" => !is_same_origin(headers),
         Some(origin) => !is_own_origin(origin.as_bytes(), headers),
         None => request.method() != Method::GET && is_from_another_site(headers),
     };
@@ -71,6 +74,14 @@ fn is_own_origin(origin: &[u8], headers: &HeaderMap) -> bool {
     let default_port = if scheme == "https" { ":443" } else { ":80" };
     let host = host.strip_suffix(default_port).unwrap_or(host);
     authority.eq_ignore_ascii_case(host)
+}
+
+/// Whether Fetch metadata says a page of this origin sent it (browsers set the header; pages
+/// cannot).
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"same-origin"))
 }
 
 /// Whether Fetch metadata says another site's page (or another origin of this site) sent it.
