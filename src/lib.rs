@@ -8,9 +8,10 @@
 //! The crate is split in two:
 //! - a plain-Rust core that decides everything and is tested natively with `cargo test`:
 //!   [`protocol`] (codes, messages, paths: shared with the local server), [`config`] (app id /
-//!   domain → base URL, storage key), [`api`] (one request description per
-//!   operation), [`error`] (error kinds and server-code mapping), [`session`] (the session
-//!   transition table);
+//!   domain → base URL, storage key), [`calls`] (the call table: what each `UserService` call
+//!   sends and what its answer does to the session), [`engine`] (carries a row out: sharing,
+//!   superseding and the session rules, generic over the page), [`error`] (error kinds and
+//!   server-code mapping), [`session`] (the session transition table);
 //! - a thin browser layer: [`transport`] (XMLHttpRequest in pages, fetch elsewhere), [`cache`]
 //!   (the `Backendless_{appId}` map in localStorage), [`user`] (reading the JS user object),
 //!   [`property`] (JS properties by name) and [`js`] (the `#[wasm_bindgen]` surface: `initApp`,
@@ -34,9 +35,10 @@
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-pub mod api;
 pub mod cache;
+pub mod calls;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod js;
 pub mod property;

@@ -1,8 +1,8 @@
-//! Carries out a described [`Call`] and turns the answer into a JS value or a
+//! Carries out a described [`Request`] and turns the answer into a JS value or a
 //! [`BackendlessError`].
 //!
 //! The exchange itself (XMLHttpRequest in pages, fetch where there is none: service workers,
-//! Node) is `src/js/exchange.js`: it sends what the [`Call`] describes and reports the status and
+//! Node) is `src/js/exchange.js`: it sends what the [`Request`] describes and reports the status and
 //! body text, or which of network, timeout and abort ended it. Everything that decides (the
 //! headers' values, the errors, what an answer means) stays here.
 //!
@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
-use crate::api::Call;
+use crate::calls::Request;
 use crate::error::BackendlessError;
 use crate::property;
 
@@ -115,23 +115,23 @@ impl Ended {
     }
 }
 
-/// Starts sending `call` with an optional JSON body text (a JS string, sent as it is: no copy
+/// Starts sending `request` with an optional JSON body text (a JS string, sent as it is: no copy
 /// through the wasm). The [`Exchange`] settles with the exchange's outcome, which
 /// [`answer_of`] reads (see `run` in src/js/user_service.rs).
 pub fn send(
     base: &str,
-    call: &Call<'_>,
+    request: &Request<'_>,
     body: Option<&JsValue>,
     options: &CallOptions,
 ) -> Result<Exchange, BackendlessError> {
-    let token = call.token.map(checked_token).transpose()?;
-    let body = body.filter(|_| call.json_body);
+    let token = request.token.map(checked_token).transpose()?;
+    let body = body.filter(|_| request.json_body);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     exchange(
-        call.method.as_str(),
+        request.method.as_str(),
         base,
-        call.path,
-        call.segment,
+        request.path,
+        request.segment,
         token,
         body,
         timeout,
@@ -156,11 +156,11 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
     }
 }
 
-/// Sends `call` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
+/// Sends `request` with a synchronous XMLHttpRequest, for the docs' blocking API. It freezes the
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
-pub fn send_sync(base: &str, call: &Call<'_>) -> Result<JsValue, BackendlessError> {
-    let token = call.token.map(checked_token).transpose()?;
-    let outcome = exchange_sync(call.method.as_str(), base, call.path, call.segment, token)
+pub fn send_sync(base: &str, request: &Request<'_>) -> Result<JsValue, BackendlessError> {
+    let token = request.token.map(checked_token).transpose()?;
+    let outcome = exchange_sync(request.method.as_str(), base, request.path, request.segment, token)
         .map_err(|_| BackendlessError::argument(BAD_URL))?;
     Ended::of(&outcome).result()
 }

@@ -6,11 +6,12 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{error_to_js, replace_app, transition, with_server_url, App, SERVER_URL};
+use super::{error_to_js, replace_app, with_server_url, App, Page, SERVER_URL};
 use crate::cache::{LocalCache, Persistence, GLOBAL};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
 use crate::error::BackendlessError;
-use crate::session::{Event, Session};
+use crate::engine::{transition, State};
+use crate::session::Event;
 
 /// `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`; the entry
 /// module turns the object forms (`{ domain }`, `{ appId, apiKey }`) into these (npm/api.js).
@@ -23,14 +24,12 @@ pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     let cache = LocalCache::open(&config, super::PERSISTENCE.with(Cell::get));
     let stored = cache.stored_session();
     let listener = StorageListener::subscribe(cache.key());
-    let mut session = Session::default();
-    session.apply(Event::Loaded(stored));
+    let mut state = State::default();
+    state.session.apply(Event::Loaded(stored));
     replace_app(App {
         config,
         cache,
-        session,
-        restoring: None,
-        pending_login: None,
+        state,
         _storage_listener: listener,
     })
     .map_err(error_to_js)
@@ -62,7 +61,7 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
         .map_err(error_to_js)?;
     SERVER_URL.with(|slot| *slot.borrow_mut() = Some(normalized));
     // A login made from now on goes to the new server: it must not join one in flight.
-    let _ = super::with_app(|app| app.pending_login = None);
+    let _ = super::with_app(|app| app.state.pending_login = None);
     Ok(())
 }
 
@@ -108,7 +107,7 @@ impl StorageListener {
                         .then(|| app.cache.session_from_text(text))
                 });
                 if let Ok(Some(stored)) = stored {
-                    let _ = transition(None, Event::StorageChanged(stored));
+                    let _ = transition::<Page>(None, Event::StorageChanged(stored));
                 }
             }
         });

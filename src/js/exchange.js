@@ -8,7 +8,7 @@
 // at once when the platform refuses the URL or a header, and otherwise resolves with
 // `{ status, text }`: the HTTP status and the body text, or status 0 (no answer: the network),
 // -1 (the timeout passed) or -2 (the caller's signal aborted it).
-// The URL of a described request (Call in src/api.rs, whose url() is the same rule): `base`,
+// The URL of a described request (Request in src/calls.rs, whose url() is the same rule): `base`,
 // then `path` with its `{}` replaced by `segment`, encoded.
 const address = (base, path, segment) => `${base}/${path.replace("{}", () => encodeURIComponent(segment))}`;
 

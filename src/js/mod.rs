@@ -1,6 +1,7 @@
 //! The JavaScript-facing layer: argument decoding, Promise wrapping and the page-wide state.
-//! Nothing here decides anything; the rules live in [`crate::session`], [`crate::api`] and
-//! [`crate::config`].
+//! Nothing here decides anything; the rules live in [`crate::calls`], [`crate::engine`],
+//! [`crate::session`] and [`crate::config`]. [`Page`] is the engine's host: JS values, Promises,
+//! and the page's state in thread-locals.
 //!
 //! The raw exports have flat names (`initApp`, `login`, `cache`, …); the npm entry module
 //! assembles them into `Backendless`, `Backendless.UserService` and `Backendless.LocalCache`.
@@ -17,20 +18,19 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::cache::LocalCache;
 use crate::config::{AppConfig, DEFAULT_SERVER_URL};
+use crate::engine::{Host, State};
 use crate::error::BackendlessError;
 use crate::property;
-use crate::session::{Event, Session, Stamps};
+use crate::session::{Event, Stamps};
 use crate::transport::CallOptions;
+use crate::user;
 
 /// The app set up by `initApp`.
 pub(crate) struct App {
     pub config: AppConfig,
     pub cache: LocalCache,
-    pub session: Session<JsValue>,
-    /// The restore request in flight, shared by concurrent `getCurrentUser` calls.
-    pub restoring: Option<(u32, Promise)>,
-    /// The login request in flight, shared by an identical login made before it answers.
-    pub pending_login: Option<user_service::PendingLogin>,
+    /// The session and the calls in flight that others may share.
+    pub state: State<Page>,
     /// Follows other tabs' writes to the cache map; unsubscribes when the app is replaced.
     pub _storage_listener: Option<backendless::StorageListener>,
 }
@@ -39,7 +39,71 @@ impl App {
     /// What every request starts from: the base URL and the session's token, if any.
     pub fn base_and_token(&self) -> (String, Option<String>) {
         let base = with_server_url(|url| self.config.base_url(url));
-        (base, self.session.token.clone())
+        (base, self.state.session.token.clone())
+    }
+}
+
+/// The page, as the engine's host.
+pub(crate) struct Page;
+
+impl Host for Page {
+    type Value = JsValue;
+    type Pending = Promise;
+
+    fn object_id(value: &JsValue) -> Option<String> {
+        user::object_id(value)
+    }
+    fn token(value: &JsValue) -> Option<String> {
+        user::token(value)
+    }
+    fn set_token(value: &JsValue, token: &str) {
+        user::set_token(value, token)
+    }
+    fn as_bool(value: &JsValue) -> Option<bool> {
+        value.as_bool()
+    }
+    fn from_bool(value: bool) -> JsValue {
+        JsValue::from_bool(value)
+    }
+    fn undefined() -> JsValue {
+        JsValue::UNDEFINED
+    }
+    fn null() -> JsValue {
+        JsValue::NULL
+    }
+    fn with_state<R>(f: impl FnOnce(&mut State<Page>) -> R) -> Result<R, BackendlessError> {
+        with_app(|app| f(&mut app.state))
+    }
+    fn stamps<R>(f: impl FnOnce(&mut Stamps) -> R) -> R {
+        STAMPS.with(|cell| {
+            let mut stamps = cell.get();
+            let result = f(&mut stamps);
+            cell.set(stamps);
+            result
+        })
+    }
+    /// Applies the event to the session, writes storage, and tells the listeners (after the
+    /// state borrow is released); a stored session another tab changed is fetched.
+    fn apply(event: Event<JsValue>) -> Result<(), BackendlessError> {
+        let (notify_now, restore, user) = with_app(|app| {
+            let session = &mut app.state.session;
+            let effects = session.apply(event);
+            app.cache.apply(&effects.storage, session);
+            (effects.notify, effects.restore, session.user.clone())
+        })?;
+        if notify_now {
+            notify(&user.unwrap_or(JsValue::NULL));
+        }
+        if restore {
+            let _ = user_service::start_restore(false, CallOptions::default());
+        }
+        Ok(())
+    }
+    fn next_id() -> u32 {
+        NEXT_ID.with(|n| {
+            n.set(n.get().wrapping_add(1));
+            n.get()
+        })
     }
 }
 
@@ -82,58 +146,8 @@ pub(crate) fn replace_app(app: App) -> Result<(), BackendlessError> {
     let old = APP.with(|slot| slot.try_borrow_mut().map(|mut slot| slot.replace(app)));
     let old = old.map_err(|_| BackendlessError::reentrant())?;
     // Calls made under the old app are superseded by the new one.
-    stamps(Stamps::supersede_all);
+    Page::stamps(Stamps::supersede_all);
     drop(old);
-    Ok(())
-}
-
-fn stamps<R>(f: impl FnOnce(&mut Stamps) -> R) -> R {
-    STAMPS.with(|cell| {
-        let mut stamps = cell.get();
-        let result = f(&mut stamps);
-        cell.set(stamps);
-        result
-    })
-}
-
-/// The stamp of a session call made now.
-pub(crate) fn new_stamp() -> u32 {
-    stamps(Stamps::issue)
-}
-
-pub(crate) fn next_id() -> u32 {
-    NEXT_ID.with(|n| {
-        n.set(n.get().wrapping_add(1));
-        n.get()
-    })
-}
-
-/// Applies a session event, writes storage, and tells the listeners (after the state borrow is
-/// released).
-///
-/// A session call passes its `stamp` ([`Stamps`]: the last call made in this page wins); one
-/// that a later change superseded fails, changing nothing, so a call that resolves has always
-/// taken effect. Other events (`None`) always apply: restores and invalidations (guarded by the
-/// token they concern) and other tabs' changes (followed at once; this page's calls in flight
-/// still take effect when they answer, and the other tabs then follow them).
-pub(crate) fn transition(
-    stamp: Option<u32>,
-    event: Event<JsValue>,
-) -> Result<(), BackendlessError> {
-    if stamp.is_some_and(|stamp| !stamps(|stamps| stamps.admit(stamp))) {
-        return Err(BackendlessError::superseded());
-    }
-    let (notify_now, restore, user) = with_app(|app| {
-        let effects = app.session.apply(event);
-        app.cache.apply(&effects.storage, &app.session);
-        (effects.notify, effects.restore, app.session.user.clone())
-    })?;
-    if notify_now {
-        notify(&user.unwrap_or(JsValue::NULL));
-    }
-    if restore {
-        let _ = user_service::start_restore(false, CallOptions::default());
-    }
     Ok(())
 }
 
@@ -150,7 +164,7 @@ extern "C" {
 }
 
 pub(crate) fn add_listener(callback: Function) -> u32 {
-    let id = next_id();
+    let id = Page::next_id();
     listen(id, Some(&callback));
     id
 }

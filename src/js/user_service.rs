@@ -1,125 +1,36 @@
-//! `Backendless.UserService`: login, session checks and the current user.
+//! `Backendless.UserService`: each export decodes and checks its arguments into an [`Op`] (a
+//! row of the call table, [`crate::calls`], with its data) and hands it to the engine
+//! ([`crate::engine`]); this file only ties the engine to Promises.
 //!
 //! Every asynchronous call validates its arguments before any request (so a caller's mistake
 //! never reaches the network), returns a Promise, and takes an optional trailing
-//! `{ timeout, signal }`. The exports only decode arguments into an `Op`; one engine,
-//! `run`, describes the request, sends it and applies the session rule to the answer.
+//! `{ timeout, signal }`. Arguments are decoded where they cost the fewest bytes: the password
+//! calls' here, the login family's in the entry module (README, "Layout").
 
 use js_sys::{Function, JsString, Object, Promise, JSON};
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{call_options, error_to_js, new_stamp, next_id, transition, with_app, App};
-use crate::api;
+use super::{call_options, error_to_js, with_app, Page};
+use crate::calls::Call;
+use crate::engine::{self, Begun, Host, Op, Restore};
 use crate::error::BackendlessError;
 use crate::property;
-use crate::protocol::{faults, is_token};
-use crate::session::Event;
+use crate::protocol::faults;
+use crate::session::Stamps;
 use crate::transport::{self, CallOptions};
 use crate::user;
 
-/// Which call an [`Op`] is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Login,
-    Guest,
-    Register,
-    RestorePassword,
-    Logout,
-    IsValid,
-    /// Fetch the stored session's user (`getCurrentUser` after a reload).
-    Restore,
-    /// A call of the login family beyond the password (see [`UserCall`]), arguments checked by
-    /// the entry module.
-    Family(UserCall),
-}
-
-/// One asynchronous operation, its arguments already checked. One struct for every call, each
-/// using the fields it needs, rather than an enum with a variant per call, whose per-variant
-/// drop code cost more than the unused fields (BENCHMARKS.md, "Size steps").
-struct Op {
-    kind: Kind,
-    /// The path segment taken from data: identity, objectId or provider code.
-    segment: Option<String>,
-    /// The request's JSON text, as a JS string.
-    body: Option<JsValue>,
-    /// The token sent instead of the session's: a restore's (the stored session's) or
-    /// [`UserCall::Adopt`]'s (the redirect's).
-    token: Option<String>,
-    stay: bool,
-    /// A login's [`PendingLogin`] id, a restore's id (see `App::restoring`).
-    id: u32,
-}
-
-impl Op {
-    fn new(kind: Kind) -> Op {
-        Op {
-            kind,
-            segment: None,
-            body: None,
-            token: None,
-            stay: false,
-            id: 0,
-        }
-    }
-
-    /// Calls that change who is logged in take a stamp: the last one made wins (see
-    /// [`transition`]).
-    fn changes_session(&self) -> bool {
-        matches!(
-            self.kind,
-            Kind::Login
-                | Kind::Guest
-                | Kind::Logout
-                | Kind::Family(UserCall::OAuthLogin | UserCall::Adopt)
-        )
-    }
-}
-
-/// The login in flight. A login identical to it (same body text, same `stayLoggedIn`, no
-/// `AbortSignal` on either) made before it answers shares its request and its Promise, as a
-/// React StrictMode effect that runs twice would want: both resolve with the same user, and the
-/// shared login counts as made when the last of them was.
-pub(crate) struct PendingLogin {
-    id: u32,
-    body: JsValue,
-    stay: bool,
-    /// The stamp the answer applies under; a joining call renews it.
-    stamp: u32,
-    /// `None` until the call that started it has its Promise, and for a login with a signal.
-    promise: Option<Promise>,
-}
-
-impl App {
-    /// The Promise of an identical login in flight, renewed as made now.
-    fn join_login(&mut self, body: &JsValue, stay: bool) -> Option<Promise> {
-        let pending = self.pending_login.as_mut()?;
-        let shared = pending.promise.clone()?;
-        if pending.stay != stay || pending.body != *body {
-            return None;
-        }
-        pending.stamp = new_stamp();
-        Some(shared)
-    }
-
-    /// Ends the login entry `id`, answering the stamp its answer applies under.
-    fn finish_login(&mut self, id: u32) -> Option<u32> {
-        let pending = self.pending_login.take_if(|pending| pending.id == id)?;
-        Some(pending.stamp)
-    }
-}
-
-/// Starts `op` as a Promise, or answers one already rejected with the argument error.
-fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
+/// Starts `op` as a Promise, or answers one already rejected with the argument error. An
+/// identical login in flight is joined instead (see [`engine::State::join_login`]).
+fn start(op: Result<Op<JsValue>, BackendlessError>, options: &JsValue) -> Promise {
     let (op, options) = match op.and_then(|op| Ok((op, call_options(options)?))) {
         Ok(checked) => checked,
         Err(error) => return Promise::reject(&error_to_js(error)),
     };
-    let login = op.kind == Kind::Login && options.signal.is_none();
+    let login = op.call == Call::Login && options.signal.is_none();
     if login {
-        let body = op.body.clone().unwrap_or_default();
-        let joined = with_app(|app| app.join_login(&body, op.stay)).ok().flatten();
-        if let Some(shared) = joined {
+        if let Ok(Some(shared)) = Page::with_state(|state| state.join_login(&op)) {
             return shared;
         }
     }
@@ -127,29 +38,25 @@ fn start(op: Result<Op, BackendlessError>, options: &JsValue) -> Promise {
     let started = run(op, options);
     if login {
         // Shared from now on, unless it has already ended (it failed before any request).
-        let _ = with_app(|app| match &mut app.pending_login {
-            Some(pending) if pending.id == id => pending.promise = Some(started.clone()),
-            _ => {}
-        });
+        let _ = Page::with_state(|state| state.share_login(id, started.clone()));
     }
     started
 }
 
-/// The engine: describe and send ([`send`]), then apply the session rule to the answer when it
-/// comes ([`finish`]). A call waits once, so it needs no Rust future: the exchange's `then`
-/// calls `finish` through a one-shot closure, and the Promise `then` returns is the call's. The
-/// same steps as an `async fn` on a small executor with `JsFuture` cost 874 B gzip more in the
-/// shipped entry (BENCHMARKS.md, "Size steps"). One closure serves both settlements: the
-/// exchange resolves with its outcome and never rejects, and anything else reads as a network
-/// failure (`transport::answer_of`), so `finish` always runs and no call stays in flight.
-fn run(op: Op, options: CallOptions) -> Promise {
+/// Runs `op`: [`engine::begin`] describes the request, the exchange sends it, and its `then`
+/// calls [`engine::finish`] through a one-shot closure; the Promise `then` returns is the
+/// call's (no Rust future: BENCHMARKS.md#size-no-future). One closure serves both settlements:
+/// the exchange resolves with its outcome and never rejects, and anything else reads as a
+/// network failure (`transport::answer_of`), so `finish` always runs and no call stays in flight.
+fn run(op: Op<JsValue>, options: CallOptions) -> Promise {
     let (sent, token, started) = match send(&op, options) {
         Ok(Sent::Request(sent, token, started)) => (sent, token, started),
         Ok(Sent::Answered(value)) => return Promise::resolve(&value),
         Err(error) => return Promise::reject(&error_to_js(error)),
     };
     let settle = Closure::once_into_js(move |outcome: JsValue| {
-        finish(op, transport::answer_of(outcome), token.as_deref(), started).map_err(error_to_js)
+        engine::finish::<Page>(op, transport::answer_of(outcome), token.as_deref(), started)
+            .map_err(error_to_js)
     });
     sent.then_both(&settle)
 }
@@ -161,120 +68,14 @@ enum Sent {
     Answered(JsValue),
 }
 
-/// Describes the request `op` sends and starts it, or answers when it needs none. A login also
-/// becomes the login in flight here.
-fn send(op: &Op, options: CallOptions) -> Result<Sent, BackendlessError> {
+fn send(op: &Op<JsValue>, options: CallOptions) -> Result<Sent, BackendlessError> {
     let (base, token) = with_app(|app| app.base_and_token())?;
-    let started = op.changes_session().then(new_stamp);
-    if let (Kind::Login, Some(stamp)) = (op.kind, started) {
-        with_app(|app| {
-            app.pending_login = Some(PendingLogin {
-                id: op.id,
-                body: op.body.clone().unwrap_or_default(),
-                stay: op.stay,
-                stamp,
-                promise: None,
-            })
-        })?;
-    }
-    let segment = op.segment.as_deref().unwrap_or_default();
-    let session = token.as_deref();
-    let call = match op.kind {
-        Kind::Login => api::login(session),
-        Kind::Guest => api::login_as_guest(session),
-        Kind::Register => api::register(session),
-        Kind::RestorePassword => api::restore_password(segment, session),
-        Kind::Logout => match session {
-            Some(token) => api::logout(Some(token)),
-            None => {
-                transition(started, Event::Ended)?;
-                return Ok(Sent::Answered(JsValue::UNDEFINED));
-            }
-        },
-        // No token known: nothing to ask, and no request.
-        Kind::IsValid => match session {
-            Some(token) => api::is_valid_user_token(token),
-            None => return Ok(Sent::Answered(JsValue::FALSE)),
-        },
-        Kind::Restore | Kind::Family(UserCall::Adopt) => {
-            api::find_user(segment, op.token.as_deref())
-        }
-        Kind::Family(UserCall::Roles) => api::user_roles(session),
-        Kind::Family(UserCall::Update) => api::update_user(segment, session),
-        Kind::Family(UserCall::ResendConfirmation) => api::resend_confirmation(segment, session),
-        Kind::Family(UserCall::OAuthLogin) => api::oauth_login(segment, session),
-        Kind::Family(UserCall::AuthorizationUrl) => api::authorization_url(segment, session),
+    let (request, started) = match engine::begin::<Page>(op, token.as_deref())? {
+        Begun::Answered(value) => return Ok(Sent::Answered(value)),
+        Begun::Send(request, started) => (request, started),
     };
-    let sent = transport::send(&base, &call, op.body.as_ref(), &options)?;
+    let sent = transport::send(&base, &request, op.body.as_ref(), &options)?;
     Ok(Sent::Request(sent, token, started))
-}
-
-/// Applies the session rule of `op` to its answer.
-fn finish(
-    op: Op,
-    answer: Result<JsValue, BackendlessError>,
-    token: Option<&str>,
-    started: Option<u32>,
-) -> Result<JsValue, BackendlessError> {
-    let segment = op.segment.as_deref().unwrap_or_default();
-    match (op.kind, op.token) {
-        (Kind::Login, _) => {
-            let stamp = with_app(|app| app.finish_login(op.id))?.or(started);
-            logged_in(stamp, answer?, op.stay)
-        }
-        (Kind::Guest | Kind::Family(UserCall::OAuthLogin), _) => {
-            logged_in(started, answer?, op.stay)
-        }
-        // A guest that registers becomes that user: the session keeps its token.
-        (Kind::Register | Kind::Family(UserCall::Update), _) => refreshed(answer?, token),
-        (Kind::RestorePassword | Kind::Family(UserCall::ResendConfirmation), _) => {
-            answer.map(|_| JsValue::UNDEFINED)
-        }
-        (Kind::Family(UserCall::Adopt), Some(adopted)) => {
-            let found = answer?;
-            if user::object_id(&found).as_deref() != Some(segment) {
-                return Err(BackendlessError::invalid_response(200, NO_OBJECT_ID));
-            }
-            user::set_token(&found, &adopted);
-            logged_in(started, found, op.stay)
-        }
-        // Roles and the authorization URL: the answer itself.
-        (Kind::Family(_), _) => answer,
-        (Kind::Logout, _) => {
-            // Logout always ends the local session, even when the server was not reached; the
-            // error still reaches the caller, unless the server says the session was gone anyway.
-            transition(started, Event::Ended)?;
-            match answer {
-                Err(error) if !error.ends_session() => Err(error),
-                _ => Ok(JsValue::UNDEFINED),
-            }
-        }
-        (Kind::IsValid, _) => validity(token.unwrap_or_default(), answer).map(JsValue::from_bool),
-        (Kind::Restore, restore_token) => {
-            restored(answer, segment, restore_token.unwrap_or_default(), op.id)
-        }
-    }
-}
-
-const NO_OBJECT_ID: &str = "data/Users answered without the user's objectId";
-
-/// A user the server answered for an update or a registration made with this session's `token`:
-/// when it is the session's own user (a profile update, a guest that registered), it becomes the
-/// current user, keeping the token, and the listeners hear of it, provided the session still has
-/// that token (the same guard as a restore's).
-fn refreshed(user: JsValue, token: Option<&str>) -> Result<JsValue, BackendlessError> {
-    if let (Some(token), Some(user_id)) = (token, user::object_id(&user)) {
-        user::set_token(&user, token);
-        transition(
-            None,
-            Event::Restored {
-                user: user.clone(),
-                user_id,
-                token: token.into(),
-            },
-        )?;
-    }
-    Ok(user)
 }
 
 /// Checks login and password as the server would, so mistakes never reach the network.
@@ -310,94 +111,6 @@ fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
         .ok_or_else(|| BackendlessError::argument("The value cannot be sent as JSON"))
 }
 
-/// Reads `objectId` and `user-token` from a login answer and records the new session. A token
-/// that could not travel back as a header (control characters, say, or longer than
-/// `protocol::MAX_TOKEN_LEN`) is refused here, leaving the session as it was, rather than
-/// breaking every later call.
-fn logged_in(stamp: Option<u32>, user: JsValue, stay: bool) -> Result<JsValue, BackendlessError> {
-    let token = user::token(&user).filter(|token| is_token(token));
-    let (Some(user_id), Some(token)) = (user::object_id(&user), token) else {
-        return Err(BackendlessError::invalid_response(
-            200,
-            "The login answer has no objectId or no usable user-token",
-        ));
-    };
-    transition(
-        stamp,
-        Event::LoggedIn {
-            user: user.clone(),
-            user_id,
-            token,
-            stay,
-        },
-    )?;
-    Ok(user)
-}
-
-/// The session rule shared by both forms of isValidLogin: a server-confirmed `false` (or a
-/// dead-token error) about `token` ends the session if it is still that token's; anything else
-/// leaves it as it is.
-fn validity(
-    token: &str,
-    answer: Result<JsValue, BackendlessError>,
-) -> Result<bool, BackendlessError> {
-    let valid = match answer {
-        Ok(answer) => answer.as_bool().ok_or_else(|| {
-            BackendlessError::invalid_response(200, "isvalidusertoken did not answer true or false")
-        })?,
-        Err(error) if error.ends_session() => false,
-        Err(error) => return Err(error),
-    };
-    if !valid {
-        transition(
-            None,
-            Event::Invalidated {
-                token: token.into(),
-            },
-        )?;
-    }
-    Ok(valid)
-}
-
-/// The end of a restore: the user gets its token back and becomes current; a token the server
-/// calls dead ends the session and answers null.
-fn restored(
-    answer: Result<JsValue, BackendlessError>,
-    id: &str,
-    token: String,
-    restore_id: u32,
-) -> Result<JsValue, BackendlessError> {
-    with_app(|app| {
-        if app
-            .restoring
-            .as_ref()
-            .is_some_and(|(other, _)| *other == restore_id)
-        {
-            app.restoring = None;
-        }
-    })?;
-    match answer {
-        Ok(found) if user::object_id(&found).as_deref() == Some(id) => {
-            user::set_token(&found, &token);
-            transition(
-                None,
-                Event::Restored {
-                    user: found.clone(),
-                    user_id: id.into(),
-                    token,
-                },
-            )?;
-            Ok(found)
-        }
-        Ok(_) => Err(BackendlessError::invalid_response(200, NO_OBJECT_ID)),
-        Err(error) if error.ends_session() => {
-            transition(None, Event::Invalidated { token })?;
-            Ok(JsValue::NULL)
-        }
-        Err(error) => Err(error),
-    }
-}
-
 /// `UserService.login(login, password, stayLoggedIn)`: resolves with the user (its
 /// `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
 /// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
@@ -411,8 +124,8 @@ pub fn login(
     let op = credentials(&login, &password).map(|body| Op {
         body: Some(body),
         stay: stay_logged_in.is_truthy(),
-        id: next_id(),
-        ..Op::new(Kind::Login)
+        id: Page::next_id(),
+        ..Op::new(Call::Login)
     });
     start(op, &options)
 }
@@ -423,7 +136,7 @@ pub fn login_as_guest(stay_logged_in: JsValue, options: JsValue) -> Promise {
     start(
         Ok(Op {
             stay: stay_logged_in.is_truthy(),
-            ..Op::new(Kind::Guest)
+            ..Op::new(Call::Guest)
         }),
         &options,
     )
@@ -435,7 +148,7 @@ pub fn register(new_user: JsValue, options: JsValue) -> Promise {
     let op = if user::is_plain_object(&new_user) {
         json_text(&new_user).map(|body| Op {
             body: Some(body),
-            ..Op::new(Kind::Register)
+            ..Op::new(Call::Register)
         })
     } else {
         Err(BackendlessError::argument(
@@ -453,7 +166,7 @@ pub fn restore_password(identity: JsValue, options: JsValue) -> Promise {
         .filter(|s| !s.is_empty())
         .map(|identity| Op {
             segment: Some(identity),
-            ..Op::new(Kind::RestorePassword)
+            ..Op::new(Call::RestorePassword)
         })
         .ok_or_else(|| {
             BackendlessError::argument("restorePassword: the identity must be a non-empty string")
@@ -477,7 +190,8 @@ pub enum UserCall {
     /// `getAuthorizationUrlLink`: `segment` the provider code, `body` the request body.
     AuthorizationUrl = 4,
     /// `completeOAuthRedirect`: `segment` the objectId, `body` the user-token from the redirect
-    /// (a string: the entry module refuses the call without one; a guard here measured +91 B).
+    /// (the entry module refuses the call without one; anything but a string takes over no
+    /// session: the engine answers `InvalidResponseError`).
     Adopt = 5,
 }
 
@@ -495,18 +209,24 @@ pub fn user_call(
 ) -> Promise {
     let stay = stay_logged_in.is_truthy();
     let adopted = (call == UserCall::Adopt).then(|| body.as_string()).flatten();
-    let body = match call {
-        UserCall::Update | UserCall::OAuthLogin | UserCall::AuthorizationUrl => {
-            json_text(&body).map(Some)
-        }
-        _ => Ok(None),
+    let call = match call {
+        UserCall::Roles => Call::Roles,
+        UserCall::Update => Call::Update,
+        UserCall::ResendConfirmation => Call::ResendConfirmation,
+        UserCall::OAuthLogin => Call::OAuthLogin,
+        UserCall::AuthorizationUrl => Call::AuthorizationUrl,
+        UserCall::Adopt => Call::Adopt,
+    };
+    let body = match call.row().json_body {
+        true => json_text(&body).map(Some),
+        false => Ok(None),
     };
     let op = body.map(|body| Op {
         segment: Some(segment),
         body,
         token: adopted,
         stay,
-        ..Op::new(Kind::Family(call))
+        ..Op::new(call)
     });
     start(op, &options)
 }
@@ -515,7 +235,7 @@ pub fn user_call(
 /// reached; still rejects with that error so the page knows the server did not hear it.
 #[wasm_bindgen(js_name = logout)]
 pub fn logout(options: JsValue) -> Promise {
-    start(Ok(Op::new(Kind::Logout)), &options)
+    start(Ok(Op::new(Call::Logout)), &options)
 }
 
 /// `UserService.isValidLogin()`: asks the server whether the session's token is alive.
@@ -523,7 +243,7 @@ pub fn logout(options: JsValue) -> Promise {
 /// locally too; a network error rejects and keeps it.
 #[wasm_bindgen(js_name = isValidLogin)]
 pub fn is_valid_login(options: JsValue) -> Promise {
-    start(Ok(Op::new(Kind::IsValid)), &options)
+    start(Ok(Op::new(Call::IsValid)), &options)
 }
 
 /// `UserService.isValidLoginSync()`: the blocking form of [`is_valid_login`], over a
@@ -533,9 +253,9 @@ pub fn is_valid_login(options: JsValue) -> Promise {
 pub fn is_valid_login_sync() -> Result<bool, JsValue> {
     let (base, token) = with_app(|app| app.base_and_token()).map_err(error_to_js)?;
     let Some(token) = token else { return Ok(false) };
-    validity(
+    engine::validity::<Page>(
         &token,
-        transport::send_sync(&base, &api::is_valid_user_token(&token)),
+        transport::send_sync(&base, &Call::IsValid.request(None, Some(&token), None)),
     )
     .map_err(error_to_js)
 }
@@ -551,58 +271,30 @@ pub fn get_current_user(reload: JsValue, options: JsValue) -> Promise {
     }
 }
 
-enum Next {
-    Ready(JsValue),
-    Shared(Promise),
-    Fetch { id: String, token: String },
-}
-
 /// Answers from memory, joins the restore in flight, or starts one.
 pub(crate) fn start_restore(
     reload: bool,
     options: CallOptions,
 ) -> Result<Promise, BackendlessError> {
-    let next = with_app(|app| {
-        if !reload {
-            if let Some(user) = &app.session.user {
-                return Next::Ready(user.clone());
-            }
-            if let Some((_, pending)) = &app.restoring {
-                return Next::Shared(pending.clone());
-            }
+    match engine::restore::<Page>(reload)? {
+        Restore::Ready(user) => Ok(Promise::resolve(&user)),
+        Restore::Shared(pending) => Ok(pending),
+        Restore::Fetch(user_id, token) => {
+            let op = engine::restore_op::<Page>(user_id, token);
+            let id = op.id;
+            let pending = run(op, options);
+            Page::with_state(|state| state.restoring = Some((id, pending.clone())))?;
+            Ok(pending)
         }
-        match (&app.session.user_id, &app.session.token) {
-            (Some(id), Some(token)) => Next::Fetch {
-                id: id.clone(),
-                token: token.clone(),
-            },
-            _ => Next::Ready(JsValue::NULL),
-        }
-    })?;
-    let (id, token) = match next {
-        Next::Ready(user) => return Ok(Promise::resolve(&user)),
-        Next::Shared(pending) => return Ok(pending),
-        Next::Fetch { id, token } => (id, token),
-    };
-    let restore_id = next_id();
-    let pending = run(
-        Op {
-            segment: Some(id),
-            token: Some(token),
-            id: restore_id,
-            ..Op::new(Kind::Restore)
-        },
-        options,
-    );
-    with_app(|app| app.restoring = Some((restore_id, pending.clone())))?;
-    Ok(pending)
+    }
 }
 
 /// `UserService.getCurrentUserToken()`: the session's token, or `null`.
 #[wasm_bindgen(js_name = getCurrentUserToken)]
 pub fn get_current_user_token() -> Result<JsValue, JsValue> {
     with_app(|app| {
-        app.session
+        app.state
+            .session
             .token
             .as_deref()
             .map_or(JsValue::NULL, JsValue::from_str)
@@ -631,7 +323,8 @@ pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValu
             "setCurrentUser: the user must be an object",
         )));
     }
-    logged_in(Some(new_stamp()), user, stay_logged_in.is_truthy()).map_err(error_to_js)
+    let stamp = Page::stamps(Stamps::issue);
+    engine::logged_in::<Page>(Some(stamp), user, stay_logged_in.is_truthy()).map_err(error_to_js)
 }
 
 /// `UserService.addSessionListener(callback)`: `callback(user | null)` runs on login, logout,
