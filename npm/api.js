@@ -160,7 +160,7 @@ export function api(wasm) {
     },
   });
 
-  // One wasm export serves the three (see CacheOp in src/js/local_cache.rs).
+  // One wasm export serves the three (see CacheOp in src/cache.rs).
   const { Get, Set, Remove } = wasm.CacheOp;
   const LocalCache = Object.freeze({
     get: (key) => wasm.cache(Get, key),

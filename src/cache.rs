@@ -18,14 +18,11 @@
 //! text stays a JS string on the way from `getItem` to `JSON.parse` (it is never copied into
 //! Rust), which keeps `LocalCache.get` cheap.
 
-use std::cell::{Cell, RefCell};
-
 use js_sys::{Object, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::AppConfig;
-use crate::js::local_cache::CacheOp;
 use crate::property;
 use crate::session::{Session, StorageChange, StoredSession};
 
@@ -77,14 +74,31 @@ impl Persistence {
     }
 }
 
+/// What `LocalCache`'s one export (`cache` in src/js/local_cache.rs) does: one export serves
+/// `LocalCache.get`, `set` and `remove`, so one argument check, one app lookup and one error
+/// path in the wasm instead of three. wasm-bindgen exports this enum to JS, where the entry
+/// module names the operation (`CacheOp.Get`, …).
+#[wasm_bindgen]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheOp {
+    /// `LocalCache.get(key)`: the stored value, or `undefined`.
+    Get = 0,
+    /// `LocalCache.set(key, value)`: stores any JSON-serialisable value.
+    Set = 1,
+    /// `LocalCache.remove(key)`.
+    Remove = 2,
+}
+
 /// The cache map of one app.
 pub struct LocalCache {
     /// The storage item's name, as a JS string: every access passes it to storage as it is.
     key: JsValue,
-    storage: Option<web_sys::Storage>,
-    /// The map's JSON text (a JS string) once storage has failed us (or never existed).
-    memory: RefCell<Option<JsValue>>,
-    warned_corrupt: Cell<bool>,
+    /// Where the map lives: the page's Web Storage, or a one-item storage in memory (the
+    /// "memory" persistence, or once Web Storage has failed us).
+    storage: RawStorage,
+    /// True when `storage` is the page's Web Storage, shared with its other tabs or frames.
+    in_web_storage: bool,
+    warned_corrupt: bool,
 }
 
 const MEMORY_ONLY: &str =
@@ -114,7 +128,12 @@ extern "C" {
     /// The legacy item moved into the app's item when only the legacy one exists (see that
     /// module).
     #[wasm_bindgen(js_name = migrate)]
-    fn migrate_item(storage: &web_sys::Storage, legacy: &str, key: &JsValue);
+    fn migrate_item(storage: &RawStorage, legacy: &str, key: &JsValue);
+
+    /// A one-item storage in memory holding `text` (see that module): the memory map goes
+    /// through the same calls as Web Storage (BENCHMARKS.md#size-memory-storage).
+    #[wasm_bindgen(js_name = memoryStorage)]
+    fn memory_storage(text: &JsValue) -> RawStorage;
 }
 
 #[wasm_bindgen]
@@ -128,7 +147,7 @@ extern "C" {
 
 /// The Web Storage `persistence` names, or `None` for memory, when there is none or touching it
 /// throws (a blocked page's getter throws `SecurityError`).
-pub fn browser_storage(persistence: Persistence) -> Option<web_sys::Storage> {
+fn browser_storage(persistence: Persistence) -> Option<RawStorage> {
     let name = persistence.property()?;
     let storage = GLOBAL.with(|global| property::get(global, name));
     storage.is_object().then(|| storage.unchecked_into())
@@ -138,33 +157,37 @@ impl LocalCache {
     /// Opens the map of `config` where `persistence` says, migrating a legacy localStorage item
     /// if there is one.
     pub fn open(config: &AppConfig, persistence: Persistence) -> LocalCache {
+        let key = JsValue::from_str(&config.storage_key());
         let mut cache = LocalCache {
-            key: JsValue::from_str(&config.storage_key()),
-            storage: None,
-            memory: RefCell::new(None),
-            warned_corrupt: Cell::new(false),
+            storage: memory_storage(&JsValue::NULL),
+            key,
+            in_web_storage: false,
+            warned_corrupt: false,
         };
         cache.place(persistence, JsValue::NULL);
-        if let (Some(legacy), Some(storage), Persistence::Local) =
-            (config.legacy_storage_key(), &cache.storage, persistence)
+        if let (Some(legacy), true, Persistence::Local) =
+            (config.legacy_storage_key(), cache.in_web_storage, persistence)
         {
-            cache.migrate(storage, legacy);
+            migrate_item(&cache.storage, legacy, &cache.key);
         }
         cache
     }
 
     /// Puts the map where `persistence` says, holding `text` (a JS string, or null for none).
     fn place(&mut self, persistence: Persistence, text: JsValue) {
-        self.storage = browser_storage(persistence);
-        let memory = match (&self.storage, persistence) {
-            (Some(_), _) => None,
-            (None, Persistence::Memory) => Some(JsValue::from_str("{}")),
-            (None, _) => {
-                warn(MEMORY_ONLY);
-                Some(JsValue::from_str("{}"))
+        match browser_storage(persistence) {
+            Some(storage) => {
+                self.storage = storage;
+                self.in_web_storage = true;
             }
-        };
-        *self.memory.borrow_mut() = memory;
+            None => {
+                if persistence != Persistence::Memory {
+                    warn(MEMORY_ONLY);
+                }
+                self.storage = memory_storage(&JsValue::from_str("{}"));
+                self.in_web_storage = false;
+            }
+        }
         if text.is_string() {
             self.write_text(text);
         }
@@ -174,24 +197,17 @@ impl LocalCache {
     /// was, so an interruption leaves it in both places, never in neither.
     pub fn switch(&mut self, persistence: Persistence) {
         let text = self.read_text();
-        let old = self.storage.take().filter(|_| self.memory.borrow().is_none());
+        let old: RawStorage = (*self.storage).clone().unchecked_into();
+        let was_shared = self.in_web_storage;
         self.place(persistence, text);
-        if let Some(old) = old {
-            let moved = self.storage.as_ref().map_or(true, |new| ***new != **old);
-            if moved {
-                let old: &RawStorage = old.unchecked_ref();
-                let _ = old.remove_item_value(&self.key);
-            }
+        if was_shared && !(self.in_web_storage && *self.storage == *old) {
+            let _ = old.remove_item_value(&self.key);
         }
     }
 
     /// True when `area` (a storage event's `storageArea`) is where this map lives.
     pub fn lives_in(&self, area: &JsValue) -> bool {
-        self.memory.borrow().is_none() && self.storage.as_ref().is_some_and(|own| ***own == *area)
-    }
-
-    fn migrate(&self, storage: &web_sys::Storage, legacy: &str) {
-        migrate_item(storage, legacy, &self.key);
+        self.in_web_storage && *self.storage == *area
     }
 
     /// The storage item's name (a JS string).
@@ -200,52 +216,39 @@ impl LocalCache {
     }
 
     /// The stored text (a JS string), or null when there is none.
-    fn read_text(&self) -> JsValue {
-        if let Some(text) = self.memory.borrow().as_ref() {
-            return text.clone();
-        }
-        let Some(storage) = &self.storage else {
-            return JsValue::NULL;
-        };
-        let storage: &RawStorage = storage.unchecked_ref();
-        storage.get_item_value(&self.key).unwrap_or_else(|_| {
-            self.fall_back_to_memory(None);
+    fn read_text(&mut self) -> JsValue {
+        self.storage.get_item_value(&self.key).unwrap_or_else(|_| {
+            self.fall_back_to_memory(JsValue::from_str("{}"));
             JsValue::NULL
         })
     }
 
-    fn fall_back_to_memory(&self, text: Option<JsValue>) {
-        let mut memory = self.memory.borrow_mut();
-        if memory.is_none() {
+    /// From now on the map lives in memory, holding `text`; one warning says so.
+    fn fall_back_to_memory(&mut self, text: JsValue) {
+        if self.in_web_storage {
             warn(MEMORY_ONLY);
         }
-        *memory = Some(text.unwrap_or_else(|| JsValue::from_str("{}")));
+        self.storage = memory_storage(&text);
+        self.in_web_storage = false;
     }
 
-    fn write_text(&self, text: JsValue) {
-        if self.memory.borrow().is_some() || self.storage.is_none() {
-            *self.memory.borrow_mut() = Some(text);
-            return;
-        }
-        if let Some(storage) = &self.storage {
-            let storage: &RawStorage = storage.unchecked_ref();
-            if storage.set_item_value(&self.key, &text).is_err() {
-                // The item must not keep a map the page has moved on from (a session it logged
-                // out of, another user's): a reload would bring it back. Removing needs no room.
-                let _ = storage.remove_item_value(&self.key);
-                self.fall_back_to_memory(Some(text));
-            }
+    fn write_text(&mut self, text: JsValue) {
+        if self.storage.set_item_value(&self.key, &text).is_err() {
+            // The item must not keep a map the page has moved on from (a session it logged
+            // out of, another user's): a reload would bring it back. Removing needs no room.
+            let _ = self.storage.remove_item_value(&self.key);
+            self.fall_back_to_memory(text);
         }
     }
 
     /// Parses a stored map text; anything but a JSON object reads as `{}`.
-    fn parse(&self, text: JsValue) -> Object {
+    fn parse(&mut self, text: JsValue) -> Object {
         if !text.is_string() {
             return Object::new();
         }
         let map = parse_map(&text);
         if map.is_null() {
-            if !self.warned_corrupt.replace(true) {
+            if !std::mem::replace(&mut self.warned_corrupt, true) {
                 warn("Backendless: the stored cache is not JSON; read as {}");
             }
             return Object::new();
@@ -254,11 +257,12 @@ impl LocalCache {
     }
 
     /// The whole map (a fresh object each time).
-    pub fn read_map(&self) -> Object {
-        self.parse(self.read_text())
+    pub fn read_map(&mut self) -> Object {
+        let text = self.read_text();
+        self.parse(text)
     }
 
-    fn write_map(&self, map: &Object) -> Result<(), JsValue> {
+    fn write_map(&mut self, map: &Object) -> Result<(), JsValue> {
         self.write_text(JSON::stringify(map)?.into());
         Ok(())
     }
@@ -266,7 +270,7 @@ impl LocalCache {
     /// `LocalCache.get`, `set` or `remove` of `key` (the caller's JS string, a plain data key),
     /// as `op` says: the stored value, or `undefined` (after a `set` or `remove` too). A `set`
     /// fails (nothing written) when the value cannot be turned into JSON (a BigInt, a cycle).
-    pub fn entry(&self, op: CacheOp, key: &JsValue, value: &JsValue) -> Result<JsValue, JsValue> {
+    pub fn entry(&mut self, op: CacheOp, key: &JsValue, value: &JsValue) -> Result<JsValue, JsValue> {
         let map = self.read_map();
         let found = entry(op, &map, key, value);
         if op != CacheOp::Get {
@@ -276,18 +280,18 @@ impl LocalCache {
     }
 
     /// The session part of the map.
-    pub fn stored_session(&self) -> StoredSession {
+    pub fn stored_session(&mut self) -> StoredSession {
         session_of(&self.read_map())
     }
 
     /// Session part of a map text written by another tab (a JS string; null: the item was
     /// removed).
-    pub fn session_from_text(&self, text: JsValue) -> StoredSession {
+    pub fn session_from_text(&mut self, text: JsValue) -> StoredSession {
         session_of(&self.parse(text))
     }
 
     /// Carries out a session transition's storage change; `session` is the session after it.
-    pub fn apply<U>(&self, change: &StorageChange, session: &Session<U>) {
+    pub fn apply<U>(&mut self, change: &StorageChange, session: &Session<U>) {
         let write = match change {
             StorageChange::Keep => return,
             StorageChange::Write => true,

@@ -21,7 +21,7 @@ use crate::session::Event;
 #[wasm_bindgen(js_name = initApp)]
 pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     let config = parse_init_args(&app, &api_key).map_err(error_to_js)?;
-    let cache = LocalCache::open(&config, super::PERSISTENCE.with(Cell::get));
+    let mut cache = LocalCache::open(&config, super::PERSISTENCE.with(Cell::get));
     let stored = cache.stored_session();
     let listener = StorageListener::subscribe(cache.key());
     let mut state = State::default();

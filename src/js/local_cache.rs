@@ -4,21 +4,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::{error_to_js, with_app};
+pub use crate::cache::CacheOp;
 use crate::error::BackendlessError;
-
-/// What [`cache`] does. One export serves `LocalCache.get`, `set` and `remove`: one argument
-/// check, one app lookup and one error path in the wasm instead of three. wasm-bindgen exports
-/// this enum to JS, where the entry module names the operation (`CacheOp.Get`, …).
-#[wasm_bindgen]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheOp {
-    /// `LocalCache.get(key)`: the stored value, or `undefined`.
-    Get = 0,
-    /// `LocalCache.set(key, value)`: stores any JSON-serialisable value.
-    Set = 1,
-    /// `LocalCache.remove(key)`.
-    Remove = 2,
-}
 
 /// `LocalCache.get`, `set` and `remove`, as `op` says; `set` and `remove` answer `undefined`.
 #[wasm_bindgen(js_name = cache)]

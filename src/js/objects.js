@@ -54,3 +54,14 @@ export function migrate(storage, legacy, key) {
     storage.removeItem(legacy);
   } catch {}
 }
+
+// A storage of one item kept in memory, for `LocalCache` in src/cache.rs: where the map lives
+// for the "memory" persistence and once Web Storage has failed the page. It answers getItem,
+// setItem and removeItem as Web Storage does for the map's one key.
+export function memoryStorage(text) {
+  return {
+    getItem: () => text,
+    setItem(_key, value) { text = value; },
+    removeItem() { text = null; },
+  };
+}
