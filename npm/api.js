@@ -32,8 +32,8 @@ export function api(wasm) {
   };
 
   // The login family beyond the password goes through one export (UserCall in
-  // src/js/user_service.rs). Checking and placing its arguments is done here: the same checks in
-  // the wasm cost several times the bytes (BENCHMARKS.md, "The login family").
+  // src/js/user_service.rs). Checking and placing its arguments is done here (size: see
+  // BENCHMARKS.md#size-family-in-js).
   const { Roles, Update, ResendConfirmation, OAuthLogin, AuthorizationUrl, Adopt } = wasm.UserCall;
   // A rejection like the wasm's argument errors: a TypeError (or an Error of the `name` given)
   // with code, statusCode, status and body, all null.
@@ -171,7 +171,7 @@ export function api(wasm) {
   /**
    * `Backendless.initApp(appId, apiKey)`, `initApp("https://xxxx.backendless.app")`,
    * `initApp({ domain })` or `initApp({ appId, apiKey })`. The object forms are read here and
-   * the wasm export takes strings only (measured: -90 B gzip in the shipped entry).
+   * the wasm export takes strings only (size: see BENCHMARKS.md#size-init-app-strings).
    */
   function initApp(app, apiKey) {
     if (typeof app === "object" && app !== null) {

@@ -13,8 +13,7 @@ let compiled; // the WebAssembly.Module, once compiled
  * The wasm's bytes from `text`, which holds them in printable ASCII without `\` and `"` (93
  * characters, so no bundler or minifier ever re-escapes the literal): each byte b, taken as
  * r = (b + 1) mod 256, is one character when r < 91, else two (one of two escape characters, then
- * any of the 93). Measured on this wasm (gzip -9): +1% over the binary file, where a Latin-1
- * literal costs +3% (and up to +9% once a bundler escapes it), hex +9% and base64 +28%.
+ * any of the 93). Size: see BENCHMARKS.md#size-wasm-as-text.
  */
 function decode(text) {
   const bytes = new Uint8Array(text.length);

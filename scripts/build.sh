@@ -13,24 +13,23 @@ remap="--remap-path-prefix=$registry/= --remap-path-prefix=$PWD/="
 for index in "$registry"/*/; do remap="$remap --remap-path-prefix=$index="; done
 # opt-level "z" leaves both inliners almost off. rustc's MIR inliner (on by default in opt-level
 # 2/3 builds, off for "z") inlining small generic helpers before monomorphisation, plus LLVM's
-# inliner a little more than "z" allows, give code that wasm-opt then shrinks further. Measured
-# together (gzip, wasm + glue): MIR threshold 100 with LLVM 30 best, -1,350 B against LLVM 45
-# alone (the setting before); MIR 30/70/150/200 and LLVM 20/45/60 all larger. The LLVM one is an
-# LLVM option and the MIR ones unstable rustc flags (see RUSTC_BOOTSTRAP below): a toolchain
-# without them fails loudly.
+# inliner a little more than "z" allows, give code that wasm-opt then shrinks further (size: see
+# BENCHMARKS.md#size-inliners). The LLVM one is an LLVM option and the MIR ones unstable rustc
+# flags (see RUSTC_BOOTSTRAP below): a toolchain without them fails loudly.
 inline="-C llvm-args=-inline-threshold=30 -Zinline-mir=yes -Zinline-mir-threshold=100"
 # A panic in the shipped wasm is a bug, and with `panic = "abort"` it traps either way; the standard
 # library prebuilt for wasm32 still formats the panic message first, which links in core::fmt and
-# keeps every panic location string. Rebuilding std with immediate-abort panics drops all of it
-# (measured: -3.5 KB gzip); `location-detail=none` also stops passing the now unused caller
-# locations around (-0.3 KB). These are unstable flags of the stable compiler, enabled for
+# keeps every panic location string. Rebuilding std with immediate-abort panics drops all of it;
+# `location-detail=none` also stops passing the now unused caller locations around (size: see
+# BENCHMARKS.md#size-immediate-abort). These are unstable flags of the stable compiler, enabled for
 # this one build by RUSTC_BOOTSTRAP; the toolchain is the machine's pinned stable, and a toolchain
 # whose flags differ fails the build loudly (the size check in npm test watches the result).
 panic="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
 export RUSTC_BOOTSTRAP=1
 # Without the reference-types feature, wasm-bindgen keeps JS values in a table on the JS side
 # instead of an externref table in the wasm, and drops the per-export externref adapters: more
-# glue, less wasm (measured: -592 B gzip in all). Every browser the SDK targets runs either.
+# glue, less wasm (size: see BENCHMARKS.md#size-no-reference-types). Every browser the SDK
+# targets runs either.
 features="-C target-feature=-reference-types"
 # rust-lld without js-sys' unused JSPI export (see scripts/link-wasm.sh for why and what it saves).
 sysroot=$(rustc --print sysroot)

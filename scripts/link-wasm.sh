@@ -4,7 +4,7 @@
 # function (its JSPI task poll), so every cdylib exports it and the linker keeps its code and its
 # waker's vtable. wasm-bindgen deletes the export when, as here, nothing uses JSPI, but the vtable's
 # functions stay in the wasm's function table, out of wasm-opt's reach. Not exporting it lets the
-# linker drop all of it: measured -165 B gzip in the shipped entry (19,806 -> 19,641 B).
+# linker drop all of it (size: see BENCHMARKS.md#size-link-wasm).
 # An export no longer there (js-sys renamed or dropped it) fails the link, so that the saving
 # is not lost without a word: the size check has more headroom than it.
 # RUST_LLD is rust-lld of the toolchain that builds (set by scripts/build.sh).

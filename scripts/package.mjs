@@ -83,9 +83,9 @@ async function entry(source, format) {
     module: format === "esm",
     toplevel: true,
     ecma: 2020,
-    // Size: function expressions that use no `this` become arrows and object methods use the
+    // Function expressions that use no `this` become arrows and object methods use the
     // shorthand (neither is ever called with `new`: the only classes, such as Async, stay
-    // classes), with a third pass. Measured at 93fca14: index.js 19,992 -> 19,924 B gzip.
+    // classes), with a third pass (size: see BENCHMARKS.md#size-terser-arrows).
     compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
     mangle: true,
   });

@@ -22,7 +22,7 @@ const wasmOpt = new URL("node_modules/.bin/wasm-opt", root).pathname;
 // --low-memory-unused: lets wasm-opt fold constant offsets into loads and stores. Rust places the
 // 1 MiB stack below the data, so the first KiB is only ever reached by a stack overflow.
 // Then -Oz, twice more after --flatten --rereloop (which rebuilds the control flow, undoing
-// rustc's structure) and once more at the end: ~200 B gzip less than -Oz alone, measured.
+// rustc's structure) and once more at the end (size: see BENCHMARKS.md#size-reoptimize).
 const REOPTIMIZE = ["--flatten", "--rereloop", "-Oz"];
 const WASM_OPT_ARGS = [
   "--minify-imports-and-exports-and-modules",

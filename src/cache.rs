@@ -42,8 +42,8 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = setItem)]
     fn set_item_value(this: &RawStorage, key: &JsValue, text: &JsValue) -> Result<(), JsValue>;
 
-    /// `storage.removeItem(key)` of a JS string; the only removeItem binding (web_sys's, taking
-    /// `&str`, was a second import: measured -3 B gzip in the shipped entry).
+    /// `storage.removeItem(key)` of a JS string; the only removeItem binding (size: see
+    /// BENCHMARKS.md#size-one-remove-item).
     #[wasm_bindgen(method, catch, js_name = removeItem)]
     fn remove_item_value(this: &RawStorage, key: &JsValue) -> Result<(), JsValue>;
 }
@@ -112,12 +112,12 @@ fn warn(message: &str) {
 extern "C" {
     /// The map's own property `key`: read, defined or deleted as `op` says (see that module).
     /// One JS function instead of `Reflect`/`Object.hasOwn` bindings and a property descriptor
-    /// built from here: measured -237 B gzip all-in (21,044 -> 20,807).
+    /// built from here (size: see BENCHMARKS.md#size-cache-entry-js).
     fn entry(op: CacheOp, map: &Object, key: &JsValue, value: &JsValue) -> JsValue;
 
     /// The stored text parsed as a map, or null when it is not a JSON object (see that module).
     /// This, `session_keys` and `migrate_item` as JS functions instead of JSON, Reflect and
-    /// Storage calls from here: measured -146 B gzip all-in (20,807 -> 20,661).
+    /// Storage calls from here (size: see BENCHMARKS.md#size-cache-map-js).
     #[wasm_bindgen(js_name = parseMap)]
     fn parse_map(text: &JsValue) -> JsValue;
 
@@ -131,7 +131,7 @@ extern "C" {
     fn migrate_item(storage: &RawStorage, legacy: &str, key: &JsValue);
 
     /// A one-item storage in memory holding `text` (see that module): the memory map goes
-    /// through the same calls as Web Storage (BENCHMARKS.md#size-memory-storage).
+    /// through the same calls as Web Storage (size: see BENCHMARKS.md#size-memory-storage).
     #[wasm_bindgen(js_name = memoryStorage)]
     fn memory_storage(text: &JsValue) -> RawStorage;
 }
@@ -140,7 +140,7 @@ extern "C" {
 extern "C" {
     /// `globalThis`: the window in pages, the worker's (or Node's) global elsewhere. Bound once
     /// here instead of through `web_sys::window()`, which looks for the global object by four
-    /// routes and checks its type at every call: measured 423 B gzip less in the shipped entry.
+    /// routes and checks its type at every call (size: see BENCHMARKS.md#size-global-this).
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     pub static GLOBAL: web_sys::EventTarget;
 }

@@ -114,7 +114,8 @@ const fn row(method: Method, path: &'static str, json_body: bool, token: Token, 
     }
 }
 
-/// The table, in the order of [`Call`]'s variants (a static table: data, not code, in the wasm).
+/// The table, in the order of [`Call`]'s variants (static data rather than a `match`: size: see
+/// BENCHMARKS.md#size-call-table).
 const ROWS: [Row; 13] = {
     use Effect::*;
     use Method::*;
@@ -187,7 +188,7 @@ impl Call {
 /// A described request.
 ///
 /// The URL itself is put together by the exchange (`address` in `src/js/exchange.js`, as
-/// [`Request::url`] does here, natively, for the tests): see BENCHMARKS.md#size-url-in-js.
+/// [`Request::url`] does here, natively, for the tests; size: see BENCHMARKS.md#size-url-in-js).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request<'a> {
     pub method: Method,

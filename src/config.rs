@@ -121,8 +121,8 @@ impl AppConfig {
 pub const BAD_SERVER_URL: &str = "serverURL must be an absolute http:// or https:// URL";
 
 /// `initApp` given neither an app id and API key nor a custom domain: one message for every such
-/// refusal, the object forms' included (they are read in npm/api.js). With the longest argument
-/// messages worded shorter (here and in src/js/mod.rs), measured -54 B gzip in the shipped entry.
+/// refusal, the object forms' included (they are read in npm/api.js; size: see
+/// BENCHMARKS.md#size-short-messages).
 pub const INIT_APP: &str =
     "initApp: expected (appId, apiKey) or a custom domain URL (http:// or https://)";
 

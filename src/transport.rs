@@ -6,10 +6,9 @@
 //! body text, or which of network, timeout and abort ended it. Everything that decides (the
 //! headers' values, the errors, what an answer means) stays here.
 //!
-//! Size: the same exchange through web-sys bindings (XMLHttpRequest, fetch, Request, Response,
-//! AbortController and their futures, ~300 lines) cost the shipped entry 1,587 B gzip more than
-//! the ~60 lines of JS, measured on one build either way. Both transports stay covered by the
-//! browser suites, which hide XMLHttpRequest from the page to force fetch.
+//! In JS rather than through web-sys bindings (size: see BENCHMARKS.md#size-exchange-js). Both
+//! transports stay covered by the browser suites, which hide XMLHttpRequest from the page to
+//! force fetch.
 
 use js_sys::{JsString, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -1,7 +1,6 @@
 // The HTTP exchange of one described request, for src/transport.rs, which decides everything
-// else (the path, the headers' values, what the answer means). Written in JS because the same
-// work through web-sys bindings (XMLHttpRequest, fetch, Request, Response, AbortController,
-// their events and futures) cost the shipped entry 1,587 B gzip more: see src/transport.rs.
+// else (the path, the headers' values, what the answer means). In JS rather than through web-sys
+// bindings (size: see BENCHMARKS.md#size-exchange-js).
 //
 // exchange() sends with XMLHttpRequest where there is one (pages: status and body arrive in one
 // event, as the official client sends), with fetch elsewhere (service workers, Node). It throws

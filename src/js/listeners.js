@@ -1,6 +1,6 @@
 // The session listeners of one wasm instance (each instance's glue holds its own copy of this
 // module), by the id src/js/mod.rs gives them. Here rather than in a js_sys::Map driven from the
-// wasm: see `notify` in src/js/mod.rs for the measured saving.
+// wasm (size: see BENCHMARKS.md#size-listeners-js).
 
 const listeners = new Map();
 

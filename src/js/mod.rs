@@ -157,9 +157,7 @@ extern "C" {
     fn listen(id: u32, listener: Option<&Function>);
 
     /// Calls every session listener with `user`; one that throws is logged and the others still
-    /// run. The listeners live in that JS module: a `js_sys::Map` of them driven from here (set,
-    /// delete, a snapshot of its values, a loop of calls and `console.error`) cost the shipped
-    /// entry 231 B gzip more (measured).
+    /// run. The listeners live in that JS module (size: see BENCHMARKS.md#size-listeners-js).
     fn notify(user: &JsValue);
 }
 
@@ -188,8 +186,8 @@ pub fn error_to_js(error: BackendlessError) -> JsValue {
 
 #[wasm_bindgen(module = "/src/js/objects.js")]
 extern "C" {
-    /// Makes the `Error` (see that module). Built there in one call rather than by an `Error`
-    /// binding and a property write per field: measured -32 B gzip in the shipped entry.
+    /// Makes the `Error` (see that module), in one call rather than by an `Error` binding and a
+    /// property write per field (size: see BENCHMARKS.md#size-js-error).
     #[wasm_bindgen(js_name = jsError)]
     fn js_error(
         message: &str,

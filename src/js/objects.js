@@ -9,8 +9,7 @@ export function jsError(message, name, code, status, body) {
 }
 
 // LocalCache's own-property work on its map (a fresh object parsed from the stored JSON), for
-// `LocalCache::entry` in src/cache.rs (measured -237 B gzip all-in against Reflect bindings);
-// `op` is its CacheOp (0 get, 1 set, 2 remove).
+// `LocalCache::entry` in src/cache.rs; `op` is its CacheOp (0 get, 1 set, 2 remove).
 // - get: the map's own value under `key`, or undefined (`constructor` or `toString` are not
 //   found on the map's prototype);
 // - set: `value` becomes an own data property whatever the key, so `__proto__` is stored as

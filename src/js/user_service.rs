@@ -45,7 +45,7 @@ fn start(op: Result<Op<JsValue>, BackendlessError>, options: &JsValue) -> Promis
 
 /// Runs `op`: [`engine::begin`] describes the request, the exchange sends it, and its `then`
 /// calls [`engine::finish`] through a one-shot closure; the Promise `then` returns is the
-/// call's (no Rust future: BENCHMARKS.md#size-no-future). One closure serves both settlements:
+/// call's (no Rust future; size: see BENCHMARKS.md#size-no-future). One closure serves both settlements:
 /// the exchange resolves with its outcome and never rejects, and anything else reads as a
 /// network failure (`transport::answer_of`), so `finish` always runs and no call stays in flight.
 fn run(op: Op<JsValue>, options: CallOptions) -> Promise {
