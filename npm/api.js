@@ -35,10 +35,11 @@ export function api(wasm) {
   // src/js/user_service.rs). Checking and placing its arguments is done here (size: see
   // BENCHMARKS.md#size-family-in-js).
   const { Roles, Update, ResendConfirmation, OAuthLogin, AuthorizationUrl, Adopt } = wasm.UserCall;
-  // A rejection like the wasm's argument errors: a TypeError (or an Error of the `name` given)
-  // with code, statusCode, status and body, all null.
-  const refuse = (message, name) =>
-    Promise.reject(Object.assign(name ? new Error(message) : new TypeError(message), name && { name }, { code: null, statusCode: null, status: null, body: null }));
+  // The SDK's one error constructor (jsError in src/js/objects.js, which the wasm's rejections use
+  // too, exported by the glue): an Error named `name` (TypeError: a caller's mistake) with code,
+  // statusCode, status and body all null.
+  const argumentError = (message, name = "TypeError") => wasm.jsError(message, name, null, null, null);
+  const refuse = (message, name) => Promise.reject(argumentError(message, name));
   const filled = (value) => typeof value === "string" && value !== "";
   const isUser = (value) => typeof value === "object" && value !== null && filled(value.objectId);
 
@@ -197,7 +198,7 @@ export function api(wasm) {
     setPersistence(persistence) {
       const { Local, Session, Memory } = wasm.Persistence;
       const choice = { local: Local, session: Session, memory: Memory }[persistence];
-      if (choice === undefined) throw new TypeError('setPersistence: expected "local", "session" or "memory"');
+      if (choice === undefined) throw argumentError('setPersistence: expected "local", "session" or "memory"');
       wasm.setPersistence(choice);
       return Backendless;
     },

@@ -76,14 +76,20 @@ glue = glue.replace(exportsLine, "export { initSync };");
 
 // JS modules of the crate's own (`#[wasm_bindgen(module = "/src/js/….js")]`, which wasm-bindgen
 // copies to snippets/ and imports): their code goes into the glue itself, so the glue stays one
-// file with no imports, as the entries need.
+// file with no imports, as the entries need. The functions of SHARED stay exports of the glue, so
+// that the entry module (npm/api.js) uses the very same ones: `jsError` is the SDK's one error
+// constructor, for the wasm's rejections and the entry's alike.
+const SHARED = new Set(["jsError"]);
 glue = glue.replace(/^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm, (line, names, path) => {
   const source = readFileSync(new URL(path, pkg), "utf8");
   for (const name of names.split(",").map((n) => n.trim())) {
     if (!new RegExp(`^export function ${name}\\(`, "m").test(source)) fail(`${path} does not export function ${name}`);
   }
-  return source.replace(/^export function /gm, "function ");
+  return source.replace(/^export function (\w+)/gm, (whole, name) => (SHARED.has(name) ? whole : `function ${name}`));
 });
+for (const name of SHARED) {
+  if (!new RegExp(`^export function ${name}\\(`, "m").test(glue)) fail(`the glue does not export ${name} for the entry`);
+}
 rmSync(new URL("snippets", pkg), { recursive: true, force: true });
 
 const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });

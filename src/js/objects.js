@@ -1,9 +1,10 @@
 // Small JS-object helpers of the glue, one module (each extra snippet module is one more file
 // the wasm-bindgen test runner's page loads, and a fifth one made its page load hang at times).
 
-// The JS form of a BackendlessError, for `error_to_js` in src/js/mod.rs: a real Error whose
-// `name` tells the kind, with `code` and `statusCode` (the same number), `status` and `body`,
-// each null when unknown.
+// The SDK's one error constructor: the JS form of a BackendlessError, for `error_to_js` in
+// src/js/mod.rs, and of the entry module's argument errors (npm/api.js; scripts/shrink.mjs keeps
+// it an export of the glue for that). A real Error whose `name` tells the kind, with `code` and
+// `statusCode` (the same number), `status` and `body`, each null when unknown.
 export function jsError(message, name, code, status, body) {
   return Object.assign(new Error(message), { name, code, statusCode: code, status, body });
 }
