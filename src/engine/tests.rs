@@ -141,16 +141,32 @@ impl Sent {
     }
 }
 
+/// How a call started: settled at once, or a request sent.
+enum Started {
+    Settled(Result<V, BackendlessError>),
+    Sent(Box<Sent>),
+}
+
+impl Started {
+    /// The settled outcome, if the call settled without a request.
+    fn ok(self) -> Option<Result<V, BackendlessError>> {
+        match self {
+            Started::Settled(outcome) => Some(outcome),
+            Started::Sent(_) => None,
+        }
+    }
+}
+
 /// Starts `op` the way the page layer does: the session's token, then `begin`.
-fn send(op: Op<V>) -> Result<Result<V, BackendlessError>, Sent> {
+fn send(op: Op<V>) -> Started {
     let token = match Page::with_state(|state| state.session.token.clone()) {
         Ok(token) => token,
-        Err(error) => return Ok(Err(error)),
+        Err(error) => return Started::Settled(Err(error)),
     };
     let begun = begin::<Page>(&op, token.as_deref());
     let (request, started) = match begun {
-        Ok(Begun::Answered(value)) => return Ok(Ok(value)),
-        Err(error) => return Ok(Err(error)),
+        Ok(Begun::Answered(value)) => return Started::Settled(Ok(value)),
+        Err(error) => return Started::Settled(Err(error)),
         Ok(Begun::Send(request, started)) => (
             (
                 request.path.replacen("{}", request.segment.unwrap_or_default(), 1),
@@ -159,18 +175,18 @@ fn send(op: Op<V>) -> Result<Result<V, BackendlessError>, Sent> {
             started,
         ),
     };
-    Err(Sent {
+    Started::Sent(Box::new(Sent {
         op,
         request: Some(request),
         token,
         started,
-    })
+    }))
 }
 
 fn sent(op: Op<V>) -> Sent {
     match send(op) {
-        Err(sent) => sent,
-        Ok(settled) => panic!("expected a request, the call settled with {settled:?}"),
+        Started::Sent(sent) => *sent,
+        Started::Settled(settled) => panic!("expected a request, the call settled with {settled:?}"),
     }
 }
 
