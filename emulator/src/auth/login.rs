@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::lockout::{self, Rules, Turn};
-use super::{new_token, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use super::{new_token, secs_to_ms, with_token, Auth, AuthError};
 use crate::config::Policy;
 use crate::store::SessionRecord;
 use crate::user::{UserRecord, UserStatus};
@@ -45,7 +45,7 @@ impl Auth {
             return Err(self.refuse_unknown_identity(password, rules).await?);
         };
         let (user, turn) = self.take_turn(user, rules).await?;
-        if user.locked_until.is_some_and(|until| until > now_ms()) {
+        if user.locked_until.is_some_and(|until| until > self.now_ms()) {
             tracing::info!(user = %user.object_id, "login refused: account locked");
             return Err(AuthError::AccountLocked);
         }
@@ -61,10 +61,9 @@ impl Auth {
                 // and if it cannot be written the guess gets the same refusal as a right password
                 // whose session cannot be written (fail closed: no verdict, no unlimited guesses).
                 let user_id = user.object_id.clone();
-                self.blocking(move |store| {
-                    lockout::record_failure(store, &user_id, rules, now_ms())
-                })
-                .await?;
+                let now = self.now_ms();
+                self.blocking(move |store| lockout::record_failure(store, &user_id, rules, now))
+                    .await?;
             }
             drop(turn);
             return Err(AuthError::InvalidCredentials);
@@ -92,7 +91,7 @@ impl Auth {
         }
         self.passwords.verify(password, None).await?;
         if rules.is_on() {
-            let now = now_ms();
+            let now = self.now_ms();
             self.blocking(move |store| {
                 store.record_failed_unknown_login(now, now.saturating_sub(rules.window_ms))
             })
@@ -131,10 +130,11 @@ impl Auth {
         let store = self.store.clone();
         let sessions = self.sessions.clone();
         let gate = self.session_gate.clone();
+        let clock = self.clock.clone();
         let timeout_ms = secs_to_ms(policy.session_timeout_secs);
         let opened = tokio::task::spawn_blocking(move || {
             let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let now = now_ms();
+            let now = clock.now_ms();
             check_session_policy(&policy, sessions.live_count(&user_id, now, timeout_ms))?;
             let session = SessionRecord {
                 token_digest: digest,

@@ -20,12 +20,12 @@ pub mod outbox;
 pub mod profile;
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 pub use self::error::AuthError;
 pub use self::login::Credentials;
+use crate::clock::SharedClock;
 use crate::config::{Policy, SeedUser, UsersReadableBy};
 use crate::ids::{new_uuid, token_digest};
 use crate::password::Passwords;
@@ -34,13 +34,6 @@ use crate::store::{SessionRecord, Store, StoreError};
 use crate::user::{
     check_properties, is_valid_email, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES,
 };
-
-/// Current time in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
-}
 
 /// Seconds (from the policy) as milliseconds, saturating.
 fn secs_to_ms(secs: u64) -> i64 {
@@ -61,16 +54,18 @@ pub struct Auth {
     turns: lockout::Turns,
     /// Confirmation messages the local server would have sent.
     outbox: outbox::Outbox,
+    /// The time every expiry and lock is measured against.
+    clock: SharedClock,
 }
 
-/// A new account as of now: a fresh objectId, never logged in, not locked.
+/// A new account as of `now`: a fresh objectId, never logged in, not locked.
 fn new_user(
+    now: i64,
     email: Option<String>,
     password_hash: Option<String>,
     status: UserStatus,
     properties: Map<String, Value>,
 ) -> Result<UserRecord, AuthError> {
-    let now = now_ms();
     Ok(UserRecord {
         object_id: new_uuid()?,
         email,
@@ -106,6 +101,7 @@ impl Auth {
         policy: Policy,
         seed_users: Vec<SeedUser>,
         max_pending_hashes: usize,
+        clock: SharedClock,
     ) -> Result<Self, AuthError> {
         let passwords = tokio::task::spawn_blocking(move || Passwords::new(max_pending_hashes))
             .await
@@ -120,9 +116,10 @@ impl Auth {
             session_gate: Arc::new(Mutex::new(())),
             turns: lockout::Turns::default(),
             outbox: outbox::Outbox::default(),
+            clock,
         };
         let timeout_ms = secs_to_ms(auth.startup_policy.session_timeout_secs);
-        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let idle_before = (timeout_ms > 0).then(|| auth.now_ms().saturating_sub(timeout_ms));
         let purged = auth
             .blocking(move |store| store.purge_dead_sessions(idle_before))
             .await?;
@@ -188,6 +185,11 @@ impl Auth {
         Ok(updated)
     }
 
+    /// The current time in epoch milliseconds, by the service's clock.
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     fn timeout_ms(&self) -> i64 {
         secs_to_ms(self.policy().session_timeout_secs)
     }
@@ -203,6 +205,7 @@ impl Auth {
             }
             let hash = self.passwords.hash(seed.password.clone()).await?;
             let user = new_user(
+                self.now_ms(),
                 Some(seed.login.clone()),
                 Some(hash),
                 UserStatus::Enabled,
@@ -285,7 +288,13 @@ impl Auth {
             let fields = (email, hash, status, properties);
             return self.convert_guest(guest_id, fields, &policy).await;
         }
-        let user = new_user(Some(email.clone()), Some(hash), status, properties)?;
+        let user = new_user(
+            self.now_ms(),
+            Some(email.clone()),
+            Some(hash),
+            status,
+            properties,
+        )?;
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
@@ -302,7 +311,7 @@ impl Auth {
     /// `POST users/register/guest`: a GUEST user with a session.
     pub async fn register_guest(&self) -> Result<Value, AuthError> {
         let (token, digest) = new_token()?;
-        let mut user = new_user(None, None, UserStatus::Guest, Map::new())?;
+        let mut user = new_user(self.now_ms(), None, None, UserStatus::Guest, Map::new())?;
         // A guest is born logged in.
         let now = user.created;
         user.last_login = Some(now);
@@ -325,7 +334,7 @@ impl Auth {
             return None;
         }
         self.sessions
-            .use_live(&token_digest(token), now_ms(), self.timeout_ms())
+            .use_live(&token_digest(token), self.now_ms(), self.timeout_ms())
     }
 
     /// `GET users/isvalidusertoken/{token}`.
@@ -410,8 +419,9 @@ impl Auth {
         };
         let end_sessions = status == UserStatus::Disabled;
         let id = object_id.to_string();
+        let now = self.now_ms();
         let updated = self
-            .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
+            .blocking(move |store| store.set_user_status(&id, status, now, end_sessions))
             .await?;
         let Some(user) = updated else {
             return Err(AuthError::UserNotFound(object_id.to_string()));
@@ -450,7 +460,7 @@ impl Auth {
     pub async fn purge_guests(&self) -> Result<usize, AuthError> {
         self.flush_session_activity().await;
         let timeout_ms = self.timeout_ms();
-        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let idle_before = (timeout_ms > 0).then(|| self.now_ms().saturating_sub(timeout_ms));
         let purged = self
             .blocking(move |store| store.purge_guests(idle_before))
             .await?;
@@ -478,6 +488,7 @@ impl Auth {
         } else {
             i64::MAX
         };
-        self.sessions.prune(now_ms().saturating_sub(stale_after));
+        self.sessions
+            .prune(self.now_ms().saturating_sub(stale_after));
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::login::check_session_policy;
-use super::{new_token, new_user, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use super::{new_token, new_user, secs_to_ms, with_token, Auth, AuthError};
 use crate::store::{OAuthLogin, OAuthOutcome, SessionRecord, StoreError};
 use crate::user::{is_valid_email, UserStatus, MAX_NAME_CHARS, SERVER_OWNED_PROPERTIES};
 
@@ -126,7 +126,7 @@ impl Auth {
                 properties.insert(column.clone(), Value::from(value.clone()));
             }
         }
-        let fresh = new_user(email, None, UserStatus::Enabled, properties)?;
+        let fresh = new_user(self.now_ms(), email, None, UserStatus::Enabled, properties)?;
         let (token, digest) = new_token()?;
         let ProviderIdentity {
             provider,
@@ -134,16 +134,17 @@ impl Auth {
             email: provider_email,
             name,
         } = identity;
-        let (store, sessions, gate) = (
+        let (store, sessions, gate, clock) = (
             self.store.clone(),
             self.sessions.clone(),
             self.session_gate.clone(),
+            self.clock.clone(),
         );
         let timeout_ms = secs_to_ms(policy.session_timeout_secs);
         let outcome = tokio::task::spawn_blocking(move || {
             // As for a password login: counting the live sessions and adding one is one step.
             let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let now = now_ms();
+            let now = clock.now_ms();
             let login = OAuthLogin {
                 provider: &provider,
                 oauth_id: &id,

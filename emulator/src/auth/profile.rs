@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{now_ms, Auth, AuthError};
+use super::{Auth, AuthError};
 use crate::config::Policy;
 use crate::ids::token_digest;
 use crate::protocol::roles;
@@ -133,6 +133,7 @@ impl Auth {
         let id = object_id.to_string();
         // The session that changes the password is the one that knows it: the others end.
         let keep = hash.is_some().then(|| token_digest(token));
+        let now = self.now_ms();
         let updated = self
             .blocking_auth(move |store| {
                 let apply = |user: &mut crate::user::UserRecord| {
@@ -147,7 +148,7 @@ impl Auth {
                     }
                     within_limits(&user.properties)?;
                     // Strictly later, so a client can tell the change happened.
-                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    user.updated = now.max(user.updated.saturating_add(1));
                     Ok::<(), AuthError>(())
                 };
                 match keep {
@@ -219,6 +220,7 @@ impl Auth {
         let Some(super::outbox::Redeemed { user_id, new_email }) = self.outbox.redeem(code) else {
             return Ok(None);
         };
+        let now = self.now_ms();
         let updated = self
             .blocking(move |store| {
                 store.update_user(&user_id, |user| {
@@ -232,7 +234,7 @@ impl Auth {
                         changed = true;
                     }
                     if changed {
-                        user.updated = now_ms().max(user.updated.saturating_add(1));
+                        user.updated = now.max(user.updated.saturating_add(1));
                     }
                     Ok::<(), StoreError>(())
                 })
@@ -288,6 +290,7 @@ impl Auth {
     ) -> Result<Value, AuthError> {
         let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
         let stored_email = email.clone();
+        let now = self.now_ms();
         let converted = self
             .blocking_auth(move |store| {
                 store.update_user(&guest_id, |user| {
@@ -303,7 +306,7 @@ impl Auth {
                     if check_properties(&user.properties, max_chars, max_bytes).is_err() {
                         return Err(AuthError::ValueTooLong);
                     }
-                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    user.updated = now.max(user.updated.saturating_add(1));
                     Ok(())
                 })
             })
