@@ -17,7 +17,7 @@ use crate::user::{identity_key, UserRecord, UserStatus};
 pub enum StoreError {
     /// Insert of a user whose identity is taken.
     #[error("a user with this identity already exists")]
-    IdentityTaken,
+    DuplicateIdentity,
     /// A row that cannot be understood.
     #[error("corrupt row in the database: {0}")]
     Corrupt(String),
@@ -197,7 +197,7 @@ fn insert_user_row(connection: &Connection, user: &UserRecord) -> Result<(), Sto
     );
     match result {
         Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::DuplicateIdentity),
         Err(error) => Err(error.into()),
     }
 }
@@ -221,7 +221,7 @@ fn write_user_row(connection: &Connection, user: &UserRecord) -> Result<(), Stor
     );
     match result {
         Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::DuplicateIdentity),
         Err(error) => Err(error.into()),
     }
 }
@@ -439,7 +439,7 @@ impl Store {
         Ok(statement.exists([identity_key(identity)])?)
     }
 
-    /// Adds a user; `IdentityTaken` if the identity exists.
+    /// Adds a user; `DuplicateIdentity` if the identity exists.
     pub fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         insert_user_row(&self.lock(), user)
     }
@@ -675,7 +675,7 @@ impl Store {
     /// Changes a user in one transaction: reads it, lets `apply` change the record (or refuse),
     /// writes it back with its identity key, so nothing is half-written and two updates cannot
     /// interleave. `None` if there is no such user; an identity another account has is
-    /// `StoreError::IdentityTaken`.
+    /// `StoreError::DuplicateIdentity`.
     pub fn update_user<E>(
         &self,
         object_id: &str,
@@ -799,7 +799,7 @@ mod tests {
         store.insert_user(&user("A", "Alice@X.org")).unwrap();
         assert!(matches!(
             store.insert_user(&user("B", "alice@x.ORG")),
-            Err(StoreError::IdentityTaken)
+            Err(StoreError::DuplicateIdentity)
         ));
         assert_eq!(
             store

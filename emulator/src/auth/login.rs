@@ -24,7 +24,7 @@ impl Auth {
     pub fn check_logins_open(&self) -> Result<(), AuthError> {
         let policy = self.policy();
         if policy.login_settings_missing {
-            return Err(AuthError::LoginSettingsMissing);
+            return Err(AuthError::MissingLoginSettings);
         }
         if policy.logins_disabled {
             return Err(AuthError::LoginsDisabledForApp);
@@ -66,15 +66,15 @@ impl Auth {
                     .await?;
             }
             drop(turn);
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::InvalidLogin);
         }
         drop(turn);
         // Only someone who knows the password learns the account's status.
         match user.status {
             UserStatus::Enabled => {}
-            UserStatus::Disabled => return Err(AuthError::UserDisabled),
+            UserStatus::Disabled => return Err(AuthError::LoginDisabledForUser),
             UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
-            UserStatus::Guest => return Err(AuthError::InvalidCredentials),
+            UserStatus::Guest => return Err(AuthError::InvalidLogin),
         }
         self.open_session(user, policy).await
     }
@@ -98,7 +98,7 @@ impl Auth {
             .await?;
         }
         tracing::info!("failed login: invalid login or password");
-        Ok(AuthError::InvalidCredentials)
+        Ok(AuthError::InvalidLogin)
     }
 
     /// With lockout on, waits for the account's turn and reads the account afresh: a guess that
@@ -115,7 +115,7 @@ impl Auth {
         let id = user.object_id.clone();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(fresh) => Ok((fresh, Some(turn))),
-            None => Err(AuthError::InvalidCredentials),
+            None => Err(AuthError::InvalidLogin),
         }
     }
 
@@ -147,7 +147,7 @@ impl Auth {
                     Ok(user)
                 }
                 // The user vanished (reset) between the check and now.
-                None => Err(AuthError::InvalidCredentials),
+                None => Err(AuthError::InvalidLogin),
             }
         })
         .await

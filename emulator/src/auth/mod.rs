@@ -172,7 +172,7 @@ impl Auth {
     /// Applies a partial policy (camelCase keys); unknown keys or wrong types are refused.
     pub fn update_policy(&self, patch: Value) -> Result<Policy, AuthError> {
         let Value::Object(patch) = patch else {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "the policy patch must be a JSON object".into(),
             ));
         };
@@ -180,7 +180,7 @@ impl Auth {
             .policy
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let updated = guard.patched(&patch).map_err(AuthError::BadInput)?;
+        let updated = guard.patched(&patch).map_err(AuthError::UnparsableBody)?;
         *guard = updated.clone();
         Ok(updated)
     }
@@ -214,7 +214,7 @@ impl Auth {
             let object_id = user.object_id.clone();
             match self.blocking(move |store| store.insert_user(&user)).await {
                 Ok(()) => tracing::info!(user = %object_id, "seed user created"),
-                Err(StoreError::IdentityTaken) => {}
+                Err(StoreError::DuplicateIdentity) => {}
                 Err(error) => return Err(error.into()),
             }
         }
@@ -238,7 +238,9 @@ impl Auth {
     /// converts the guest in place instead ([`Auth::guest_to_convert`]).
     pub async fn register(&self, body: Value, token: Option<&str>) -> Result<Value, AuthError> {
         let Value::Object(mut properties) = body else {
-            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+            return Err(AuthError::UnparsableBody(
+                "the user must be a JSON object".into(),
+            ));
         };
         let guest = self.guest_to_convert(&properties, token).await?;
         let password = match properties.remove("password") {
@@ -276,7 +278,7 @@ impl Auth {
             .blocking(move |store| store.identity_exists(&probe))
             .await?
         {
-            return Err(AuthError::IdentityTaken);
+            return Err(AuthError::UserExists);
         }
         let hash = self.passwords.hash(password).await?;
         let status = if policy.require_email_confirmation {
@@ -298,7 +300,7 @@ impl Auth {
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
+            Err(StoreError::DuplicateIdentity) => return Err(AuthError::UserExists),
             Err(error) => return Err(error.into()),
         }
         tracing::info!(user = %user.object_id, "user registered");
@@ -381,12 +383,12 @@ impl Auth {
         if self.policy().users_readable_by == UsersReadableBy::Owner
             && reader.as_deref() != Some(object_id)
         {
-            return Err(AuthError::UserNotFound(object_id.to_string()));
+            return Err(AuthError::ObjectNotFound(object_id.to_string()));
         }
         let id = object_id.to_string();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(user) => Ok(Value::Object(user.to_wire())),
-            None => Err(AuthError::UserNotFound(object_id.to_string())),
+            None => Err(AuthError::ObjectNotFound(object_id.to_string())),
         }
     }
 
@@ -412,7 +414,7 @@ impl Auth {
         status: &Value,
     ) -> Result<Value, AuthError> {
         let Some(status) = status.as_str().and_then(UserStatus::parse) else {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "userStatus must be one of ENABLED, DISABLED, EMAIL_CONFIRMATION_PENDING, GUEST"
                     .into(),
             ));
@@ -424,7 +426,7 @@ impl Auth {
             .blocking(move |store| store.set_user_status(&id, status, now, end_sessions))
             .await?;
         let Some(user) = updated else {
-            return Err(AuthError::UserNotFound(object_id.to_string()));
+            return Err(AuthError::ObjectNotFound(object_id.to_string()));
         };
         if end_sessions {
             self.sessions.end_user(object_id);

@@ -53,14 +53,14 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
         None | Some(Value::Null) => return Ok(mapping),
         Some(Value::Object(fields)) => fields,
         Some(_) => {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "fieldsMapping must be an object of provider property → Users column".into(),
             ))
         }
     };
     for (source, column) in fields {
         let Value::String(column) = column else {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "fieldsMapping values must be column names (strings)".into(),
             ));
         };
@@ -73,7 +73,7 @@ pub fn fields_mapping(value: Option<&Value>) -> Result<FieldsMapping, AuthError>
         // A free-text field (the display name) as the identity would claim an address the
         // provider never vouched for.
         if column == "email" && source != "email" {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "fieldsMapping may map only the provider's email to the email column".into(),
             ));
         }
@@ -158,7 +158,7 @@ impl Auth {
             let outcome = store.oauth_login(&login, |user| {
                 match user.status {
                     UserStatus::Enabled => {}
-                    UserStatus::Disabled => return Err(AuthError::UserDisabled),
+                    UserStatus::Disabled => return Err(AuthError::LoginDisabledForUser),
                     UserStatus::EmailConfirmationPending => {
                         return Err(AuthError::EmailNotConfirmed)
                     }
@@ -184,10 +184,10 @@ impl Auth {
             Ok(OAuthOutcome::User(user)) => *user,
             Ok(OAuthOutcome::NotAGuest) => return Err(AuthError::InvalidGuest),
             Ok(OAuthOutcome::NotLinked) => return Err(AuthError::AccountNotLinked),
-            Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidCredentials),
+            Ok(OAuthOutcome::Vanished) => return Err(AuthError::InvalidLogin),
             // Another request created an account with that email at the same moment.
-            Err(AuthError::Store(StoreError::IdentityTaken)) => {
-                return Err(AuthError::IdentityTaken)
+            Err(AuthError::Store(StoreError::DuplicateIdentity)) => {
+                return Err(AuthError::UserExists)
             }
             Err(error) => return Err(error),
         };

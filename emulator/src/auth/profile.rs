@@ -62,7 +62,9 @@ impl Auth {
             return Err(AuthError::OtherUsersProperties);
         }
         let Value::Object(mut changes) = body? else {
-            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+            return Err(AuthError::UnparsableBody(
+                "the user must be a JSON object".into(),
+            ));
         };
         for name in SERVER_OWNED_PROPERTIES {
             changes.remove(*name);
@@ -123,7 +125,7 @@ impl Auth {
                 .blocking(move |store| store.user_by_identity(&email))
                 .await?;
             if owner.is_some_and(|owner| owner.object_id != object_id) {
-                return Err(AuthError::IdentityInUse);
+                return Err(AuthError::IdentityTaken);
             }
         }
         let hash = match password {
@@ -175,7 +177,7 @@ impl Auth {
                 Ok(Value::Object(user.to_wire()))
             }
             Ok(None) => Err(AuthError::UnknownUserId),
-            Err(AuthError::Store(StoreError::IdentityTaken)) => Err(AuthError::IdentityInUse),
+            Err(AuthError::Store(StoreError::DuplicateIdentity)) => Err(AuthError::IdentityTaken),
             Err(error) => Err(error),
         }
     }
@@ -242,7 +244,7 @@ impl Auth {
             .await;
         let updated = match updated {
             Ok(updated) => updated,
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityInUse),
+            Err(StoreError::DuplicateIdentity) => return Err(AuthError::IdentityTaken),
             Err(error) => return Err(error.into()),
         };
         if let Some(user) = &updated {
@@ -315,8 +317,8 @@ impl Auth {
             Ok(Some(user)) => user,
             // The guest went (purged, reset) since it was checked.
             Ok(None) => return Err(AuthError::InvalidGuest),
-            Err(AuthError::Store(StoreError::IdentityTaken)) => {
-                return Err(AuthError::IdentityTaken)
+            Err(AuthError::Store(StoreError::DuplicateIdentity)) => {
+                return Err(AuthError::UserExists)
             }
             Err(error) => return Err(error),
         };
