@@ -92,10 +92,8 @@ impl Auth {
         self.passwords.verify(password, None).await?;
         if rules.is_on() {
             let now = self.now_ms();
-            self.blocking(move |store| {
-                store.record_failed_unknown_login(now, now.saturating_sub(rules.window_ms))
-            })
-            .await?;
+            self.blocking(move |store| lockout::equalise_unknown_identity(store, rules, now))
+                .await?;
         }
         tracing::info!("failed login: invalid login or password");
         Ok(AuthError::InvalidLogin)

@@ -1,15 +1,16 @@
 //! The login domain: registration, password checks, lockout, sessions and their policy.
 //!
-//! Handlers call this; this calls the store on blocking threads and knows nothing of HTTP: it
-//! answers with [`AuthError`], which the routes map to the service's answers.
+//! Handlers call this; this calls the store on blocking threads (composing its row operations
+//! inside [`crate::store::Store::transaction`] where a rule spans several) and knows nothing of HTTP: it
+//! answers with [`AuthError`], which [`crate::error`] maps to the service's answers.
 //!
 //! | module | owns |
 //! |---|---|
 //! | this one | the service, registration, guests, tokens, logout, reads, control operations |
 //! | [`login`] | the login flow: account lookup, password check, status, session policy |
-//! | [`lockout`] | turns per account and counting failed logins |
+//! | [`lockout`] | turns per account, counting failed logins, the unknown-identity timing decoy |
 //! | [`profile`] | roles, `update`, email confirmation, guest conversion |
-//! | [`oauth`] | OAuth logins: the account linked to a provider's identity |
+//! | [`oauth`] | OAuth logins: the linking rules, in the sign-in's one transaction |
 //! | [`outbox`] | the confirmation "mail", kept in memory |
 
 mod error;
