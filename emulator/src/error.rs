@@ -1,11 +1,15 @@
 //! The one error type every handler answers with: a Backendless error code, an HTTP status and a
 //! message, rendered as the hosted service renders it: `{"code":N,"message":"…","errorData":{}}`.
-//! Codes, statuses and wording come from the protocol module shared with the SDK.
+//! Codes, statuses and wording come from the protocol module shared with the SDK; the domain's
+//! and the provider's errors become faults here, and only here.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::AuthError;
+use crate::password::PasswordError;
 use crate::protocol::{faults, stale_token_message, Fault, STALE_TOKEN_STATUS};
+use crate::provider::ProviderError;
 
 /// An error as the Backendless API reports it on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -183,5 +187,71 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/json"),
         );
         response
+    }
+}
+
+/// The domain's refusals as the service answers them: the one place they become faults.
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::MissingLoginSettings => faults::MISSING_LOGIN_SETTINGS.into(),
+            AuthError::LoginsDisabledForApp => faults::LOGINS_DISABLED_FOR_APP.into(),
+            AuthError::InvalidLogin => faults::INVALID_LOGIN.into(),
+            AuthError::AccountLocked => faults::ACCOUNT_LOCKED.into(),
+            AuthError::LoginDisabledForUser => faults::LOGIN_DISABLED_FOR_USER.into(),
+            AuthError::EmailNotConfirmed => faults::EMAIL_NOT_CONFIRMED.into(),
+            AuthError::MultipleLoginsDisabled => faults::MULTIPLE_LOGINS_DISABLED.into(),
+            AuthError::LoginLimitReached => faults::LOGIN_LIMIT_REACHED.into(),
+            AuthError::StaleToken(token) => ApiError::stale_token(&token),
+            AuthError::ObjectNotFound(object_id) => ApiError::object_not_found(&object_id),
+            AuthError::UnknownIdentity => faults::UNKNOWN_IDENTITY.into(),
+            AuthError::UserExists => faults::USER_EXISTS.into(),
+            AuthError::MissingPassword => faults::MISSING_PASSWORD.into(),
+            AuthError::MissingIdentity => faults::MISSING_IDENTITY.into(),
+            AuthError::InvalidEmail => faults::INVALID_EMAIL.into(),
+            AuthError::ValueTooLong => faults::VALUE_TOO_LONG.into(),
+            AuthError::UnparsableBody(detail) => ApiError::unparsable_body(&detail),
+            AuthError::IdentityTaken => faults::IDENTITY_TAKEN.into(),
+            AuthError::NotLoggedIn => faults::NOT_LOGGED_IN.into(),
+            AuthError::OtherUsersProperties => faults::OTHER_USERS_PROPERTIES.into(),
+            AuthError::UnknownUserId => faults::UNKNOWN_USER_ID.into(),
+            AuthError::EmailAlreadyConfirmed => faults::EMAIL_ALREADY_CONFIRMED.into(),
+            AuthError::ConfirmationNotRequired => faults::CONFIRMATION_NOT_REQUIRED.into(),
+            AuthError::ConfirmationUserNotFound => faults::CONFIRMATION_USER_NOT_FOUND.into(),
+            AuthError::UnknownOAuthProvider => faults::UNKNOWN_OAUTH_PROVIDER.into(),
+            AuthError::InvalidOAuthToken => faults::INVALID_OAUTH_TOKEN.into(),
+            AuthError::InvalidGuest => faults::INVALID_GUEST.into(),
+            AuthError::AccountNotLinked => faults::ACCOUNT_NOT_LINKED.into(),
+            AuthError::MissingParameter => faults::MISSING_PARAMETER.into(),
+            AuthError::Store(error) => {
+                tracing::error!(%error, "store failure");
+                ApiError::internal()
+            }
+            AuthError::ServerBusy | AuthError::Password(PasswordError::Busy) => {
+                faults::SERVER_BUSY.into()
+            }
+            AuthError::Password(error) => {
+                tracing::error!(%error, "password hashing failure");
+                ApiError::internal()
+            }
+            AuthError::Randomness(error) => {
+                tracing::error!(%error, "no randomness");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// The local provider's refusals (busy, bad input, no randomness) as the API gives them.
+impl From<ProviderError> for ApiError {
+    fn from(error: ProviderError) -> Self {
+        match error {
+            ProviderError::Busy => faults::SERVER_BUSY.into(),
+            ProviderError::Invalid(detail) => ApiError::unparsable_body(detail),
+            ProviderError::Randomness(error) => {
+                tracing::error!(%error, "no randomness");
+                ApiError::internal()
+            }
+        }
     }
 }

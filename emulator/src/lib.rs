@@ -11,6 +11,7 @@
 //! | [`user`] | the user record and its wire form |
 //! | [`request_log`] | the redacted recent-request log, bounded by entries and bytes |
 //! | [`ratelimit`] | sign-ups per client and minute |
+//! | [`clock`] | the time expiries, locks and rates go by: the system's, or one tests move ahead |
 //! | [`ids`] | UUIDs, salts, token digests and single-use secrets from the OS CSPRNG |
 //! | [`provider`] | the local OAuth2 identity provider's accounts, codes, tokens and pending logins |
 //! | [`error`] | `ApiError` and its JSON form |
@@ -19,6 +20,7 @@
 //! | [`protocol`] | codes, wording and paths, the same source file the SDK compiles |
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod hold;
@@ -64,8 +66,16 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
-/// Opens the store and builds the shared state for [`routes::router`].
+/// Opens the store and builds the shared state for [`routes::router`], on the system clock.
 pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError> {
+    build_state_with_clock(config, Arc::new(clock::SystemClock)).await
+}
+
+/// As [`build_state`], with every expiry, lock and rate read from `clock`.
+pub async fn build_state_with_clock(
+    config: &Settings,
+    clock: clock::SharedClock,
+) -> Result<Arc<AppState>, StartError> {
     let path = config.db.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&path))
         .await
@@ -75,6 +85,7 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         config.policy.clone(),
         config.seed_users()?,
         config.max_pending_hashes,
+        clock.clone(),
     )
     .await?;
     Ok(Arc::new(AppState {
@@ -83,9 +94,12 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
         hold: hold::Hold::default(),
-        signups: ratelimit::RateLimiter::new(config.signups_per_minute),
-        oauth_starts: ratelimit::RateLimiter::new(config.oauth_starts_per_minute),
-        confirmation_mails: ratelimit::RateLimiter::new(config.confirmation_mails_per_minute),
+        signups: ratelimit::RateLimiter::new(config.signups_per_minute, clock.clone()),
+        oauth_starts: ratelimit::RateLimiter::new(config.oauth_starts_per_minute, clock.clone()),
+        confirmation_mails: ratelimit::RateLimiter::new(
+            config.confirmation_mails_per_minute,
+            clock.clone(),
+        ),
         allowed_hosts: config
             .allowed_hosts
             .iter()
@@ -94,6 +108,6 @@ pub async fn build_state(config: &Settings) -> Result<Arc<AppState>, StartError>
         control_token: config.control_token()?,
         body_timeout: std::time::Duration::from_secs(config.body_timeout_secs),
         large_bodies: Arc::new(tokio::sync::Semaphore::new(routes::LARGE_BODIES_IN_FLIGHT)),
-        provider: provider::LocalProvider::new(config.oauth_providers.clone()),
+        provider: provider::LocalProvider::new(config.oauth_providers.clone(), clock),
     }))
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::clock::SharedClock;
 use crate::ids::{new_secret, new_uuid, RandomnessError};
 use crate::user::{identity_key, is_valid_email};
 
@@ -106,8 +107,8 @@ fn insert_bounded<T>(
     value: T,
     ttl: Duration,
     max: usize,
+    now: Instant,
 ) -> Result<String, ProviderError> {
-    let now = Instant::now();
     if table.len() >= max {
         table.retain(|_, entry| entry.expires > now);
         if table.len() >= max {
@@ -126,23 +127,25 @@ fn insert_bounded<T>(
 }
 
 /// Removes and returns a live entry (an expired one is removed too, and is `None`).
-fn take_live<T>(table: &mut HashMap<String, Expiring<T>>, key: &str) -> Option<T> {
+fn take_live<T>(table: &mut HashMap<String, Expiring<T>>, key: &str, now: Instant) -> Option<T> {
     let entry = table.remove(key)?;
-    (entry.expires > Instant::now()).then_some(entry.value)
+    (entry.expires > now).then_some(entry.value)
 }
 
 /// The provider codes enabled and their tables.
 pub struct LocalProvider {
     codes: Vec<String>,
     tables: Mutex<Tables>,
+    clock: SharedClock,
 }
 
 impl LocalProvider {
     /// The providers `codes` (checked by the configuration), with nothing in them.
-    pub fn new(codes: Vec<String>) -> Self {
+    pub fn new(codes: Vec<String>, clock: SharedClock) -> Self {
         Self {
             codes,
             tables: Mutex::new(Tables::default()),
+            clock,
         }
     }
 
@@ -235,6 +238,7 @@ impl LocalProvider {
             (provider.to_string(), account_id.to_string()),
             TOKEN_TTL,
             MAX_TOKENS,
+            self.clock.instant(),
         )
     }
 
@@ -242,7 +246,7 @@ impl LocalProvider {
     pub fn token_account(&self, provider: &str, token: &str) -> Option<Account> {
         let tables = self.lock();
         let entry = tables.tokens.get(token)?;
-        if entry.expires <= Instant::now() || entry.value.0 != provider {
+        if entry.expires <= self.clock.instant() || entry.value.0 != provider {
             return None;
         }
         tables
@@ -253,29 +257,37 @@ impl LocalProvider {
 
     /// A new single-use authorization code.
     pub fn issue_code(&self, code: IssuedCode) -> Result<String, ProviderError> {
-        insert_bounded(&mut self.lock().codes, code, CODE_TTL, MAX_CODES)
+        let now = self.clock.instant();
+        insert_bounded(&mut self.lock().codes, code, CODE_TTL, MAX_CODES, now)
     }
 
     /// Redeems an authorization code (once).
     pub fn take_code(&self, code: &str) -> Option<IssuedCode> {
-        take_live(&mut self.lock().codes, code)
+        take_live(&mut self.lock().codes, code, self.clock.instant())
     }
 
     /// Records a redirect login; its `state`.
     pub fn start_login(&self, login: PendingLogin) -> Result<String, ProviderError> {
-        insert_bounded(&mut self.lock().pending, login, PENDING_TTL, MAX_PENDING)
+        let now = self.clock.instant();
+        insert_bounded(
+            &mut self.lock().pending,
+            login,
+            PENDING_TTL,
+            MAX_PENDING,
+            now,
+        )
     }
 
     /// The redirect login `state` stands for, left in place (the provider's pages).
     pub fn pending(&self, state: &str) -> Option<PendingLogin> {
         let tables = self.lock();
         let entry = tables.pending.get(state)?;
-        (entry.expires > Instant::now()).then(|| entry.value.clone())
+        (entry.expires > self.clock.instant()).then(|| entry.value.clone())
     }
 
     /// Ends the redirect login `state` (the callback: once).
     pub fn take_login(&self, state: &str) -> Option<PendingLogin> {
-        take_live(&mut self.lock().pending, state)
+        take_live(&mut self.lock().pending, state, self.clock.instant())
     }
 
     /// Forgets every account, code, token and pending login (reset).
@@ -286,11 +298,14 @@ impl LocalProvider {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::clock::{ShiftedClock, SystemClock};
 
     #[test]
     fn accounts_are_found_by_email_per_provider_and_tokens_per_provider() {
-        let provider = LocalProvider::new(vec!["a".into(), "b".into()]);
+        let provider = LocalProvider::new(vec!["a".into(), "b".into()], Arc::new(SystemClock));
         let first = provider.account("a", "Ann@x.io", Some("Ann")).unwrap();
         assert_eq!(provider.account("a", "ann@X.io", None).unwrap(), first);
         let other = provider.account("b", "ann@x.io", None).unwrap();
@@ -311,7 +326,7 @@ mod tests {
 
     #[test]
     fn codes_and_states_are_single_use() {
-        let provider = LocalProvider::new(vec!["a".into()]);
+        let provider = LocalProvider::new(vec!["a".into()], Arc::new(SystemClock));
         let issued = IssuedCode {
             provider: "a".into(),
             account_id: "X".into(),
@@ -338,7 +353,8 @@ mod tests {
     #[test]
     fn a_full_table_evicts_expired_entries_first_then_refuses() {
         let mut table = HashMap::new();
-        let past = Instant::now() - Duration::from_secs(1);
+        let now = Instant::now();
+        let past = now - Duration::from_secs(1);
         table.insert(
             "old".to_string(),
             Expiring {
@@ -346,11 +362,43 @@ mod tests {
                 expires: past,
             },
         );
-        insert_bounded(&mut table, 2, Duration::from_secs(60), 1).unwrap();
+        insert_bounded(&mut table, 2, Duration::from_secs(60), 1, now).unwrap();
         assert!(!table.contains_key("old"));
         assert!(matches!(
-            insert_bounded(&mut table, 3, Duration::from_secs(60), 1),
+            insert_bounded(&mut table, 3, Duration::from_secs(60), 1, now),
             Err(ProviderError::Busy)
         ));
+    }
+
+    #[test]
+    fn tokens_codes_and_states_expire_after_their_ttl() {
+        let clock = Arc::new(ShiftedClock::default());
+        let provider = LocalProvider::new(vec!["a".into()], clock.clone());
+        let account = provider.account("a", "t@x.io", None).unwrap();
+        let token = provider.issue_token("a", &account.id).unwrap();
+        let code = provider
+            .issue_code(IssuedCode {
+                provider: "a".into(),
+                account_id: account.id.clone(),
+                redirect_uri: "http://127.0.0.1/cb".into(),
+                state: "S".into(),
+            })
+            .unwrap();
+        let state = provider
+            .start_login(PendingLogin {
+                provider: "a".into(),
+                callback: "http://127.0.0.1/cb".into(),
+                fields_mapping: Vec::new(),
+                redirect_after: None,
+            })
+            .unwrap();
+        clock.advance(CODE_TTL);
+        assert_eq!(provider.take_code(&code), None);
+        assert!(provider.pending(&state).is_some());
+        clock.advance(PENDING_TTL);
+        assert!(provider.pending(&state).is_none());
+        assert!(provider.token_account("a", &token).is_some());
+        clock.advance(TOKEN_TTL);
+        assert_eq!(provider.token_account("a", &token), None);
     }
 }

@@ -8,20 +8,24 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::clock::SharedClock;
+
 /// Buckets kept before full ones (equivalent to no bucket) are forgotten.
 const MAX_CLIENTS: usize = 10_000;
 
 /// One allowance of every client.
 pub struct RateLimiter {
     per_minute: u32,
+    clock: SharedClock,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl RateLimiter {
     /// `per_minute` operations per client and minute; 0 = unlimited.
-    pub fn new(per_minute: u32) -> Self {
+    pub fn new(per_minute: u32, clock: SharedClock) -> Self {
         Self {
             per_minute,
+            clock,
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -33,7 +37,7 @@ impl RateLimiter {
         }
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut buckets = self
             .buckets
             .lock()
@@ -57,11 +61,14 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::clock::{ShiftedClock, SystemClock};
 
     #[test]
     fn a_burst_then_the_rate() {
-        let limiter = RateLimiter::new(3);
+        let limiter = RateLimiter::new(3, Arc::new(SystemClock));
         let me = IpAddr::from([127, 0, 0, 1]);
         for _ in 0..3 {
             assert!(limiter.take(me).is_ok());
@@ -72,6 +79,25 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.take(IpAddr::from([127, 0, 0, 2])).is_ok());
-        assert!(RateLimiter::new(0).take(me).is_ok());
+        assert!(RateLimiter::new(0, Arc::new(SystemClock)).take(me).is_ok());
+    }
+
+    #[test]
+    fn the_allowance_refills_over_the_minute() {
+        let clock = Arc::new(ShiftedClock::default());
+        let limiter = RateLimiter::new(3, clock.clone());
+        let me = IpAddr::from([127, 0, 0, 1]);
+        for _ in 0..3 {
+            assert!(limiter.take(me).is_ok());
+        }
+        assert!(limiter.take(me).is_err());
+        clock.advance(Duration::from_secs(20));
+        assert!(limiter.take(me).is_ok());
+        assert!(limiter.take(me).is_err());
+        clock.advance(Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(limiter.take(me).is_ok());
+        }
+        assert!(limiter.take(me).is_err());
     }
 }

@@ -1,4 +1,6 @@
-//! SQLite persistence: users, sessions and failed login attempts.
+//! SQLite persistence: users, sessions, failed login attempts and OAuth links, as row
+//! operations. The rules that combine them (lockout, OAuth linking, guests) are the login
+//! domain's ([`crate::auth`]); it runs them inside [`Store::transaction`].
 //!
 //! One connection behind a mutex does all the work, so writers never race each other into
 //! "database is locked"; WAL with `synchronous=FULL` makes every committed write survive a crash.
@@ -17,7 +19,7 @@ use crate::user::{identity_key, UserRecord, UserStatus};
 pub enum StoreError {
     /// Insert of a user whose identity is taken.
     #[error("a user with this identity already exists")]
-    IdentityTaken,
+    DuplicateIdentity,
     /// A row that cannot be understood.
     #[error("corrupt row in the database: {0}")]
     Corrupt(String),
@@ -38,42 +40,6 @@ pub struct SessionRecord {
     pub user_id: String,
     /// Last use, epoch ms.
     pub last_activity: i64,
-}
-
-/// What [`Store::oauth_login`] needs to know about one login.
-pub struct OAuthLogin<'a> {
-    /// The provider's code.
-    pub provider: &'a str,
-    /// The account's id at the provider.
-    pub oauth_id: &'a str,
-    /// The account's email as the provider reports it: the only value an existing account is
-    /// found by (never one the request chose through `fieldsMapping`).
-    pub provider_email: &'a str,
-    /// The account's name at the provider (kept on the link).
-    pub display_name: &'a str,
-    /// The guest account to convert, if the client named one (the caller checked it is the
-    /// requester's own).
-    pub guest_id: Option<&'a str>,
-    /// The account to create if none is found: fresh objectId, mapped email and properties.
-    pub new_user: &'a UserRecord,
-    /// Digest of the new session's token.
-    pub session_digest: TokenDigest,
-    /// The session's start (and the account's `lastLogin`), epoch ms.
-    pub now: i64,
-}
-
-/// Where an OAuth login landed.
-#[derive(Debug)]
-pub enum OAuthOutcome {
-    /// This account (its links included), with the new session.
-    User(Box<UserRecord>),
-    /// The guest named is not a guest account.
-    NotAGuest,
-    /// The provider's email is an account's that is not linked to this provider.
-    NotLinked,
-    /// The account went between two statements (cannot happen inside the transaction; kept
-    /// rather than a panic).
-    Vanished,
 }
 
 /// The database.
@@ -176,12 +142,18 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     )
 }
 
-fn insert_user_row(connection: &Connection, user: &UserRecord) -> Result<(), StoreError> {
+/// Adds a user, or rewrites its row (everything but objectId, created, lastLogin and the lock):
+/// the one writer of user rows. `DuplicateIdentity` if another account has the identity.
+fn put_user_row(connection: &Connection, user: &UserRecord) -> Result<(), StoreError> {
     let properties = Value::Object(user.properties.clone()).to_string();
     let result = connection.execute(
         "INSERT INTO users (object_id, email, identity_key, password_hash, user_status, created, updated,
                             last_login, locked_until, properties)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (object_id) DO UPDATE SET
+             email = excluded.email, identity_key = excluded.identity_key,
+             password_hash = excluded.password_hash, user_status = excluded.user_status,
+             updated = excluded.updated, properties = excluded.properties",
         params![
             user.object_id,
             user.email,
@@ -197,33 +169,17 @@ fn insert_user_row(connection: &Connection, user: &UserRecord) -> Result<(), Sto
     );
     match result {
         Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::DuplicateIdentity),
         Err(error) => Err(error.into()),
     }
 }
 
-/// Rewrites a user's row (everything but objectId, created, lastLogin and the lock).
-fn write_user_row(connection: &Connection, user: &UserRecord) -> Result<(), StoreError> {
-    let properties = Value::Object(user.properties.clone()).to_string();
-    let result = connection.execute(
-        "UPDATE users SET email = ?2, identity_key = ?3, password_hash = ?4, user_status = ?5,
-                          updated = ?6, properties = ?7
-         WHERE object_id = ?1",
-        params![
-            user.object_id,
-            user.email,
-            user.email.as_deref().map(identity_key),
-            user.password_hash,
-            user.status.as_str(),
-            user.updated,
-            properties,
-        ],
-    );
-    match result {
-        Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::IdentityTaken),
-        Err(error) => Err(error.into()),
-    }
+fn insert_session_row(connection: &Connection, session: &SessionRecord) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
+        params![session.token_digest.as_slice(), session.user_id, session.last_activity],
+    )?;
+    Ok(())
 }
 
 fn user_where(
@@ -264,94 +220,142 @@ fn end_other_sessions(
         .collect()
 }
 
-/// The account an OAuth login lands on (see [`Store::oauth_login`]), its link written; or why
-/// none.
-fn oauth_account(
-    transaction: &Connection,
-    login: &OAuthLogin<'_>,
-) -> Result<Result<String, OAuthOutcome>, StoreError> {
-    let linked: Option<String> = transaction
-        .query_row(
-            "SELECT user_id FROM oauth_identities WHERE provider = ?1 AND oauth_id = ?2",
-            params![login.provider, login.oauth_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if let Some(user_id) = linked {
-        transaction.execute(
-            "UPDATE oauth_identities SET display_name = ?3 WHERE provider = ?1 AND oauth_id = ?2",
-            params![login.provider, login.oauth_id, login.display_name],
-        )?;
-        return Ok(Ok(user_id));
-    }
-    let guest = match login.guest_id {
-        Some(guest_id) => match user_where(transaction, "object_id", guest_id)? {
-            Some(user) if user.status == UserStatus::Guest => Some(user),
-            _ => return Ok(Err(OAuthOutcome::NotAGuest)),
-        },
-        None => None,
-    };
-    let by_email = user_where(
-        transaction,
-        "identity_key",
-        &identity_key(login.provider_email),
-    )?;
-    let user_id = match (by_email, guest) {
-        (Some(existing), _) => {
-            // The local provider vouches for any address typed into it: an account of its own (a
-            // password, another provider) is not handed to whoever holds the provider account.
-            // One linked to this provider already is the same person. A guest holding the
-            // address is refused by `admit`, after this write, which then rolls back.
-            let same_provider: bool = transaction
-                .prepare_cached(
-                    "SELECT 1 FROM oauth_identities WHERE provider = ?1 AND user_id = ?2",
-                )?
-                .exists(params![login.provider, existing.object_id])?;
-            if !same_provider && existing.status != UserStatus::Guest {
-                return Ok(Err(OAuthOutcome::NotLinked));
-            }
-            existing.object_id
-        }
-        (None, Some(mut guest)) => {
-            guest.email = login.new_user.email.clone();
-            guest.status = login.new_user.status;
-            guest.updated = login.new_user.updated;
-            for (name, value) in &login.new_user.properties {
-                guest.properties.insert(name.clone(), value.clone());
-            }
-            write_user_row(transaction, &guest)?;
-            guest.object_id
-        }
-        (None, None) => {
-            insert_user_row(transaction, login.new_user)?;
-            login.new_user.object_id.clone()
-        }
-    };
-    transaction.execute(
-        "INSERT INTO oauth_identities (provider, oauth_id, user_id, display_name) VALUES (?1, ?2, ?3, ?4)",
-        params![login.provider, login.oauth_id, user_id, login.display_name],
-    )?;
-    Ok(Ok(user_id))
+/// One write transaction, as [`Store::transaction`] hands it out: typed row operations that the
+/// login domain composes into its rules (lockout, OAuth linking, guests). Nothing here decides.
+pub struct Tx<'c> {
+    transaction: rusqlite::Transaction<'c>,
 }
 
-/// A login's writes, as [`Store::record_login`] makes them: `lastLogin`, lock and failed
-/// attempts cleared, the session.
-fn open_session_rows(
-    transaction: &Connection,
-    user_id: &str,
-    digest: &TokenDigest,
-    now: i64,
-) -> Result<(), StoreError> {
-    transaction.execute(
-        "UPDATE users SET last_login = ?2, locked_until = NULL WHERE object_id = ?1",
-        params![user_id, now],
-    )?;
-    transaction.execute("DELETE FROM failed_logins WHERE user_id = ?1", [user_id])?;
-    transaction.execute(
-        "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
-        params![digest.as_slice(), user_id, now],
-    )?;
-    Ok(())
+impl Tx<'_> {
+    /// The user with this objectId.
+    pub fn user_by_id(&self, object_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        user_where(&self.transaction, "object_id", object_id)
+    }
+
+    /// The user with this identity, compared without case.
+    pub fn user_by_identity(&self, identity: &str) -> Result<Option<UserRecord>, StoreError> {
+        user_where(&self.transaction, "identity_key", &identity_key(identity))
+    }
+
+    /// Adds a user, or rewrites the user's row; `DuplicateIdentity` if another has the identity.
+    pub fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        put_user_row(&self.transaction, user)
+    }
+
+    /// The account linked to (provider, id at the provider).
+    pub fn linked_user(
+        &self,
+        provider: &str,
+        oauth_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .transaction
+            .prepare_cached(
+                "SELECT user_id FROM oauth_identities WHERE provider = ?1 AND oauth_id = ?2",
+            )?
+            .query_row(params![provider, oauth_id], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Whether the account has any link to `provider`.
+    pub fn is_linked_to(&self, provider: &str, user_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .transaction
+            .prepare_cached("SELECT 1 FROM oauth_identities WHERE provider = ?1 AND user_id = ?2")?
+            .exists(params![provider, user_id])?)
+    }
+
+    /// Records (or renames) the link of (provider, id at the provider) to `user_id`.
+    pub fn link(
+        &self,
+        provider: &str,
+        oauth_id: &str,
+        user_id: &str,
+        display_name: &str,
+    ) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "INSERT INTO oauth_identities (provider, oauth_id, user_id, display_name) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (provider, oauth_id) DO UPDATE SET display_name = excluded.display_name",
+            params![provider, oauth_id, user_id, display_name],
+        )?;
+        Ok(())
+    }
+
+    /// A login's writes: `lastLogin`, lock and failed attempts cleared, the session. `false` (and
+    /// nothing written) if the user is gone.
+    pub fn open_session(&self, session: &SessionRecord) -> Result<bool, StoreError> {
+        let changed = self.transaction.execute(
+            "UPDATE users SET last_login = ?2, locked_until = NULL WHERE object_id = ?1",
+            params![session.user_id, session.last_activity],
+        )?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        self.transaction.execute(
+            "DELETE FROM failed_logins WHERE user_id = ?1",
+            [&session.user_id],
+        )?;
+        insert_session_row(&self.transaction, session)?;
+        Ok(true)
+    }
+
+    /// Adds a failed login of `user_id` at `at` after forgetting those before `window_start`;
+    /// the failures now on record, or `None` if there is no such user (nothing written).
+    pub fn add_failure(
+        &self,
+        user_id: &str,
+        at: i64,
+        window_start: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        self.transaction.execute(
+            "DELETE FROM failed_logins WHERE user_id = ?1 AND at < ?2",
+            params![user_id, window_start],
+        )?;
+        let inserted = self.transaction.execute(
+            "INSERT INTO failed_logins (user_id, at) SELECT object_id, ?2 FROM users WHERE object_id = ?1",
+            params![user_id, at],
+        )?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let failures: i64 = self.transaction.query_row(
+            "SELECT COUNT(*) FROM failed_logins WHERE user_id = ?1",
+            [user_id],
+            |row| row.get(0),
+        )?;
+        Ok(Some(u32::try_from(failures).unwrap_or(u32::MAX)))
+    }
+
+    /// Locks the account until `until` and forgets its failures.
+    pub fn lock_user(&self, user_id: &str, until: i64) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "UPDATE users SET locked_until = ?2 WHERE object_id = ?1",
+            params![user_id, until],
+        )?;
+        self.transaction
+            .execute("DELETE FROM failed_logins WHERE user_id = ?1", [user_id])?;
+        Ok(())
+    }
+
+    /// The statements [`Tx::add_failure`] runs, on a table of their own that nothing reads:
+    /// the write-and-count a failed login of an unknown identity makes so that its answer takes
+    /// as long as a known account's. Returns the count, for tests.
+    pub fn add_decoy_failure(&self, at: i64, window_start: i64) -> Result<u32, StoreError> {
+        self.transaction.execute(
+            "DELETE FROM failed_unknown_logins WHERE at < ?1",
+            params![window_start],
+        )?;
+        self.transaction.execute(
+            "INSERT INTO failed_unknown_logins (at) VALUES (?1)",
+            params![at],
+        )?;
+        let failures: i64 = self.transaction.query_row(
+            "SELECT COUNT(*) FROM failed_unknown_logins",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
 }
 
 /// Schema version (`PRAGMA user_version`) this code writes.
@@ -439,9 +443,9 @@ impl Store {
         Ok(statement.exists([identity_key(identity)])?)
     }
 
-    /// Adds a user; `IdentityTaken` if the identity exists.
+    /// Adds a user; `DuplicateIdentity` if the identity exists.
     pub fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        insert_user_row(&self.lock(), user)
+        put_user_row(&self.lock(), user)
     }
 
     /// Adds a user and a session for it, both or neither (guest registration).
@@ -452,102 +456,36 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        insert_user_row(&transaction, user)?;
-        transaction.execute(
-            "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
-            params![session.token_digest.as_slice(), session.user_id, session.last_activity],
-        )?;
+        put_user_row(&transaction, user)?;
+        insert_session_row(&transaction, session)?;
         transaction.commit()?;
         Ok(())
     }
 
     /// A successful login: new session, `lastLogin` set, failed attempts and lock cleared. Returns the updated user.
     pub fn record_login(&self, session: &SessionRecord) -> Result<Option<UserRecord>, StoreError> {
-        let mut connection = self.lock();
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let changed = transaction.execute(
-            "UPDATE users SET last_login = ?2, locked_until = NULL WHERE object_id = ?1",
-            params![session.user_id, session.last_activity],
-        )?;
-        if changed == 0 {
-            return Ok(None); // deleted meanwhile (a reset); nothing written
-        }
-        transaction.execute(
-            "DELETE FROM failed_logins WHERE user_id = ?1",
-            [&session.user_id],
-        )?;
-        transaction.execute(
-            "INSERT INTO sessions (token_digest, user_id, created, last_activity) VALUES (?1, ?2, ?3, ?3)",
-            params![session.token_digest.as_slice(), session.user_id, session.last_activity],
-        )?;
-        let user = user_where(&transaction, "object_id", &session.user_id)?;
-        transaction.commit()?;
-        Ok(user)
+        self.transaction(|tx| {
+            if !tx.open_session(session)? {
+                return Ok(None); // deleted meanwhile (a reset); nothing written
+            }
+            tx.user_by_id(&session.user_id)
+        })
     }
 
-    /// Records a failed login and, once `threshold` failures fall within the window, locks the account until
-    /// `lock_until` (clearing the count). Returns whether this failure locked the account.
-    pub fn record_failed_login(
-        &self,
-        user_id: &str,
-        now: i64,
-        window_start: i64,
-        threshold: u32,
-        lock_until: i64,
-    ) -> Result<bool, StoreError> {
+    /// Runs `work` in one IMMEDIATE transaction: committed if it returns `Ok`, rolled back
+    /// otherwise, so a refusal decided halfway leaves nothing behind.
+    pub fn transaction<T, E>(&self, work: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         let mut connection = self.lock();
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute(
-            "DELETE FROM failed_logins WHERE user_id = ?1 AND at < ?2",
-            params![user_id, window_start],
-        )?;
-        let inserted = transaction.execute(
-            "INSERT INTO failed_logins (user_id, at) SELECT object_id, ?2 FROM users WHERE object_id = ?1",
-            params![user_id, now],
-        )?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        let failures: i64 = transaction.query_row(
-            "SELECT COUNT(*) FROM failed_logins WHERE user_id = ?1",
-            [user_id],
-            |row| row.get(0),
-        )?;
-        let locks = threshold > 0 && failures >= i64::from(threshold);
-        if locks {
-            transaction.execute(
-                "UPDATE users SET locked_until = ?2 WHERE object_id = ?1",
-                params![user_id, lock_until],
-            )?;
-            transaction.execute("DELETE FROM failed_logins WHERE user_id = ?1", [user_id])?;
-        }
-        transaction.commit()?;
-        Ok(locks)
-    }
-
-    /// Records a failed login for an identity nobody has: the same committed write as
-    /// [`Store::record_failed_login`] (so the answer takes as long), kept only within the window.
-    pub fn record_failed_unknown_login(
-        &self,
-        now: i64,
-        window_start: i64,
-    ) -> Result<(), StoreError> {
-        let mut connection = self.lock();
-        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute(
-            "DELETE FROM failed_unknown_logins WHERE at < ?1",
-            params![window_start],
-        )?;
-        transaction.execute(
-            "INSERT INTO failed_unknown_logins (at) VALUES (?1)",
-            params![now],
-        )?;
-        let _failures: i64 =
-            transaction.query_row("SELECT COUNT(*) FROM failed_unknown_logins", [], |row| {
-                row.get(0)
-            })?;
-        transaction.commit()?;
-        Ok(())
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let tx = Tx { transaction };
+        let value = work(&tx)?;
+        tx.transaction.commit().map_err(StoreError::from)?;
+        Ok(value)
     }
 
     /// Makes every write fail (on) as on a full disk, or work again (off): `PRAGMA query_only`.
@@ -675,7 +613,7 @@ impl Store {
     /// Changes a user in one transaction: reads it, lets `apply` change the record (or refuse),
     /// writes it back with its identity key, so nothing is half-written and two updates cannot
     /// interleave. `None` if there is no such user; an identity another account has is
-    /// `StoreError::IdentityTaken`.
+    /// `StoreError::DuplicateIdentity`.
     pub fn update_user<E>(
         &self,
         object_id: &str,
@@ -684,18 +622,14 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut connection = self.lock();
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let Some(mut user) = user_where(&transaction, "object_id", object_id)? else {
-            return Ok(None);
-        };
-        apply(&mut user)?;
-        write_user_row(&transaction, &user)?;
-        let user = user_where(&transaction, "object_id", object_id)?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(user)
+        self.transaction(|tx| {
+            let Some(mut user) = tx.user_by_id(object_id)? else {
+                return Ok(None);
+            };
+            apply(&mut user)?;
+            tx.put_user(&user)?;
+            Ok(tx.user_by_id(object_id)?)
+        })
     }
 
     /// [`Store::update_user`] that also ends, in the same transaction, every open session of the
@@ -710,55 +644,15 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut connection = self.lock();
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let Some(mut user) = user_where(&transaction, "object_id", object_id)? else {
-            return Ok(None);
-        };
-        apply(&mut user)?;
-        write_user_row(&transaction, &user)?;
-        let ended = end_other_sessions(&transaction, object_id, keep)?;
-        let user = user_where(&transaction, "object_id", object_id)?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(user.map(|user| (user, ended)))
-    }
-
-    /// An OAuth login in one transaction, from the account to its session: the account linked
-    /// to (provider, oauth id); else, when the provider's email is an existing account's, that
-    /// account only if it is linked to this provider already (another id of it: the provider's
-    /// memory went at a restart) — any other account of that email is [`OAuthOutcome::NotLinked`];
-    /// else the guest `login.guest_id` converted (its properties merged with the new ones,
-    /// ENABLED); else `login.new_user` created. A new link is recorded on the account. Then
-    /// `admit` judges the account (status, session policy) and the session is opened. Any refusal
-    /// or error rolls everything back: nothing of a refused sign-in is left behind.
-    pub fn oauth_login<E>(
-        &self,
-        login: &OAuthLogin<'_>,
-        admit: impl FnOnce(&UserRecord) -> Result<(), E>,
-    ) -> Result<OAuthOutcome, E>
-    where
-        E: From<StoreError>,
-    {
-        let mut connection = self.lock();
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let user_id = match oauth_account(&transaction, login)? {
-            Ok(user_id) => user_id,
-            Err(refused) => return Ok(refused),
-        };
-        let Some(user) = user_where(&transaction, "object_id", &user_id)? else {
-            return Ok(OAuthOutcome::Vanished);
-        };
-        admit(&user)?;
-        open_session_rows(&transaction, &user_id, &login.session_digest, login.now)?;
-        let user = user_where(&transaction, "object_id", &user_id)?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(user.map_or(OAuthOutcome::Vanished, |user| {
-            OAuthOutcome::User(Box::new(user))
-        }))
+        self.transaction(|tx| {
+            let Some(mut user) = tx.user_by_id(object_id)? else {
+                return Ok(None);
+            };
+            apply(&mut user)?;
+            tx.put_user(&user)?;
+            let ended = end_other_sessions(&tx.transaction, object_id, keep)?;
+            Ok(tx.user_by_id(object_id)?.map(|user| (user, ended)))
+        })
     }
 
     /// Deletes all users, sessions and failed attempts.
@@ -799,7 +693,7 @@ mod tests {
         store.insert_user(&user("A", "Alice@X.org")).unwrap();
         assert!(matches!(
             store.insert_user(&user("B", "alice@x.ORG")),
-            Err(StoreError::IdentityTaken)
+            Err(StoreError::DuplicateIdentity)
         ));
         assert_eq!(
             store
@@ -839,14 +733,10 @@ mod tests {
     }
 
     #[test]
-    fn lockout_counts_within_window_and_login_resets() {
+    fn a_login_clears_the_lock_and_opens_the_session() {
         let store = Store::open(":memory:").unwrap();
         store.insert_user(&user("A", "a@x")).unwrap();
-        assert!(!store.record_failed_login("A", 100, 0, 3, 1000).unwrap());
-        assert!(!store.record_failed_login("A", 200, 0, 3, 1000).unwrap());
-        // The first failure fell out of the window: still two.
-        assert!(!store.record_failed_login("A", 300, 150, 3, 1000).unwrap());
-        assert!(store.record_failed_login("A", 400, 150, 3, 1000).unwrap());
+        store.transaction(|tx| tx.lock_user("A", 1000)).unwrap();
         assert_eq!(
             store.user_by_id("A").unwrap().unwrap().locked_until,
             Some(1000)
@@ -860,6 +750,17 @@ mod tests {
         assert_eq!(after.locked_until, None);
         assert_eq!(after.last_login, Some(2000));
         assert_eq!(store.open_sessions().unwrap(), vec![session]);
+    }
+
+    #[test]
+    fn a_transaction_that_refuses_writes_nothing() {
+        let store = Store::open(":memory:").unwrap();
+        let refused: Result<(), StoreError> = store.transaction(|tx| {
+            tx.put_user(&user("A", "a@x"))?;
+            Err(StoreError::Corrupt("refused".into()))
+        });
+        assert!(refused.is_err());
+        assert!(store.user_by_id("A").unwrap().is_none());
     }
 
     #[test]

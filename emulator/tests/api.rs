@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::thread::sleep;
 use std::time::Duration;
 
 use backendless_emulator::protocol::faults;
@@ -270,17 +269,23 @@ fn stale_token_3064_message_and_logout_without_token() {
 
 #[test]
 fn sessions_expire_after_inactivity_not_after_a_fixed_age() {
-    let server = App::start(&["--session-timeout-secs", "2"]);
+    // Two hours of inactivity end a session; a use within them starts the two hours again.
+    let server = App::start(&["--session-timeout-secs", "7200"]);
     let id = server.register("idle@x.io", "pw")["objectId"]
         .as_str()
         .unwrap()
         .to_string();
     let token = token_of(&server.login("idle@x.io", "pw"));
     for _ in 0..3 {
-        sleep(Duration::from_millis(1200));
+        server.advance(Duration::from_secs(5000));
         assert!(server.is_valid(&token), "each use extends the session");
     }
-    sleep(Duration::from_millis(2300));
+    server.advance(Duration::from_secs(7190));
+    assert!(
+        server.is_valid(&token),
+        "still live just before the timeout"
+    );
+    server.advance(Duration::from_secs(7210));
     assert!(!server.is_valid(&token));
     server
         .get_with_token(&format!("{APP}/users/logout"), &token)

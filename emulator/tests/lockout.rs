@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::thread::sleep;
 use std::time::Duration;
 
 use backendless_emulator::protocol::faults;
@@ -15,9 +14,9 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
         "--lockout-threshold",
         "3",
         "--lockout-window-secs",
-        "60",
+        "3600",
         "--lockout-duration-secs",
-        "2",
+        "900",
     ]);
     server.register("lock@x.io", "pw");
     // Two failures, then a success resets the count: two more failures do not lock.
@@ -45,7 +44,12 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
     server
         .login_reply("lock@x.io", "bad")
         .assert_fault(faults::ACCOUNT_LOCKED);
-    sleep(Duration::from_millis(2100));
+    // Still locked just before the 15 minutes are over, open just after.
+    server.advance(Duration::from_secs(890));
+    server
+        .login_reply("lock@x.io", "pw")
+        .assert_fault(faults::ACCOUNT_LOCKED);
+    server.advance(Duration::from_secs(20));
     server.login("lock@x.io", "pw");
     // Unknown users are never "locked": same 3003 as ever.
     for _ in 0..4 {
@@ -57,12 +61,12 @@ fn lockout_3036_after_threshold_lasts_its_duration_and_success_resets_the_count(
 
 #[test]
 fn lockout_window_forgets_old_failures() {
-    let server = App::start(&["--lockout-threshold", "2", "--lockout-window-secs", "2"]);
+    let server = App::start(&["--lockout-threshold", "2", "--lockout-window-secs", "3600"]);
     server.register("win@x.io", "pw");
     server
         .login_reply("win@x.io", "bad")
         .assert_fault(faults::INVALID_LOGIN);
-    sleep(Duration::from_millis(2100));
+    server.advance(Duration::from_secs(3610));
     server
         .login_reply("win@x.io", "bad")
         .assert_fault(faults::INVALID_LOGIN);

@@ -1,4 +1,6 @@
-//! What the login domain refuses, in its own terms; `routes` maps each to the service's HTTP answer.
+//! What the login domain refuses. Each variant is named after the fault of
+//! [`crate::protocol::faults`] it answers (`UserExists` → `USER_EXISTS`), so the one mapping,
+//! in [`crate::error`], reads as a table and a wrong pairing shows.
 
 use crate::password::PasswordError;
 use crate::store::StoreError;
@@ -8,19 +10,19 @@ use crate::store::StoreError;
 pub enum AuthError {
     /// The app has no login settings (simulated by the policy).
     #[error("login settings are missing")]
-    LoginSettingsMissing,
+    MissingLoginSettings,
     /// Logins are disabled for the whole app (simulated by the policy).
     #[error("logins are disabled for the app")]
     LoginsDisabledForApp,
     /// Unknown identity or wrong password: deliberately one refusal for both.
     #[error("invalid login or password")]
-    InvalidCredentials,
+    InvalidLogin,
     /// Too many failed logins: the account is locked for a while.
     #[error("account locked")]
     AccountLocked,
     /// The account's status is DISABLED.
     #[error("login disabled for the user")]
-    UserDisabled,
+    LoginDisabledForUser,
     /// The account waits for its email confirmation.
     #[error("email not confirmed")]
     EmailNotConfirmed,
@@ -35,13 +37,13 @@ pub enum AuthError {
     StaleToken(String),
     /// No user with that objectId (as sent), or none the reader may see.
     #[error("no such user")]
-    UserNotFound(String),
+    ObjectNotFound(String),
     /// Password recovery for an identity nobody has.
     #[error("unknown identity")]
     UnknownIdentity,
-    /// Register with an identity that is taken.
-    #[error("identity taken")]
-    IdentityTaken,
+    /// Register (or an OAuth sign-up, or a guest conversion) with an identity that is taken.
+    #[error("user exists")]
+    UserExists,
     /// Register without a usable password.
     #[error("password missing")]
     MissingPassword,
@@ -54,9 +56,10 @@ pub enum AuthError {
     /// A property value (or name, or nesting) beyond the limits.
     #[error("value too long")]
     ValueTooLong,
-    /// `update` to an identity another account has (3018; register's is [`Self::IdentityTaken`]).
-    #[error("identity in use by another account")]
-    IdentityInUse,
+    /// `update` (or a confirmation link) to an identity another account has; register's is
+    /// [`Self::UserExists`].
+    #[error("identity taken by another account")]
+    IdentityTaken,
     /// `update` without a user-token.
     #[error("not logged in")]
     NotLoggedIn,
@@ -87,15 +90,15 @@ pub enum AuthError {
     /// An OAuth sign-in whose provider email is an account's not linked to that provider.
     #[error("account not linked to the provider")]
     AccountNotLinked,
-    /// A required parameter is missing or null (3038).
+    /// A required parameter is missing or null.
     #[error("missing parameter")]
     MissingParameter,
     /// The input is not what the operation needs; the detail says what.
-    #[error("bad input: {0}")]
-    BadInput(String),
+    #[error("unparsable input: {0}")]
+    UnparsableBody(String),
     /// The server is at its bound of work in flight (hashes pending).
     #[error("busy")]
-    Busy,
+    ServerBusy,
     /// The store failed (the detail goes to the log only).
     #[error(transparent)]
     Store(#[from] StoreError),

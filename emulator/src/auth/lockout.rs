@@ -72,23 +72,96 @@ impl Rules {
     }
 }
 
-/// Counts a failed login of `user_id` at `now`, locking the account at the threshold. Returns
-/// whether this failure locked it. Blocking (run it on a blocking thread).
+/// Counts a failed login of `user_id` at `now`, locking the account at the threshold (and
+/// forgetting its failures), in one committed transaction. Returns whether this failure locked
+/// it. Blocking (run it on a blocking thread).
 pub fn record_failure(
     store: &Store,
     user_id: &str,
     rules: Rules,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let locked = store.record_failed_login(
-        user_id,
-        now,
-        now.saturating_sub(rules.window_ms),
-        rules.threshold,
-        now.saturating_add(rules.duration_ms),
-    )?;
+    let locked = store.transaction(|tx| {
+        let window_start = now.saturating_sub(rules.window_ms);
+        let Some(failures) = tx.add_failure(user_id, now, window_start)? else {
+            return Ok::<_, StoreError>(false);
+        };
+        let locks = rules.is_on() && failures >= rules.threshold;
+        if locks {
+            tx.lock_user(user_id, now.saturating_add(rules.duration_ms))?;
+        }
+        Ok(locks)
+    })?;
     if locked {
         tracing::info!(user = %user_id, "account locked after too many failed logins");
     }
     Ok(locked)
+}
+
+/// What a failed login of an identity nobody has writes instead of [`record_failure`], so that
+/// its answer takes as long as a known account's (no telling accounts apart by time): the same
+/// statements in a committed transaction, on a table nothing reads. Returns the decoy count (the
+/// failures within the window), for tests. Blocking.
+pub fn equalise_unknown_identity(store: &Store, rules: Rules, now: i64) -> Result<u32, StoreError> {
+    store.transaction(|tx| tx.add_decoy_failure(now, now.saturating_sub(rules.window_ms)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::user::{UserRecord, UserStatus};
+
+    const RULES: Rules = Rules {
+        threshold: 3,
+        window_ms: 250,
+        duration_ms: 1000,
+    };
+
+    fn store_with(id: &str) -> Store {
+        let store = Store::open(":memory:").unwrap();
+        store
+            .insert_user(&UserRecord {
+                object_id: id.into(),
+                email: Some(format!("{id}@x.io")),
+                password_hash: Some("h".into()),
+                status: UserStatus::Enabled,
+                created: 1,
+                updated: 1,
+                last_login: None,
+                locked_until: None,
+                properties: Map::new(),
+                oauth_identities: Vec::new(),
+            })
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn failures_within_the_window_lock_at_the_threshold() {
+        let store = store_with("A");
+        assert!(!record_failure(&store, "A", RULES, 100).unwrap());
+        assert!(!record_failure(&store, "A", RULES, 200).unwrap());
+        // The first failure fell out of the window (400 - 250 = 150): still two.
+        assert!(!record_failure(&store, "A", RULES, 400).unwrap());
+        assert!(record_failure(&store, "A", RULES, 420).unwrap());
+        let locked = store.user_by_id("A").unwrap().unwrap();
+        assert_eq!(locked.locked_until, Some(1420));
+        // The lock forgot the count: the next failures start again.
+        assert!(!record_failure(&store, "A", RULES, 430).unwrap());
+        // An account that is gone is not counted.
+        assert!(!record_failure(&store, "nobody", RULES, 440).unwrap());
+    }
+
+    #[test]
+    fn the_decoy_for_unknown_identities_writes_within_the_window_and_touches_no_account() {
+        let store = store_with("A");
+        assert_eq!(equalise_unknown_identity(&store, RULES, 100).unwrap(), 1);
+        assert_eq!(equalise_unknown_identity(&store, RULES, 200).unwrap(), 2);
+        assert_eq!(equalise_unknown_identity(&store, RULES, 400).unwrap(), 2);
+        let account = store.user_by_id("A").unwrap().unwrap();
+        assert_eq!(account.locked_until, None);
+        assert!(!record_failure(&store, "A", RULES, 410).unwrap());
+    }
 }

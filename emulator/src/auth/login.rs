@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::lockout::{self, Rules, Turn};
-use super::{new_token, now_ms, secs_to_ms, with_token, Auth, AuthError};
+use super::{new_token, secs_to_ms, with_token, Auth, AuthError};
 use crate::config::Policy;
 use crate::store::SessionRecord;
 use crate::user::{UserRecord, UserStatus};
@@ -24,7 +24,7 @@ impl Auth {
     pub fn check_logins_open(&self) -> Result<(), AuthError> {
         let policy = self.policy();
         if policy.login_settings_missing {
-            return Err(AuthError::LoginSettingsMissing);
+            return Err(AuthError::MissingLoginSettings);
         }
         if policy.logins_disabled {
             return Err(AuthError::LoginsDisabledForApp);
@@ -45,7 +45,7 @@ impl Auth {
             return Err(self.refuse_unknown_identity(password, rules).await?);
         };
         let (user, turn) = self.take_turn(user, rules).await?;
-        if user.locked_until.is_some_and(|until| until > now_ms()) {
+        if user.locked_until.is_some_and(|until| until > self.now_ms()) {
             tracing::info!(user = %user.object_id, "login refused: account locked");
             return Err(AuthError::AccountLocked);
         }
@@ -61,21 +61,20 @@ impl Auth {
                 // and if it cannot be written the guess gets the same refusal as a right password
                 // whose session cannot be written (fail closed: no verdict, no unlimited guesses).
                 let user_id = user.object_id.clone();
-                self.blocking(move |store| {
-                    lockout::record_failure(store, &user_id, rules, now_ms())
-                })
-                .await?;
+                let now = self.now_ms();
+                self.blocking(move |store| lockout::record_failure(store, &user_id, rules, now))
+                    .await?;
             }
             drop(turn);
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::InvalidLogin);
         }
         drop(turn);
         // Only someone who knows the password learns the account's status.
         match user.status {
             UserStatus::Enabled => {}
-            UserStatus::Disabled => return Err(AuthError::UserDisabled),
+            UserStatus::Disabled => return Err(AuthError::LoginDisabledForUser),
             UserStatus::EmailConfirmationPending => return Err(AuthError::EmailNotConfirmed),
-            UserStatus::Guest => return Err(AuthError::InvalidCredentials),
+            UserStatus::Guest => return Err(AuthError::InvalidLogin),
         }
         self.open_session(user, policy).await
     }
@@ -92,14 +91,12 @@ impl Auth {
         }
         self.passwords.verify(password, None).await?;
         if rules.is_on() {
-            let now = now_ms();
-            self.blocking(move |store| {
-                store.record_failed_unknown_login(now, now.saturating_sub(rules.window_ms))
-            })
-            .await?;
+            let now = self.now_ms();
+            self.blocking(move |store| lockout::equalise_unknown_identity(store, rules, now))
+                .await?;
         }
         tracing::info!("failed login: invalid login or password");
-        Ok(AuthError::InvalidCredentials)
+        Ok(AuthError::InvalidLogin)
     }
 
     /// With lockout on, waits for the account's turn and reads the account afresh: a guess that
@@ -116,7 +113,7 @@ impl Auth {
         let id = user.object_id.clone();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(fresh) => Ok((fresh, Some(turn))),
-            None => Err(AuthError::InvalidCredentials),
+            None => Err(AuthError::InvalidLogin),
         }
     }
 
@@ -131,10 +128,11 @@ impl Auth {
         let store = self.store.clone();
         let sessions = self.sessions.clone();
         let gate = self.session_gate.clone();
+        let clock = self.clock.clone();
         let timeout_ms = secs_to_ms(policy.session_timeout_secs);
         let opened = tokio::task::spawn_blocking(move || {
             let _gate = gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let now = now_ms();
+            let now = clock.now_ms();
             check_session_policy(&policy, sessions.live_count(&user_id, now, timeout_ms))?;
             let session = SessionRecord {
                 token_digest: digest,
@@ -147,7 +145,7 @@ impl Auth {
                     Ok(user)
                 }
                 // The user vanished (reset) between the check and now.
-                None => Err(AuthError::InvalidCredentials),
+                None => Err(AuthError::InvalidLogin),
             }
         })
         .await

@@ -1,15 +1,16 @@
 //! The login domain: registration, password checks, lockout, sessions and their policy.
 //!
-//! Handlers call this; this calls the store on blocking threads and knows nothing of HTTP: it
-//! answers with [`AuthError`], which the routes map to the service's answers.
+//! Handlers call this; this calls the store on blocking threads (composing its row operations
+//! inside [`crate::store::Store::transaction`] where a rule spans several) and knows nothing of HTTP: it
+//! answers with [`AuthError`], which [`crate::error`] maps to the service's answers.
 //!
 //! | module | owns |
 //! |---|---|
 //! | this one | the service, registration, guests, tokens, logout, reads, control operations |
 //! | [`login`] | the login flow: account lookup, password check, status, session policy |
-//! | [`lockout`] | turns per account and counting failed logins |
+//! | [`lockout`] | turns per account, counting failed logins, the unknown-identity timing decoy |
 //! | [`profile`] | roles, `update`, email confirmation, guest conversion |
-//! | [`oauth`] | OAuth logins: the account linked to a provider's identity |
+//! | [`oauth`] | OAuth logins: the linking rules, in the sign-in's one transaction |
 //! | [`outbox`] | the confirmation "mail", kept in memory |
 
 mod error;
@@ -20,12 +21,12 @@ pub mod outbox;
 pub mod profile;
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 pub use self::error::AuthError;
 pub use self::login::Credentials;
+use crate::clock::SharedClock;
 use crate::config::{Policy, SeedUser, UsersReadableBy};
 use crate::ids::{new_uuid, token_digest};
 use crate::password::Passwords;
@@ -34,13 +35,6 @@ use crate::store::{SessionRecord, Store, StoreError};
 use crate::user::{
     check_properties, is_valid_email, UserRecord, UserStatus, SERVER_OWNED_PROPERTIES,
 };
-
-/// Current time in epoch milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
-}
 
 /// Seconds (from the policy) as milliseconds, saturating.
 fn secs_to_ms(secs: u64) -> i64 {
@@ -61,16 +55,18 @@ pub struct Auth {
     turns: lockout::Turns,
     /// Confirmation messages the local server would have sent.
     outbox: outbox::Outbox,
+    /// The time every expiry and lock is measured against.
+    clock: SharedClock,
 }
 
-/// A new account as of now: a fresh objectId, never logged in, not locked.
+/// A new account as of `now`: a fresh objectId, never logged in, not locked.
 fn new_user(
+    now: i64,
     email: Option<String>,
     password_hash: Option<String>,
     status: UserStatus,
     properties: Map<String, Value>,
 ) -> Result<UserRecord, AuthError> {
-    let now = now_ms();
     Ok(UserRecord {
         object_id: new_uuid()?,
         email,
@@ -106,6 +102,7 @@ impl Auth {
         policy: Policy,
         seed_users: Vec<SeedUser>,
         max_pending_hashes: usize,
+        clock: SharedClock,
     ) -> Result<Self, AuthError> {
         let passwords = tokio::task::spawn_blocking(move || Passwords::new(max_pending_hashes))
             .await
@@ -120,9 +117,10 @@ impl Auth {
             session_gate: Arc::new(Mutex::new(())),
             turns: lockout::Turns::default(),
             outbox: outbox::Outbox::default(),
+            clock,
         };
         let timeout_ms = secs_to_ms(auth.startup_policy.session_timeout_secs);
-        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let idle_before = (timeout_ms > 0).then(|| auth.now_ms().saturating_sub(timeout_ms));
         let purged = auth
             .blocking(move |store| store.purge_dead_sessions(idle_before))
             .await?;
@@ -175,7 +173,7 @@ impl Auth {
     /// Applies a partial policy (camelCase keys); unknown keys or wrong types are refused.
     pub fn update_policy(&self, patch: Value) -> Result<Policy, AuthError> {
         let Value::Object(patch) = patch else {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "the policy patch must be a JSON object".into(),
             ));
         };
@@ -183,9 +181,14 @@ impl Auth {
             .policy
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let updated = guard.patched(&patch).map_err(AuthError::BadInput)?;
+        let updated = guard.patched(&patch).map_err(AuthError::UnparsableBody)?;
         *guard = updated.clone();
         Ok(updated)
+    }
+
+    /// The current time in epoch milliseconds, by the service's clock.
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     fn timeout_ms(&self) -> i64 {
@@ -203,6 +206,7 @@ impl Auth {
             }
             let hash = self.passwords.hash(seed.password.clone()).await?;
             let user = new_user(
+                self.now_ms(),
                 Some(seed.login.clone()),
                 Some(hash),
                 UserStatus::Enabled,
@@ -211,7 +215,7 @@ impl Auth {
             let object_id = user.object_id.clone();
             match self.blocking(move |store| store.insert_user(&user)).await {
                 Ok(()) => tracing::info!(user = %object_id, "seed user created"),
-                Err(StoreError::IdentityTaken) => {}
+                Err(StoreError::DuplicateIdentity) => {}
                 Err(error) => return Err(error.into()),
             }
         }
@@ -235,7 +239,9 @@ impl Auth {
     /// converts the guest in place instead ([`Auth::guest_to_convert`]).
     pub async fn register(&self, body: Value, token: Option<&str>) -> Result<Value, AuthError> {
         let Value::Object(mut properties) = body else {
-            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+            return Err(AuthError::UnparsableBody(
+                "the user must be a JSON object".into(),
+            ));
         };
         let guest = self.guest_to_convert(&properties, token).await?;
         let password = match properties.remove("password") {
@@ -273,7 +279,7 @@ impl Auth {
             .blocking(move |store| store.identity_exists(&probe))
             .await?
         {
-            return Err(AuthError::IdentityTaken);
+            return Err(AuthError::UserExists);
         }
         let hash = self.passwords.hash(password).await?;
         let status = if policy.require_email_confirmation {
@@ -285,11 +291,17 @@ impl Auth {
             let fields = (email, hash, status, properties);
             return self.convert_guest(guest_id, fields, &policy).await;
         }
-        let user = new_user(Some(email.clone()), Some(hash), status, properties)?;
+        let user = new_user(
+            self.now_ms(),
+            Some(email.clone()),
+            Some(hash),
+            status,
+            properties,
+        )?;
         let stored = user.clone();
         match self.blocking(move |store| store.insert_user(&stored)).await {
             Ok(()) => {}
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityTaken),
+            Err(StoreError::DuplicateIdentity) => return Err(AuthError::UserExists),
             Err(error) => return Err(error.into()),
         }
         tracing::info!(user = %user.object_id, "user registered");
@@ -302,7 +314,7 @@ impl Auth {
     /// `POST users/register/guest`: a GUEST user with a session.
     pub async fn register_guest(&self) -> Result<Value, AuthError> {
         let (token, digest) = new_token()?;
-        let mut user = new_user(None, None, UserStatus::Guest, Map::new())?;
+        let mut user = new_user(self.now_ms(), None, None, UserStatus::Guest, Map::new())?;
         // A guest is born logged in.
         let now = user.created;
         user.last_login = Some(now);
@@ -325,7 +337,7 @@ impl Auth {
             return None;
         }
         self.sessions
-            .use_live(&token_digest(token), now_ms(), self.timeout_ms())
+            .use_live(&token_digest(token), self.now_ms(), self.timeout_ms())
     }
 
     /// `GET users/isvalidusertoken/{token}`.
@@ -372,12 +384,12 @@ impl Auth {
         if self.policy().users_readable_by == UsersReadableBy::Owner
             && reader.as_deref() != Some(object_id)
         {
-            return Err(AuthError::UserNotFound(object_id.to_string()));
+            return Err(AuthError::ObjectNotFound(object_id.to_string()));
         }
         let id = object_id.to_string();
         match self.blocking(move |store| store.user_by_id(&id)).await? {
             Some(user) => Ok(Value::Object(user.to_wire())),
-            None => Err(AuthError::UserNotFound(object_id.to_string())),
+            None => Err(AuthError::ObjectNotFound(object_id.to_string())),
         }
     }
 
@@ -403,18 +415,19 @@ impl Auth {
         status: &Value,
     ) -> Result<Value, AuthError> {
         let Some(status) = status.as_str().and_then(UserStatus::parse) else {
-            return Err(AuthError::BadInput(
+            return Err(AuthError::UnparsableBody(
                 "userStatus must be one of ENABLED, DISABLED, EMAIL_CONFIRMATION_PENDING, GUEST"
                     .into(),
             ));
         };
         let end_sessions = status == UserStatus::Disabled;
         let id = object_id.to_string();
+        let now = self.now_ms();
         let updated = self
-            .blocking(move |store| store.set_user_status(&id, status, now_ms(), end_sessions))
+            .blocking(move |store| store.set_user_status(&id, status, now, end_sessions))
             .await?;
         let Some(user) = updated else {
-            return Err(AuthError::UserNotFound(object_id.to_string()));
+            return Err(AuthError::ObjectNotFound(object_id.to_string()));
         };
         if end_sessions {
             self.sessions.end_user(object_id);
@@ -450,7 +463,7 @@ impl Auth {
     pub async fn purge_guests(&self) -> Result<usize, AuthError> {
         self.flush_session_activity().await;
         let timeout_ms = self.timeout_ms();
-        let idle_before = (timeout_ms > 0).then(|| now_ms().saturating_sub(timeout_ms));
+        let idle_before = (timeout_ms > 0).then(|| self.now_ms().saturating_sub(timeout_ms));
         let purged = self
             .blocking(move |store| store.purge_guests(idle_before))
             .await?;
@@ -478,6 +491,7 @@ impl Auth {
         } else {
             i64::MAX
         };
-        self.sessions.prune(now_ms().saturating_sub(stale_after));
+        self.sessions
+            .prune(self.now_ms().saturating_sub(stale_after));
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{now_ms, Auth, AuthError};
+use super::{Auth, AuthError};
 use crate::config::Policy;
 use crate::ids::token_digest;
 use crate::protocol::roles;
@@ -62,7 +62,9 @@ impl Auth {
             return Err(AuthError::OtherUsersProperties);
         }
         let Value::Object(mut changes) = body? else {
-            return Err(AuthError::BadInput("the user must be a JSON object".into()));
+            return Err(AuthError::UnparsableBody(
+                "the user must be a JSON object".into(),
+            ));
         };
         for name in SERVER_OWNED_PROPERTIES {
             changes.remove(*name);
@@ -123,7 +125,7 @@ impl Auth {
                 .blocking(move |store| store.user_by_identity(&email))
                 .await?;
             if owner.is_some_and(|owner| owner.object_id != object_id) {
-                return Err(AuthError::IdentityInUse);
+                return Err(AuthError::IdentityTaken);
             }
         }
         let hash = match password {
@@ -133,6 +135,7 @@ impl Auth {
         let id = object_id.to_string();
         // The session that changes the password is the one that knows it: the others end.
         let keep = hash.is_some().then(|| token_digest(token));
+        let now = self.now_ms();
         let updated = self
             .blocking_auth(move |store| {
                 let apply = |user: &mut crate::user::UserRecord| {
@@ -147,7 +150,7 @@ impl Auth {
                     }
                     within_limits(&user.properties)?;
                     // Strictly later, so a client can tell the change happened.
-                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    user.updated = now.max(user.updated.saturating_add(1));
                     Ok::<(), AuthError>(())
                 };
                 match keep {
@@ -174,7 +177,7 @@ impl Auth {
                 Ok(Value::Object(user.to_wire()))
             }
             Ok(None) => Err(AuthError::UnknownUserId),
-            Err(AuthError::Store(StoreError::IdentityTaken)) => Err(AuthError::IdentityInUse),
+            Err(AuthError::Store(StoreError::DuplicateIdentity)) => Err(AuthError::IdentityTaken),
             Err(error) => Err(error),
         }
     }
@@ -219,6 +222,7 @@ impl Auth {
         let Some(super::outbox::Redeemed { user_id, new_email }) = self.outbox.redeem(code) else {
             return Ok(None);
         };
+        let now = self.now_ms();
         let updated = self
             .blocking(move |store| {
                 store.update_user(&user_id, |user| {
@@ -232,7 +236,7 @@ impl Auth {
                         changed = true;
                     }
                     if changed {
-                        user.updated = now_ms().max(user.updated.saturating_add(1));
+                        user.updated = now.max(user.updated.saturating_add(1));
                     }
                     Ok::<(), StoreError>(())
                 })
@@ -240,7 +244,7 @@ impl Auth {
             .await;
         let updated = match updated {
             Ok(updated) => updated,
-            Err(StoreError::IdentityTaken) => return Err(AuthError::IdentityInUse),
+            Err(StoreError::DuplicateIdentity) => return Err(AuthError::IdentityTaken),
             Err(error) => return Err(error.into()),
         };
         if let Some(user) = &updated {
@@ -288,6 +292,7 @@ impl Auth {
     ) -> Result<Value, AuthError> {
         let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
         let stored_email = email.clone();
+        let now = self.now_ms();
         let converted = self
             .blocking_auth(move |store| {
                 store.update_user(&guest_id, |user| {
@@ -303,7 +308,7 @@ impl Auth {
                     if check_properties(&user.properties, max_chars, max_bytes).is_err() {
                         return Err(AuthError::ValueTooLong);
                     }
-                    user.updated = now_ms().max(user.updated.saturating_add(1));
+                    user.updated = now.max(user.updated.saturating_add(1));
                     Ok(())
                 })
             })
@@ -312,8 +317,8 @@ impl Auth {
             Ok(Some(user)) => user,
             // The guest went (purged, reset) since it was checked.
             Ok(None) => return Err(AuthError::InvalidGuest),
-            Err(AuthError::Store(StoreError::IdentityTaken)) => {
-                return Err(AuthError::IdentityTaken)
+            Err(AuthError::Store(StoreError::DuplicateIdentity)) => {
+                return Err(AuthError::UserExists)
             }
             Err(error) => return Err(error),
         };

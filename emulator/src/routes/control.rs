@@ -189,7 +189,7 @@ async fn confirm(State(state): State<SharedState>, params: Params) -> Response {
             "Unknown link",
             "This confirmation link is unknown or was used already.",
         ),
-        Err(crate::auth::AuthError::IdentityInUse) => error_page(
+        Err(crate::auth::AuthError::IdentityTaken) => error_page(
             StatusCode::CONFLICT,
             "Address taken",
             "Another account uses this email address now; the account keeps its old one.",

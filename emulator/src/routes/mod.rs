@@ -5,7 +5,7 @@
 //! and the app id / API key check.
 //!
 //! Handlers take extractors ([`Params`] for path parameters) and answer `Result<Response, ApiError>`;
-//! the domain's [`AuthError`] becomes the service's answer here ([`From<AuthError> for ApiError`]).
+//! the domain's [`crate::auth::AuthError`] becomes the service's answer in [`crate::error`].
 
 pub mod control;
 pub mod middleware;
@@ -26,7 +26,7 @@ use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::auth::{Auth, AuthError};
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::hold::Hold;
 use crate::request_log::RequestLog;
@@ -170,58 +170,6 @@ pub fn router(state: SharedState) -> Router {
 /// 0 / 404 for anything no route takes.
 async fn unknown_endpoint(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::unknown_endpoint(method.as_str(), uri.path())
-}
-
-impl From<AuthError> for ApiError {
-    fn from(error: AuthError) -> Self {
-        use crate::protocol::faults;
-        match error {
-            AuthError::LoginSettingsMissing => faults::MISSING_LOGIN_SETTINGS.into(),
-            AuthError::LoginsDisabledForApp => faults::LOGINS_DISABLED_FOR_APP.into(),
-            AuthError::InvalidCredentials => faults::INVALID_LOGIN.into(),
-            AuthError::AccountLocked => faults::ACCOUNT_LOCKED.into(),
-            AuthError::UserDisabled => faults::LOGIN_DISABLED_FOR_USER.into(),
-            AuthError::EmailNotConfirmed => faults::EMAIL_NOT_CONFIRMED.into(),
-            AuthError::MultipleLoginsDisabled => faults::MULTIPLE_LOGINS_DISABLED.into(),
-            AuthError::LoginLimitReached => faults::LOGIN_LIMIT_REACHED.into(),
-            AuthError::StaleToken(token) => ApiError::stale_token(&token),
-            AuthError::UserNotFound(object_id) => ApiError::object_not_found(&object_id),
-            AuthError::UnknownIdentity => faults::UNKNOWN_IDENTITY.into(),
-            AuthError::IdentityTaken => faults::USER_EXISTS.into(),
-            AuthError::MissingPassword => faults::MISSING_PASSWORD.into(),
-            AuthError::MissingIdentity => faults::MISSING_IDENTITY.into(),
-            AuthError::InvalidEmail => faults::INVALID_EMAIL.into(),
-            AuthError::ValueTooLong => faults::VALUE_TOO_LONG.into(),
-            AuthError::BadInput(detail) => ApiError::unparsable_body(&detail),
-            AuthError::IdentityInUse => faults::IDENTITY_TAKEN.into(),
-            AuthError::NotLoggedIn => faults::NOT_LOGGED_IN.into(),
-            AuthError::OtherUsersProperties => faults::OTHER_USERS_PROPERTIES.into(),
-            AuthError::UnknownUserId => faults::UNKNOWN_USER_ID.into(),
-            AuthError::EmailAlreadyConfirmed => faults::EMAIL_ALREADY_CONFIRMED.into(),
-            AuthError::ConfirmationNotRequired => faults::CONFIRMATION_NOT_REQUIRED.into(),
-            AuthError::ConfirmationUserNotFound => faults::CONFIRMATION_USER_NOT_FOUND.into(),
-            AuthError::UnknownOAuthProvider => faults::UNKNOWN_OAUTH_PROVIDER.into(),
-            AuthError::InvalidOAuthToken => faults::INVALID_OAUTH_TOKEN.into(),
-            AuthError::InvalidGuest => faults::INVALID_GUEST.into(),
-            AuthError::AccountNotLinked => faults::ACCOUNT_NOT_LINKED.into(),
-            AuthError::MissingParameter => faults::MISSING_PARAMETER.into(),
-            AuthError::Store(error) => {
-                tracing::error!(%error, "store failure");
-                ApiError::internal()
-            }
-            AuthError::Busy | AuthError::Password(crate::password::PasswordError::Busy) => {
-                faults::SERVER_BUSY.into()
-            }
-            AuthError::Password(error) => {
-                tracing::error!(%error, "password hashing failure");
-                ApiError::internal()
-            }
-            AuthError::Randomness(error) => {
-                tracing::error!(%error, "no randomness");
-                ApiError::internal()
-            }
-        }
-    }
 }
 
 /// A 200 JSON response.

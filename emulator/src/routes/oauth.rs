@@ -14,22 +14,10 @@ use super::{json_response, parse_json, user_token, Params, SharedState};
 use crate::auth::oauth::{fields_mapping, FieldsMapping, GuestClaim, ProviderIdentity};
 use crate::error::ApiError;
 use crate::protocol::{encode_uri_component, faults, keys, redirect};
-use crate::provider::{PendingLogin, ProviderError};
+use crate::provider::PendingLogin;
 
 /// Longest `redirectAfterLoginUrl` or scope accepted.
 const MAX_URL_BYTES: usize = 2048;
-
-/// The provider's answer to "busy" or "no randomness", as the API gives it.
-pub fn provider_error(error: ProviderError) -> ApiError {
-    match error {
-        ProviderError::Busy => faults::SERVER_BUSY.into(),
-        ProviderError::Invalid(detail) => ApiError::unparsable_body(detail),
-        ProviderError::Randomness(error) => {
-            tracing::error!(%error, "no randomness");
-            ApiError::internal()
-        }
-    }
-}
 
 /// The request body as an object (an empty body is an empty object).
 fn body_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
@@ -151,7 +139,7 @@ pub async fn request_url(
             fields_mapping,
             redirect_after,
         })
-        .map_err(provider_error)?;
+        .map_err(ApiError::from)?;
     let url = format!(
         "http://{host}/oauth-provider/{provider}/authorize?redirect_uri={}&state={login_state}&scope={}",
         encode_uri_component(&callback),

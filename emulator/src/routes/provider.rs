@@ -17,7 +17,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::oauth::provider_error;
 use super::web::{self, error_page, escape_html, html_page, value_of};
 use super::{json_response, Params, SharedState};
 use crate::error::ApiError;
@@ -161,7 +160,7 @@ fn sign_in(
                 faults::SERVER_BUSY.message,
             )
         }
-        Err(error) => return provider_error(error).into_response(),
+        Err(error) => return ApiError::from(error).into_response(),
     };
     let redirect_uri = value_of(pairs, "redirect_uri").unwrap_or_default();
     let login_state = value_of(pairs, "state").unwrap_or_default();
@@ -181,7 +180,7 @@ fn sign_in(
             "Busy",
             faults::SERVER_BUSY.message,
         ),
-        Err(error) => provider_error(error).into_response(),
+        Err(error) => ApiError::from(error).into_response(),
     }
 }
 
@@ -325,7 +324,7 @@ async fn token(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(error) => provider_error(error).into_response(),
+        Err(error) => ApiError::from(error).into_response(),
     }
 }
 
@@ -387,7 +386,7 @@ pub(super) async fn accounts(
         Err(ProviderError::Invalid(detail)) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_request", detail)
         }
-        Err(error) => provider_error(error).into_response(),
+        Err(error) => ApiError::from(error).into_response(),
     }
 }
 

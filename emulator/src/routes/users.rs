@@ -48,7 +48,7 @@ pub async fn update_user(
     let body = if body.len() > state.auth.max_register_body() {
         Err(crate::auth::AuthError::ValueTooLong)
     } else {
-        super::parse_json_or_detail(&body).map_err(crate::auth::AuthError::BadInput)
+        super::parse_json_or_detail(&body).map_err(crate::auth::AuthError::UnparsableBody)
     };
     let user = state
         .auth

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use backendless_emulator::clock::ShiftedClock;
 use backendless_emulator::config::Settings;
 use backendless_emulator::protocol::{codes, Fault, STALE_TOKEN_STATUS};
 use backendless_emulator::routes::SharedState;
@@ -140,9 +141,11 @@ pub fn token_of(user: &Value) -> String {
 }
 
 /// The router in this process, called without a socket (`oneshot`), on a runtime of its own that
-/// any number of test threads can share.
+/// any number of test threads can share. Its clock is the system's until [`App::advance`] moves
+/// it ahead, so expiries and locks are tested without waiting for them.
 pub struct App {
     pub state: SharedState,
+    pub clock: Arc<ShiftedClock>,
     router: axum::Router,
     runtime: tokio::runtime::Runtime,
 }
@@ -152,15 +155,25 @@ impl App {
     pub fn start(args: &[&str]) -> App {
         let settings = settings(args);
         let runtime = runtime();
+        let clock = Arc::new(ShiftedClock::default());
         let state = runtime
-            .block_on(backendless_emulator::build_state(&settings))
+            .block_on(backendless_emulator::build_state_with_clock(
+                &settings,
+                clock.clone(),
+            ))
             .expect("state");
         let router = backendless_emulator::routes::router(state.clone());
         App {
             state,
+            clock,
             router,
             runtime,
         }
+    }
+
+    /// Moves the server's clock ahead by `by`.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
     }
 
     /// Runs `future` on the app's runtime.
