@@ -107,8 +107,13 @@ pub mod faults {
         3044,
         "Multiple login limit for the same user account has been reached",
     );
-    /// The account waits for its email confirmation. The local server's wording.
-    pub const EMAIL_NOT_CONFIRMED: Fault = fault(403, 3087, "User has not confirmed email");
+    /// The account waits for its email confirmation. Wire: public apps compare the whole message
+    /// (`tests/fixtures/real-service/login-3087-email-not-confirmed.json`); the status is assumed.
+    pub const EMAIL_NOT_CONFIRMED: Fault = fault(
+        403,
+        3087,
+        "User cannot login - email address must be confirmed first",
+    );
     /// A property value longer than the column allows. Docs.
     pub const VALUE_TOO_LONG: Fault = fault(400, 8000, "Property value exceeds the length limit");
     /// The body is not the JSON the operation needs. The local server's wording.
