@@ -209,6 +209,42 @@ fn an_unconfirmed_account_gets_3087_as_recorded() {
 }
 
 #[test]
+fn registration_disabled_3009_as_recorded_and_guests_still_log_in() {
+    let server = App::start(&["--registration-disabled"]);
+    let path = format!("{APP}/users/register");
+    let reply = server.post(&path, r#"{"email":"no@x.io","password":"pw"}"#);
+    reply.assert_error(403, 3009);
+    assert_eq!(
+        reply.json()["message"],
+        "User registration is denied for this version of application"
+    );
+    reply.assert_fault(faults::REGISTRATION_DISABLED);
+    assert_recorded(
+        &reply,
+        include_str!("../../tests/fixtures/real-service/register-3009-registration-disabled.json"),
+    );
+    // The app's switch comes before the body is looked at.
+    server
+        .post(&path, "not json")
+        .assert_fault(faults::REGISTRATION_DISABLED);
+    server
+        .login_reply("no@x.io", "pw")
+        .assert_fault(faults::INVALID_LOGIN);
+    // Nothing public says guests are refused too: they are not registrations here.
+    let guest = server.post(&format!("{APP}/users/register/guest"), "");
+    assert_eq!(guest.status, 200, "{}", guest.body);
+    // A run-time switch like the others.
+    let config = server.post("/__emulator/config", r#"{"registrationDisabled":false}"#);
+    assert_eq!(
+        config.json()["registrationDisabled"],
+        false,
+        "{}",
+        config.body
+    );
+    server.register("yes@x.io", "pw");
+}
+
+#[test]
 fn multiple_logins_disabled_3002() {
     let server = App::start(&["--allow-multiple-logins", "false"]);
     server.register("one@x.io", "pw");

@@ -178,6 +178,7 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::LoginSettingsMissing => faults::MISSING_LOGIN_SETTINGS.into(),
             AuthError::LoginsDisabledForApp => faults::LOGINS_DISABLED_FOR_APP.into(),
+            AuthError::RegistrationDisabled => faults::REGISTRATION_DISABLED.into(),
             AuthError::InvalidCredentials => faults::INVALID_LOGIN.into(),
             AuthError::AccountLocked => faults::ACCOUNT_LOCKED.into(),
             AuthError::UserDisabled => faults::LOGIN_DISABLED_FOR_USER.into(),
