@@ -30,7 +30,8 @@ const fn fault(status: u16, code: u32, message: &'static str) -> Fault {
 /// - *docs*: no public answer; the login docs' wording, without the final period (the one case
 ///   where docs and wire can be compared, 3003, has none on the wire).
 ///
-/// HTTP statuses are *assumed* (the local server's choice) except 3003's 401 (wire).
+/// HTTP statuses are *assumed* (the local server's choice) except 3003's 401 (wire) and 3009's
+/// 403 (asserted by the official SDK's end-to-end suite).
 pub mod faults {
     use super::{fault, Fault};
 
@@ -66,6 +67,16 @@ pub mod faults {
         400,
         3006,
         "Either login or password is an empty string value",
+    );
+    /// Registration is turned off for the app (Users > Registration in the console). Message
+    /// and status: the official JS SDK's end-to-end suite against a real server
+    /// (`test/e2e/specs/users.js`, "when disabled"); code: the same suite's earlier version and
+    /// the registration docs
+    /// (`tests/fixtures/real-service/register-3009-registration-disabled.json`).
+    pub const REGISTRATION_DISABLED: Fault = fault(
+        403,
+        3009,
+        "User registration is denied for this version of application",
     );
     /// Register without a password. The local server's wording (no public source).
     pub const MISSING_PASSWORD: Fault = fault(400, 3011, "Property 'password' is required");
@@ -107,8 +118,13 @@ pub mod faults {
         3044,
         "Multiple login limit for the same user account has been reached",
     );
-    /// The account waits for its email confirmation. The local server's wording.
-    pub const EMAIL_NOT_CONFIRMED: Fault = fault(403, 3087, "User has not confirmed email");
+    /// The account waits for its email confirmation. Wire: public apps compare the whole message
+    /// (`tests/fixtures/real-service/login-3087-email-not-confirmed.json`); the status is assumed.
+    pub const EMAIL_NOT_CONFIRMED: Fault = fault(
+        403,
+        3087,
+        "User cannot login - email address must be confirmed first",
+    );
     /// A property value longer than the column allows. Docs.
     pub const VALUE_TOO_LONG: Fault = fault(400, 8000, "Property value exceeds the length limit");
     /// The body is not the JSON the operation needs. The local server's wording.
@@ -365,6 +381,7 @@ mod tests {
             faults::EMPTY_LOGIN_OR_PASSWORD,
             faults::MISSING_PASSWORD,
             faults::MISSING_IDENTITY,
+            faults::REGISTRATION_DISABLED,
             faults::USER_EXISTS,
             faults::UNKNOWN_IDENTITY,
             faults::LOGINS_DISABLED_FOR_APP,

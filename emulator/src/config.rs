@@ -136,6 +136,10 @@ pub struct Policy {
     /// Every login fails with 3034, as when logins are disabled for the app version
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub logins_disabled: bool,
+    /// Every `users/register` fails with 3009 (403), as when registration is turned off for the
+    /// app; guest logins still work
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
+    pub registration_disabled: bool,
     /// Every login fails with 3001, as when the app has no login settings
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub login_settings_missing: bool,
@@ -466,7 +470,8 @@ mod tests {
             &path,
             "port = 9000\napp_id = \"FILE\"\nlockout_threshold = 3\nseed_users = [\"f@x:1\"]\n\
              allow_multiple_logins = true\nmax_property_length = 7\n\
-             oauth_providers = [\"github\"]\nrequire_email_confirmation = true\n",
+             oauth_providers = [\"github\"]\nrequire_email_confirmation = true\n\
+             registration_disabled = true\n",
         )
         .unwrap();
         let settings = Settings::load([
@@ -486,6 +491,7 @@ mod tests {
         .unwrap();
         assert_eq!(settings.oauth_providers, ["github", "my_idp-2"]);
         assert!(settings.policy.require_email_confirmation);
+        assert!(settings.policy.registration_disabled, "the file's key");
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.app_id, "FILE");
         assert_eq!(settings.api_key, "LOCAL-API-KEY");
@@ -539,6 +545,13 @@ mod tests {
         assert_eq!(json["allowMultipleLogins"], true);
         assert_eq!(json["usersReadableBy"], "owner");
         assert_eq!(json["requireEmailConfirmation"], false);
+        assert_eq!(json["registrationDisabled"], false);
+        assert!(
+            Settings::load(["backendless-emulator", "--registration-disabled"])
+                .unwrap()
+                .policy
+                .registration_disabled
+        );
         let patch = serde_json::json!({"loginsDisabled": true});
         let patched = Policy::default()
             .patched(patch.as_object().unwrap())

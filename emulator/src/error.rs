@@ -196,6 +196,7 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::MissingLoginSettings => faults::MISSING_LOGIN_SETTINGS.into(),
             AuthError::LoginsDisabledForApp => faults::LOGINS_DISABLED_FOR_APP.into(),
+            AuthError::RegistrationDisabled => faults::REGISTRATION_DISABLED.into(),
             AuthError::InvalidLogin => faults::INVALID_LOGIN.into(),
             AuthError::AccountLocked => faults::ACCOUNT_LOCKED.into(),
             AuthError::LoginDisabledForUser => faults::LOGIN_DISABLED_FOR_USER.into(),

@@ -169,6 +169,80 @@ fn app_level_switches_3034_and_3001() {
         .assert_fault(faults::MISSING_LOGIN_SETTINGS);
 }
 
+/// Asserts that `reply` is the recorded answer `fixture` (a file of
+/// tests/fixtures/real-service/): its code and its whole message, and its status where the
+/// recording has one.
+fn assert_recorded(reply: &common::Reply, fixture: &str) {
+    let recorded: Value = serde_json::from_str(fixture).expect("fixture is JSON");
+    let expected = match recorded["body"].as_str() {
+        Some(body) => serde_json::from_str(body).expect("recorded body is JSON"),
+        None => recorded["known_fields"].clone(),
+    };
+    if let Some(status) = recorded["status"].as_u64() {
+        assert_eq!(u64::from(reply.status), status, "{}", reply.body);
+    }
+    let answer = reply.json();
+    assert_eq!(answer["code"], expected["code"], "{}", reply.body);
+    assert_eq!(answer["message"], expected["message"], "{}", reply.body);
+}
+
+#[test]
+fn an_unconfirmed_account_gets_3087_as_recorded() {
+    let server = App::start(&["--require-email-confirmation"]);
+    server.register("pending@x.io", "pw");
+    let reply = server.login_reply("pending@x.io", "pw");
+    // The status is the local server's choice (no public source shows the service's).
+    reply.assert_error(403, 3087);
+    assert_eq!(
+        reply.json()["message"],
+        "User cannot login - email address must be confirmed first"
+    );
+    assert_recorded(
+        &reply,
+        include_str!("../../tests/fixtures/real-service/login-3087-email-not-confirmed.json"),
+    );
+    // A wrong password still reads 3003: only the password's owner learns the status.
+    server
+        .login_reply("pending@x.io", "bad")
+        .assert_fault(faults::INVALID_LOGIN);
+}
+
+#[test]
+fn registration_disabled_3009_as_recorded_and_guests_still_log_in() {
+    let server = App::start(&["--registration-disabled"]);
+    let path = format!("{APP}/users/register");
+    let reply = server.post(&path, r#"{"email":"no@x.io","password":"pw"}"#);
+    reply.assert_error(403, 3009);
+    assert_eq!(
+        reply.json()["message"],
+        "User registration is denied for this version of application"
+    );
+    reply.assert_fault(faults::REGISTRATION_DISABLED);
+    assert_recorded(
+        &reply,
+        include_str!("../../tests/fixtures/real-service/register-3009-registration-disabled.json"),
+    );
+    // The app's switch comes before the body is looked at.
+    server
+        .post(&path, "not json")
+        .assert_fault(faults::REGISTRATION_DISABLED);
+    server
+        .login_reply("no@x.io", "pw")
+        .assert_fault(faults::INVALID_LOGIN);
+    // Nothing public says guests are refused too: they are not registrations here.
+    let guest = server.post(&format!("{APP}/users/register/guest"), "");
+    assert_eq!(guest.status, 200, "{}", guest.body);
+    // A run-time switch like the others.
+    let config = server.post("/__emulator/config", r#"{"registrationDisabled":false}"#);
+    assert_eq!(
+        config.json()["registrationDisabled"],
+        false,
+        "{}",
+        config.body
+    );
+    server.register("yes@x.io", "pw");
+}
+
 #[test]
 fn multiple_logins_disabled_3002() {
     let server = App::start(&["--allow-multiple-logins", "false"]);

@@ -107,7 +107,8 @@ fn policy_changes_at_run_time_and_reset_restores_it() {
         json!({
             "sessionTimeoutSecs": 3600, "lockoutThreshold": 0, "lockoutWindowSecs": 900,
             "lockoutDurationSecs": 900, "allowMultipleLogins": true, "maxConcurrentLogins": 0,
-            "loginsDisabled": false, "loginSettingsMissing": false, "maxPropertyLength": 500,
+            "loginsDisabled": false, "registrationDisabled": false,
+            "loginSettingsMissing": false, "maxPropertyLength": 500,
             "maxUserBytes": 16384, "usersReadableBy": "owner", "requireEmailConfirmation": false
         })
     );

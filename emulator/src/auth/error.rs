@@ -14,6 +14,9 @@ pub enum AuthError {
     /// Logins are disabled for the whole app (simulated by the policy).
     #[error("logins are disabled for the app")]
     LoginsDisabledForApp,
+    /// Registration is turned off for the app (simulated by the policy).
+    #[error("registration is disabled for the app")]
+    RegistrationDisabled,
     /// Unknown identity or wrong password: deliberately one refusal for both.
     #[error("invalid login or password")]
     InvalidLogin,

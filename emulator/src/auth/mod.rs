@@ -233,11 +233,21 @@ impl Auth {
             .saturating_add(4096)
     }
 
+    /// The app-level switch of `users/register`, checked before the request body is looked at
+    /// (3009). Guest logins are not registrations and stay open.
+    pub fn check_registration_open(&self) -> Result<(), AuthError> {
+        if self.policy().registration_disabled {
+            return Err(AuthError::RegistrationDisabled);
+        }
+        Ok(())
+    }
+
     /// `POST users/register`: creates a user from any JSON object with `email` and `password`
     /// (ENABLED, or EMAIL_CONFIRMATION_PENDING with a confirmation in the outbox when the policy
     /// requires it). A body naming a GUEST's `objectId`, sent with that guest's own `token`,
     /// converts the guest in place instead ([`Auth::guest_to_convert`]).
     pub async fn register(&self, body: Value, token: Option<&str>) -> Result<Value, AuthError> {
+        self.check_registration_open()?;
         let Value::Object(mut properties) = body else {
             return Err(AuthError::UnparsableBody(
                 "the user must be a JSON object".into(),

@@ -11,12 +11,13 @@ use super::{json_response, parse_json, user_token, Params, SharedState};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
-/// `POST users/register`.
+/// `POST users/register`. The app's switch (3009) comes before the body's checks.
 pub async fn register(
     State(state): State<SharedState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    state.auth.check_registration_open()?;
     // Too long to pass the property limits whatever it holds: refused before it is parsed.
     if body.len() > state.auth.max_register_body() {
         return Err(crate::protocol::faults::VALUE_TOO_LONG.into());
