@@ -622,14 +622,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        self.transaction(|tx| {
-            let Some(mut user) = tx.user_by_id(object_id)? else {
-                return Ok(None);
-            };
-            apply(&mut user)?;
-            tx.put_user(&user)?;
-            Ok(tx.user_by_id(object_id)?)
-        })
+        let changed = self.change_user(object_id, None, apply)?;
+        Ok(changed.map(|(user, _)| user))
     }
 
     /// [`Store::update_user`] that also ends, in the same transaction, every open session of the
@@ -644,13 +638,30 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        self.change_user(object_id, Some(keep), apply)
+    }
+
+    /// Both of the above: the user changed by `apply` and, when `keep` is given, every other
+    /// open session of the user ended, in one transaction.
+    fn change_user<E>(
+        &self,
+        object_id: &str,
+        keep: Option<&TokenDigest>,
+        apply: impl FnOnce(&mut UserRecord) -> Result<(), E>,
+    ) -> Result<Option<(UserRecord, Vec<TokenDigest>)>, E>
+    where
+        E: From<StoreError>,
+    {
         self.transaction(|tx| {
             let Some(mut user) = tx.user_by_id(object_id)? else {
                 return Ok(None);
             };
             apply(&mut user)?;
             tx.put_user(&user)?;
-            let ended = end_other_sessions(&tx.transaction, object_id, keep)?;
+            let ended = match keep {
+                Some(keep) => end_other_sessions(&tx.transaction, object_id, keep)?,
+                None => Vec::new(),
+            };
             Ok(tx.user_by_id(object_id)?.map(|user| (user, ended)))
         })
     }
