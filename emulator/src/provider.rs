@@ -303,6 +303,15 @@ mod tests {
     use super::*;
     use crate::clock::{ShiftedClock, SystemClock};
 
+    fn pending_login() -> PendingLogin {
+        PendingLogin {
+            provider: "a".into(),
+            callback: "http://127.0.0.1/cb".into(),
+            fields_mapping: Vec::new(),
+            redirect_after: None,
+        }
+    }
+
     #[test]
     fn accounts_are_found_by_email_per_provider_and_tokens_per_provider() {
         let provider = LocalProvider::new(vec!["a".into(), "b".into()], Arc::new(SystemClock));
@@ -338,12 +347,7 @@ mod tests {
         assert_eq!(provider.take_code(&code), Some(issued));
         assert_eq!(provider.take_code(&code), None);
         let state = provider
-            .start_login(PendingLogin {
-                provider: "a".into(),
-                callback: "http://127.0.0.1/cb".into(),
-                fields_mapping: Vec::new(),
-                redirect_after: None,
-            })
+            .start_login(pending_login())
             .unwrap();
         assert!(provider.pending(&state).is_some());
         assert!(provider.take_login(&state).is_some());
@@ -385,12 +389,7 @@ mod tests {
             })
             .unwrap();
         let state = provider
-            .start_login(PendingLogin {
-                provider: "a".into(),
-                callback: "http://127.0.0.1/cb".into(),
-                fields_mapping: Vec::new(),
-                redirect_after: None,
-            })
+            .start_login(pending_login())
             .unwrap();
         clock.advance(CODE_TTL);
         assert_eq!(provider.take_code(&code), None);

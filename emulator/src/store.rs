@@ -684,18 +684,7 @@ mod tests {
     use super::*;
 
     fn user(id: &str, email: &str) -> UserRecord {
-        UserRecord {
-            object_id: id.into(),
-            email: Some(email.into()),
-            password_hash: Some("h".into()),
-            status: UserStatus::Enabled,
-            created: 1,
-            updated: 1,
-            last_login: None,
-            locked_until: None,
-            properties: Map::new(),
-            oauth_identities: Vec::new(),
-        }
+        UserRecord::sample(id, email)
     }
 
     #[test]

@@ -217,6 +217,25 @@ pub fn is_valid_email(email: &str) -> bool {
     local_ok && domain_ok
 }
 
+#[cfg(test)]
+impl UserRecord {
+    /// An enabled password account, as the unit tests store one.
+    pub(crate) fn sample(id: &str, email: &str) -> UserRecord {
+        UserRecord {
+            object_id: id.into(),
+            email: Some(email.into()),
+            password_hash: Some("h".into()),
+            status: UserStatus::Enabled,
+            created: 1,
+            updated: 1,
+            last_login: None,
+            locked_until: None,
+            properties: Map::new(),
+            oauth_identities: Vec::new(),
+        }
+    }
+}
+
 impl UserRecord {
     /// The user object as the API returns it: custom properties plus the server-owned fields, never the password.
     pub fn to_wire(&self) -> Map<String, Value> {

@@ -108,10 +108,8 @@ pub fn equalise_unknown_identity(store: &Store, rules: Rules, now: i64) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Map;
-
     use super::*;
-    use crate::user::{UserRecord, UserStatus};
+    use crate::user::UserRecord;
 
     const RULES: Rules = Rules {
         threshold: 3,
@@ -122,18 +120,7 @@ mod tests {
     fn store_with(id: &str) -> Store {
         let store = Store::open(":memory:").unwrap();
         store
-            .insert_user(&UserRecord {
-                object_id: id.into(),
-                email: Some(format!("{id}@x.io")),
-                password_hash: Some("h".into()),
-                status: UserStatus::Enabled,
-                created: 1,
-                updated: 1,
-                last_login: None,
-                locked_until: None,
-                properties: Map::new(),
-                oauth_identities: Vec::new(),
-            })
+            .insert_user(&UserRecord::sample(id, &format!("{id}@x.io")))
             .unwrap();
         store
     }
