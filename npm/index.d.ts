@@ -1,7 +1,13 @@
 // Type declarations of backendless-wasm's entry module.
 
-/** A Backendless user: every property the server sent, custom columns included. */
-export interface User {
+/**
+ * A Backendless user (`Backendless.User`): every property the server sent, custom columns
+ * included, and `___class: "Users"`. Every call that answers a user answers one;
+ * `new Backendless.User({ email, password })` builds one to register.
+ */
+export declare class User {
+  static readonly className: "Users";
+  constructor(properties?: Record<string, unknown>);
   objectId: string;
   ownerId?: string | null;
   email?: string;
@@ -14,7 +20,7 @@ export interface User {
   socialAccount?: string;
   oAuthIdentities?: unknown;
   blUserLocale?: string;
-  ___class?: "Users" | string;
+  ___class: "Users" | string;
   /** Present on the logged-in user. */
   "user-token"?: string;
   [property: string]: unknown;
@@ -75,13 +81,16 @@ export class Async<T = unknown> {
 export type SessionListener = (user: User | null) => void;
 
 export interface UserServiceApi {
-  login(login: string, password: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
-  login(login: string, password: string, stayLoggedIn: boolean | undefined, callbacks: Async<User>): void;
-  login(login: string, password: string, callbacks: Async<User>): void;
+  login(login: string | number, password: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  login(login: string | number, password: string, stayLoggedIn: boolean | undefined, callbacks: Async<User>): void;
+  login(login: string | number, password: string, callbacks: Async<User>): void;
+  /** Login by objectId: the hosted service allows it only under a CloudCode API key (else 2014). */
+  login(objectId: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   loginAsGuest(stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   loginAsGuest(stayLoggedIn: boolean | undefined, callbacks: Async<User>): void;
-  register(user: NewUser, options?: CallOptions): Promise<User>;
-  register(user: NewUser, callbacks: Async<User>): void;
+  /** Sends the user as given, plus `blUserLocale` (the page's language, two letters) unless set. */
+  register(user: NewUser | User, options?: CallOptions): Promise<User>;
+  register(user: NewUser | User, callbacks: Async<User>): void;
   logout(options?: CallOptions): Promise<void>;
   logout(callbacks: Async<void>): void;
   restorePassword(identity: string, options?: CallOptions): Promise<void>;
@@ -93,21 +102,45 @@ export interface UserServiceApi {
   getCurrentUser(reload?: boolean, options?: CallOptions): Promise<User | null>;
   getCurrentUser(callbacks: Async<User | null>): void;
   getCurrentUser(reload: boolean, callbacks: Async<User | null>): void;
+  /** The session's token, or null (also before initApp). */
   getCurrentUserToken(): string | null;
+  /**
+   * The session's token becomes `token` (stored where the session is stored); before
+   * getCurrentUser() knows the user, a stored token is replaced; a falsy token ends the session.
+   */
+  setCurrentUserToken(token: string | null): void;
+  /** The session's user id, or null. */
+  getCurrentUserId(): string | null;
+  /** The same as getCurrentUserId(). */
   loggedInUser(): string | null;
-  setCurrentUser(user: User, stayLoggedIn?: boolean): User;
+  /** The current user once known (after a login, or once getCurrentUser() has fetched it), else null. */
+  readonly currentUser: User | null;
+  /** Makes `user` (with its objectId and user-token) the session, as a Backendless.User; null ends the session. */
+  setCurrentUser(user: Record<string, unknown> & { objectId: string; "user-token": string }, stayLoggedIn?: boolean): User;
+  setCurrentUser(user: null | undefined): null;
+  /** The official client's helpers: the page's language as register sends it. */
+  readonly Utils: { getClientUserLocale(): string | undefined };
   /** Runs `listener` on login, logout, restore, invalidation, profile updates and other tabs' changes. */
   addSessionListener(listener: SessionListener): () => void;
 
   /** The session's roles: `["AuthenticatedUser", …]`, `["GuestUser"]`, or `["NotAuthenticatedUser"]` without a session. */
   getUserRoles(options?: CallOptions): Promise<string[]>;
   getUserRoles(callbacks: Async<string[]>): void;
+  /** The roles of the user `userId`. */
+  getUserRoles(userId: string, options?: CallOptions): Promise<string[]>;
+  getUserRoles(userId: string, callbacks: Async<string[]>): void;
   /** `PUT users/{objectId}`: saves the changed properties; the current user follows when it is this user. */
   update(user: Partial<User> & { objectId: string }, options?: CallOptions): Promise<User>;
   update(user: Partial<User> & { objectId: string }, callbacks: Async<User>): void;
   /** Sends the email-confirmation message again (apps that require confirmation). */
   resendEmailConfirmation(identity: string | number, options?: CallOptions): Promise<void>;
   resendEmailConfirmation(identity: string | number, callbacks: Async<void>): void;
+  /** A link that confirms the user's email address: `{ confirmationURL }`. */
+  createEmailConfirmationURL(identity: string | number, options?: CallOptions): Promise<{ confirmationURL: string }>;
+  createEmailConfirmationURL(identity: string | number, callbacks: Async<{ confirmationURL: string }>): void;
+  /** The Users table's columns. */
+  describeUserClass(options?: CallOptions): Promise<UserProperty[]>;
+  describeUserClass(callbacks: Async<UserProperty[]>): void;
   /**
    * Exchanges a login provider's access token for a Backendless session. As in the official
    * client, a third argument that is no user is the fieldsMapping, and a boolean in the
@@ -123,6 +156,18 @@ export interface UserServiceApi {
   ): Promise<User>;
   loginWithOauth2(providerCode: string, accessToken: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   loginWithOauth2(providerCode: string, accessToken: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  /** loginWithOauth2 for OAuth 1.0a providers (Twitter): the token and its secret. */
+  loginWithOauth1(
+    providerCode: string,
+    accessToken: string,
+    accessTokenSecret: string,
+    guestUser?: User,
+    fieldsMapping?: FieldsMapping,
+    stayLoggedIn?: boolean,
+    options?: CallOptions,
+  ): Promise<User>;
+  loginWithOauth1(providerCode: string, accessToken: string, accessTokenSecret: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginWithOauth1(providerCode: string, accessToken: string, accessTokenSecret: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   /**
    * The provider's authorization (sign-in) URL, for the redirect flow. A string
    * `redirectAfterLoginUrl` gets the tab's flow state added to its query (`blState`), which
@@ -147,6 +192,16 @@ export interface UserServiceApi {
   completeOAuthRedirect(stayLoggedIn?: boolean, options?: CallOptions): Promise<User | null>;
 }
 
+/** A column of the Users table, as describeUserClass answers it. */
+export interface UserProperty {
+  name: string;
+  type: string;
+  required: boolean;
+  identity: boolean;
+  defaultValue: unknown;
+  [property: string]: unknown;
+}
+
 /** Provider property name → Users column, e.g. `{ email: "email", name: "name" }`. */
 export type FieldsMapping = Record<string, string>;
 
@@ -159,15 +214,35 @@ export interface LocalCacheApi {
   get(key: string): unknown;
   set(key: string, value: unknown): void;
   remove(key: string): void;
+  /** The storage item holding the map: `Backendless_{appId}`, or `Backendless` for a custom domain; null before initApp. */
+  readonly storageName: string | null;
+  readonly Keys: { readonly USER_TOKEN: "user-token"; readonly CURRENT_USER_ID: "current-user-id"; readonly STAY_LOGGED_IN: "stayLoggedIn" };
 }
 
 export declare const UserService: UserServiceApi;
 export declare const LocalCache: LocalCacheApi;
 
-/** initApp(appId, apiKey), initApp("https://xxxx.backendless.app"), initApp({ domain }) or initApp({ appId, apiKey }). */
+/** initApp's object form, as the official client reads it; other options are warned about once. */
+export interface InitAppOptions {
+  appId?: string;
+  apiKey?: string;
+  /** A custom domain: requests go to `{domain}/api`, the session is stored under `Backendless`. */
+  domain?: string;
+  /** Where `(appId, apiKey)` apps send requests, e.g. "https://eu-api.backendless.com". */
+  serverURL?: string;
+  /** A new, independent Backendless (its own session, LocalCache and listeners): per-request sessions on a server. */
+  standalone?: boolean;
+  debugMode?: boolean;
+}
+
+/**
+ * initApp(appId, apiKey), initApp("https://xxxx.backendless.app") or initApp({ appId, apiKey,
+ * serverURL, domain, standalone, debugMode }). Called again with the same settings it changes
+ * nothing. Answers this Backendless, or with `standalone: true` a new one.
+ */
 export declare function initApp(appId: string, apiKey: string): BackendlessApi;
 export declare function initApp(domain: string): BackendlessApi;
-export declare function initApp(config: { domain: string } | { appId: string; apiKey: string }): BackendlessApi;
+export declare function initApp(config: InitAppOptions): BackendlessApi;
 
 /** Points the SDK at a local backendless-emulator (default http://127.0.0.1:8200, its default app id and key). */
 export declare function connectEmulator(url?: string, appId?: string, apiKey?: string): BackendlessApi;
@@ -185,8 +260,19 @@ export interface BackendlessApi {
   UserService: UserServiceApi;
   LocalCache: LocalCacheApi;
   Async: typeof Async;
+  User: typeof User;
+  getCurrentUserToken(): string | null;
+  setCurrentUserToken(token: string | null): void;
   /** Where requests go in the (appId, apiKey) form; default https://api.backendless.com. */
   serverURL: string;
+  /** What initApp was given (read them; initApp changes them). */
+  readonly appId: string | null;
+  readonly apiKey: string | null;
+  readonly domain: string | null;
+  readonly standalone: boolean;
+  debugMode: boolean;
+  /** Where requests go: `{domain}/api` or `{serverURL}/{appId}/{apiKey}`; null before initApp. */
+  readonly appPath: string | null;
 }
 
 declare const Backendless: BackendlessApi;

@@ -9,9 +9,13 @@
 //   const user = await Backendless.UserService.login(login, password, true);
 import { instantiate } from "./wasm.js";
 import { api } from "./api.js";
+import { User } from "./api.js";
 
-const Backendless = api(instantiate());
+// initApp({ standalone: true }) answers a Backendless over an instance of its own.
+const spawn = () => api(instantiate(), spawn, true);
+const Backendless = api(instantiate(), spawn);
 
 // @exports: the build turns these into `module.exports = Backendless` for index.cjs.
 export const { initApp, connectEmulator, setPersistence, UserService, LocalCache, Async } = Backendless;
+export { User };
 export default Backendless;

@@ -6,14 +6,18 @@
 //   empty: "no stored session", without a request;
 // - login() and loginAsGuest() send their request and resolve with the user and its user-token,
 //   then keep nothing: no later call, in this request or another, sees that session.
+// A request that wants a session of its own asks for one: `initApp({ …, standalone: true })`
+// answers a Backendless over an instance of its own (README, "On the server").
 import { instantiate } from "./wasm.js";
 import { api } from "./api.js";
+import { User } from "./api.js";
 
 let app = null; // the arguments of the last successful initApp
 let server = null; // the serverURL last set
 
 function fresh() {
   const wasm = instantiate(true);
+  wasm.setUserClass(User);
   if (server !== null) wasm.setServerURL(server);
   if (app !== null) wasm.initApp(...app);
   return wasm;
@@ -22,6 +26,7 @@ function fresh() {
 const stateless = new Proxy({}, { get: (_, name) => (...args) => fresh()[name](...args) });
 // The exported enums are plain objects, the same in every instance.
 const { CacheOp, UserCall, Persistence } = instantiate(true);
+const spawn = () => api(instantiate(true), spawn, true);
 const Backendless = api({
   __proto__: stateless,
   CacheOp,
@@ -39,8 +44,9 @@ const Backendless = api({
     wasm.setServerURL(url); // throws for a bad URL, as everywhere
     server = wasm.serverURL();
   },
-});
+}, spawn);
 
 // @exports
 export const { initApp, connectEmulator, setPersistence, UserService, LocalCache, Async } = Backendless;
+export { User };
 export default Backendless;

@@ -78,8 +78,9 @@ glue = glue.replace(exportsLine, "export { initSync };");
 // copies to snippets/ and imports): their code goes into the glue itself, so the glue stays one
 // file with no imports, as the entries need. The functions of SHARED stay exports of the glue, so
 // that the entry module (npm/api.js) uses the very same ones: `jsError` is the SDK's one error
-// constructor, for the wasm's rejections and the entry's alike.
-const SHARED = new Set(["jsError"]);
+// constructor, for the wasm's rejections and the entry's alike; `setUserClass` gives the glue the
+// entry's Backendless.User, and `asUser` makes one of an answer (findByRole's users).
+const SHARED = new Set(["jsError", "setUserClass", "asUser"]);
 glue = glue.replace(/^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm, (line, names, path) => {
   const source = readFileSync(new URL(path, pkg), "utf8");
   for (const name of names.split(",").map((n) => n.trim())) {
@@ -94,7 +95,25 @@ rmSync(new URL("snippets", pkg), { recursive: true, force: true });
 
 const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });
 if (!minified.code) fail("terser produced nothing");
-writeFileSync(gluePath, minified.code);
+// What the glue carries that this package never runs (size: see BENCHMARKS.md#size-glue-leftovers),
+// each checked to be there once:
+// - each exported enum maps names to numbers and numbers back to names; the entry only reads
+//   names (`UserCall.Roles`), so the numbers' names go;
+// - a TextEncoder.encodeInto polyfill: every engine the SDK runs in has encodeInto;
+// - initSync's warning for its old argument form: the entry passes `{ module }`;
+// - a stand-in for a missing FinalizationRegistry: every engine the SDK runs in has one.
+let lean = minified.code.replace(/Object\.freeze\(\{[^}]*\}\)/g, (object) => object.replace(/,\d+:"\w+"/g, ""));
+if (lean === minified.code) fail("no exported enum found in the glue");
+const leftovers = [
+  [/"encodeInto"in (\w+)\|\|\(\1\.encodeInto=function\(\w+,\w+\)\{[^{}]*\{[^{}]*\}\}\);/g, ""],
+  [/Object\.getPrototypeOf\((\w+)\)===Object\.prototype\?\(\{module:\1\}=\1\):console\.warn\("[^"]*"\)/g, "({module:$1}=$1)"],
+  [/"undefined"==typeof FinalizationRegistry\?\{register:\(\)=>\{\},unregister:\(\)=>\{\}\}:/g, ""],
+];
+for (const [pattern, replacement] of leftovers) {
+  if ((lean.match(pattern) ?? []).length !== 1) fail(`glue leftover ${pattern} not found once`);
+  lean = lean.replace(pattern, replacement);
+}
+writeFileSync(gluePath, lean);
 
 // The wasm's own type file describes the old export names; with --target web nobody needs it.
 rmSync(new URL("backendless_wasm_bg.wasm.d.ts", pkg), { force: true });

@@ -52,6 +52,11 @@ pub enum Call {
     AuthorizationUrl,
     /// `completeOAuthRedirect`: the user of the session a redirect brought back.
     Adopt,
+    /// `getUserRoles(userId)`.
+    RolesOf,
+    /// `createEmailConfirmationURL(identity)`.
+    ConfirmationUrl,
+    DescribeUserClass,
 }
 
 /// Which token a call sends in the `user-token` header.
@@ -116,7 +121,7 @@ const fn row(method: Method, path: &'static str, json_body: bool, token: Token, 
 
 /// The table, in the order of [`Call`]'s variants (static data rather than a `match`: size: see
 /// BENCHMARKS.md#size-call-table).
-const ROWS: [Row; 13] = {
+const ROWS: [Row; 16] = {
     use Effect::*;
     use Method::*;
     use Token::*;
@@ -147,6 +152,12 @@ const ROWS: [Row; 13] = {
         row(Post, paths::OAUTH_REQUEST_URL, true, Session, Answer),
         // Adopt
         row(Get, paths::USERS_TABLE, false, Given, Adopt),
+        // RolesOf
+        row(Get, paths::USER_ROLES_OF, false, Session, Answer),
+        // ConfirmationUrl
+        row(Post, paths::CONFIRMATION_URL, false, Session, Answer),
+        // DescribeUserClass
+        row(Get, paths::USER_CLASS_PROPS, false, Session, Answer),
     ]
 };
 
@@ -215,7 +226,7 @@ mod tests {
     use super::*;
 
     const BASE: &str = "http://127.0.0.1:8200/APP/KEY";
-    const ALL: [Call; 13] = [
+    const ALL: [Call; 16] = [
         Call::Login,
         Call::Guest,
         Call::Register,
@@ -229,6 +240,9 @@ mod tests {
         Call::OAuthLogin,
         Call::AuthorizationUrl,
         Call::Adopt,
+        Call::RolesOf,
+        Call::ConfirmationUrl,
+        Call::DescribeUserClass,
     ];
 
     /// The official client's request for each call: method, path (with the segment "a@b.c"
@@ -250,6 +264,9 @@ mod tests {
             (Call::OAuthLogin, Post, "/users/social/a%40b.c/login", true),
             (Call::AuthorizationUrl, Post, "/users/oauth/a%40b.c/request_url", true),
             (Call::Adopt, Get, "/data/Users/a%40b.c", false),
+            (Call::RolesOf, Get, "/users/userroles/a%40b.c", false),
+            (Call::ConfirmationUrl, Post, "/users/createEmailConfirmationURL/a%40b.c", false),
+            (Call::DescribeUserClass, Get, "/users/userclassprops", false),
         ];
         assert_eq!(expected.map(|(call, ..)| call), ALL, "one case per call");
         for (call, method, path, json_body) in expected {
@@ -281,6 +298,8 @@ mod tests {
             [Call::Login, Call::Guest, Call::Logout, Call::OAuthLogin, Call::Adopt]
         );
     }
+
+
 
     #[test]
     fn data_in_paths_is_encoded() {

@@ -25,6 +25,9 @@ pub trait Host: Sized {
     fn token(value: &Self::Value) -> Option<String>;
     /// Puts the session's token on a user (`data/Users/{id}` answers without it).
     fn set_token(value: &Self::Value, token: &str);
+    /// A user object of an answer as the page's user class (`Backendless.User`); anything else
+    /// unchanged.
+    fn as_user(value: Self::Value) -> Self::Value;
     fn as_bool(value: &Self::Value) -> Option<bool>;
     fn from_bool(value: bool) -> Self::Value;
     fn undefined() -> Self::Value;
@@ -180,17 +183,17 @@ pub fn finish<H: Host>(
                 Call::Login => H::with_state(|state| state.finish_login(op.id))?.or(started),
                 _ => started,
             };
-            logged_in::<H>(stamp, answer?, op.stay)
+            logged_in::<H>(stamp, H::as_user(answer?), op.stay)
         }
         Effect::Adopt => {
-            let found = answer?;
+            let found = H::as_user(answer?);
             if H::object_id(&found).as_deref() != Some(segment) {
                 return Err(BackendlessError::invalid_response(200, NO_OBJECT_ID));
             }
             H::set_token(&found, op.token.as_deref().unwrap_or_default());
             logged_in::<H>(started, found, op.stay)
         }
-        Effect::Refresh => refreshed::<H>(answer?, token),
+        Effect::Refresh => refreshed::<H>(H::as_user(answer?), token),
         Effect::Void => answer.map(|_| H::undefined()),
         Effect::Answer => answer,
         Effect::End => {
@@ -203,7 +206,12 @@ pub fn finish<H: Host>(
             }
         }
         Effect::Validity => validity::<H>(token.unwrap_or_default(), answer).map(H::from_bool),
-        Effect::Restore => restored::<H>(answer, segment, op.token.unwrap_or_default(), op.id),
+        Effect::Restore => restored::<H>(
+            answer.map(H::as_user),
+            segment,
+            op.token.unwrap_or_default(),
+            op.id,
+        ),
     }
 }
 

@@ -269,6 +269,24 @@ pub mod paths {
     pub const OAUTH_LOGIN: &str = "users/social/{}/login";
     /// The provider's authorization URL.
     pub const OAUTH_REQUEST_URL: &str = "users/oauth/{}/request_url";
+    /// Another user's roles (`getUserRoles(userId)`).
+    pub const USER_ROLES_OF: &str = "users/userroles/{}";
+    /// `verifyPassword`: the official client's path, spelling included (urls.js
+    /// `userVerifyPassowrd`); the hosted service answers there.
+    pub const VERIFY_PASSWORD: &str = "users/verifypassowrd";
+    pub const CONFIRMATION_URL: &str = "users/createEmailConfirmationURL/{}";
+    /// The users having a role (`findByRole`), with the query string of its options.
+    pub const USERS_IN_ROLE: &str = "users/role/{}";
+    pub const ASSIGN_ROLE: &str = "users/assignRole";
+    pub const UNASSIGN_ROLE: &str = "users/unassignRole";
+    /// The Users table's columns (`describeUserClass`).
+    pub const USER_CLASS_PROPS: &str = "users/userclassprops";
+    /// `PUT users/{objectId}/status` (`enableUser`, `disableUser`, `updateUserStatus`).
+    pub const USER_STATUS: &str = "users/{}/status";
+    /// A provider SDK's access token (`loginWithFacebookSdk`, `loginWithGooglePlusSdk`).
+    pub const SOCIAL_SDK_LOGIN: &str = "users/social/{}/sdk/login";
+    /// The popup logins' authorization URL (`loginWithFacebook`, …).
+    pub const SOCIAL_REQUEST_URL: &str = "users/social/oauth/{}/request_url";
 }
 
 /// System role names (docs).

@@ -177,8 +177,13 @@ fn answer(status: u16, text: &JsValue) -> Result<JsValue, BackendlessError> {
         .map_or(true, |text| text.trim().length() == 0);
     let parsed = (!blank).then(|| property::parse_json(text));
     if (200..300).contains(&status) {
-        return parsed.unwrap_or(Ok(JsValue::NULL)).map_err(|_| {
-            BackendlessError::invalid_response(status, "The server's answer is not valid JSON")
+        // A success that is not JSON is its text, as the official client answers it (an
+        // authorization URL sent as plain text, say); a call that needs a user or a boolean
+        // refuses it as an invalid response (src/engine.rs).
+        return Ok(match parsed {
+            Some(Ok(json)) => json,
+            Some(Err(_)) => text.clone(),
+            None => JsValue::NULL,
         });
     }
     let body = match parsed {

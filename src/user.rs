@@ -1,6 +1,7 @@
-//! The user object: a plain JS object that keeps every property the server sent (custom
+//! The user object: a `Backendless.User` that keeps every property the server sent (custom
 //! columns included). The SDK only reads `objectId` and `user-token` from it.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::property;
@@ -24,4 +25,11 @@ pub fn token(user: &JsValue) -> Option<String> {
 /// Puts the session token on a user restored from `data/Users/{id}` (which answers without it).
 pub fn set_token(user: &JsValue, token: &str) {
     property::set(user, USER_TOKEN, &JsValue::from_str(token));
+}
+
+#[wasm_bindgen(module = "/src/js/objects.js")]
+extern "C" {
+    /// A user object as a `Backendless.User` (see that module); anything else unchanged.
+    #[wasm_bindgen(js_name = asUser)]
+    pub fn as_user(value: &JsValue) -> JsValue;
 }

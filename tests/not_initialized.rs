@@ -1,8 +1,10 @@
-//! Calls made before `initApp` reject (or throw) with a NotInitializedError saying what to do.
+//! Calls made before `initApp` reject (or throw) with a NotInitializedError saying what to do;
+//! the synchronous reads of the session answer null, as the official client's do.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
+use backendless_wasm::js::backendless::{self, Read};
 use backendless_wasm::js::user_service;
 use common::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -34,8 +36,9 @@ async fn every_call_before_init_app_says_to_call_init_app() {
         assert_not_initialized(&resolve(promise).await.unwrap_err());
     }
     assert_not_initialized(&user_service::is_valid_login_sync().unwrap_err());
-    assert_not_initialized(&user_service::get_current_user_token().unwrap_err());
-    assert_not_initialized(&user_service::logged_in_user().unwrap_err());
+    for read in [Read::Token, Read::UserId, Read::User, Read::StorageName, Read::AppPath] {
+        assert_eq!(backendless::read(read), JsValue::NULL, "{read:?}");
+    }
     assert_not_initialized(&local_cache::get("user-token".into()).unwrap_err());
     assert_not_initialized(&local_cache::set("k".into(), "v".into()).unwrap_err());
     assert_not_initialized(&local_cache::remove("k".into()).unwrap_err());

@@ -603,21 +603,21 @@ async fn restore_password_sends_the_encoded_identity() {
 }
 
 #[wasm_bindgen_test]
-async fn set_current_user_adopts_a_session_and_logged_in_user_reads_storage() {
+async fn set_current_user_adopts_a_session_and_the_user_id_is_the_sessions() {
     fresh_page();
     let (_, id, user) = logged_in_user(false).await;
-    assert_eq!(
-        user_service::logged_in_user().unwrap(),
-        JsValue::NULL,
-        "memory-only session: nothing stored"
-    );
+    let user_id = || backendless::read(backendless::Read::UserId).as_string();
+    assert_eq!(user_id().as_deref(), Some(id.as_str()), "the session's, though nothing is stored");
+    assert_eq!(local_cache::get("current-user-id".into()).unwrap(), JsValue::UNDEFINED);
     reload();
+    assert_eq!(user_id(), None);
 
     let adopted = user_service::set_current_user(user.clone(), true.into()).unwrap();
 
     assert_eq!(adopted, user);
+    assert_eq!(user_id(), Some(id.clone()));
     assert_eq!(
-        user_service::logged_in_user().unwrap().as_string(),
+        local_cache::get("current-user-id".into()).unwrap().as_string(),
         Some(id)
     );
     assert_eq!(current_token(), get_string(&user, "user-token"));
@@ -633,6 +633,15 @@ async fn set_current_user_adopts_a_session_and_logged_in_user_reads_storage() {
         error.is_instance_of::<js_sys::Error>(),
         "a user without a token is refused"
     );
+    assert_eq!(get_string(&error, "name").as_deref(), Some("TypeError"));
+
+    // As in the official client, no user ends the session.
+    assert_eq!(
+        user_service::set_current_user(JsValue::NULL, true.into()).unwrap(),
+        JsValue::NULL
+    );
+    assert_eq!(current_token(), None);
+    assert_eq!(stored_item().as_deref(), Some("{}"));
 }
 
 #[wasm_bindgen_test]

@@ -56,6 +56,9 @@ impl Host for Page {
             user.borrow_mut().1 = Some(token.into());
         }
     }
+    fn as_user(value: V) -> V {
+        value
+    }
     fn as_bool(value: &V) -> Option<bool> {
         match value {
             V::Bool(b) => Some(*b),

@@ -14,10 +14,11 @@ use crate::engine::{transition, State};
 use crate::session::Event;
 
 /// `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`; the entry
-/// module turns the object forms (`{ domain }`, `{ appId, apiKey }`) into these (npm/api.js).
+/// module turns the object forms (`{ domain }`, `{ appId, apiKey }`, …) into these (npm/api.js).
 ///
-/// Starts a fresh in-memory state (as a page load does) and picks up the stored session.
-/// Throws a `TypeError` for anything else.
+/// Starts a fresh in-memory state (as a page load does) and picks up the stored session (the
+/// entry module skips the call when the settings are those already in force). Throws a
+/// `TypeError` for anything else.
 #[wasm_bindgen(js_name = initApp)]
 pub fn init_app(app: JsValue, api_key: JsValue) -> Result<(), JsValue> {
     let config = parse_init_args(&app, &api_key).map_err(error_to_js)?;
@@ -63,6 +64,42 @@ pub fn set_server_url(url: JsValue) -> Result<(), JsValue> {
     // A login made from now on goes to the new server: it must not join one in flight.
     let _ = super::with_app(|app| app.state.pending_login = None);
     Ok(())
+}
+
+/// What [`read`] answers; the entry module names them (`Read.Token`, …).
+#[wasm_bindgen]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// `UserService.getCurrentUserToken()`: the session's token, or null.
+    Token = 0,
+    /// `UserService.getCurrentUserId()`: the session's user id, or null.
+    UserId = 1,
+    /// `UserService.currentUser`: the session's user once known (after a login, or once
+    /// `getCurrentUser()` has fetched it after a reload), else null.
+    User = 2,
+    /// `LocalCache.storageName`: the storage item holding the app's map.
+    StorageName = 3,
+    /// `Backendless.appPath`: the URL every request of the app starts with.
+    AppPath = 4,
+}
+
+/// The synchronous reads of the session and the app, in one export (size: see
+/// BENCHMARKS.md#size-one-read-export); null before `initApp`, as the official client answers
+/// them before it has an app.
+#[wasm_bindgen]
+pub fn read(what: Read) -> JsValue {
+    super::with_app(|app| {
+        let session = &app.state.session;
+        let text = |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        match what {
+            Read::Token => text(&session.token),
+            Read::UserId => text(&session.user_id),
+            Read::User => session.user.clone().unwrap_or(JsValue::NULL),
+            Read::StorageName => app.cache.key().clone(),
+            Read::AppPath => JsValue::from(app.base_and_token().0),
+        }
+    })
+    .unwrap_or(JsValue::NULL)
 }
 
 /// `Backendless.setPersistence("local" | "session" | "memory")` (the entry module names the

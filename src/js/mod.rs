@@ -59,6 +59,9 @@ impl Host for Page {
     fn set_token(value: &JsValue, token: &str) {
         user::set_token(value, token)
     }
+    fn as_user(value: JsValue) -> JsValue {
+        user::as_user(&value)
+    }
     fn as_bool(value: &JsValue) -> Option<bool> {
         value.as_bool()
     }

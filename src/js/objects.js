@@ -9,6 +9,20 @@ export function jsError(message, name, code, status, body) {
   return Object.assign(new Error(message), { name, code, statusCode: code, status, body });
 }
 
+// Backendless.User, the class of every user an instance answers. The entry module gives it
+// (setUserClass, which scripts/shrink.mjs keeps an export of the glue) so that all the instances
+// of a page share one class; until then it is `Object`, whose constructor answers its argument.
+let User = Object;
+export function setUserClass(userClass) {
+  User = userClass;
+}
+
+// A user object of an answer, as a Backendless.User (the class copies its own properties in
+// their order and adds `___class` where it is missing), for `user::as_user` in src/user.rs.
+export function asUser(value) {
+  return value && typeof value == "object" && !(value instanceof User) ? new User(value) : value;
+}
+
 // LocalCache's own-property work on its map (a fresh object parsed from the stored JSON), for
 // `LocalCache::entry` in src/cache.rs; `op` is its CacheOp (0 get, 1 set, 2 remove).
 // - get: the map's own value under `key`, or undefined (`constructor` or `toString` are not

@@ -78,25 +78,34 @@ fn send(op: &Op<JsValue>, options: CallOptions) -> Result<Sent, BackendlessError
     Ok(Sent::Request(sent, token, started))
 }
 
-/// Checks login and password as the server would, so mistakes never reach the network.
+/// Checks login and password as the server would, so mistakes never reach the network. A login
+/// with no password (`undefined`) is a login by objectId, as in the official client (the server
+/// allows it only under a CloudCode API key).
 fn credentials(login: &JsValue, password: &JsValue) -> Result<JsValue, BackendlessError> {
+    let body = Object::new();
+    if password.is_undefined() && login.is_string() {
+        property::set(&body, "objectId", login);
+        return json_text(&body);
+    }
     let missing = |v: &JsValue| v.is_null() || v.is_undefined();
     if missing(login) || missing(password) {
         return Err(BackendlessError::refused_locally(faults::MISSING_PARAMETER));
     }
-    // Checked as JS strings: the credentials are never copied into the wasm.
-    match (login.dyn_ref::<JsString>(), password.dyn_ref::<JsString>()) {
-        (Some(l), Some(p)) if l.length() == 0 || p.length() == 0 => Err(
-            BackendlessError::refused_locally(faults::EMPTY_LOGIN_OR_PASSWORD),
-        ),
-        (Some(_), Some(_)) => {
-            let body = Object::new();
+    // Checked as JS strings: the credentials are never copied into the wasm. A number other than
+    // 0 and NaN is a login too (an identity column of numbers), sent as the number it is.
+    let empty = |v: &JsValue| v.dyn_ref::<JsString>().map(JsString::length) == Some(0);
+    let number = login.as_f64().is_some() && login.is_truthy();
+    match (login.is_string() || number, password.is_string()) {
+        _ if empty(login) || empty(password) => Err(BackendlessError::refused_locally(
+            faults::EMPTY_LOGIN_OR_PASSWORD,
+        )),
+        (true, true) => {
             property::set(&body, "login", login);
             property::set(&body, "password", password);
             json_text(&body)
         }
         _ => Err(BackendlessError::argument(
-            "login and password must be strings",
+            "login must be a string or a number, and the password a string",
         )),
     }
 }
@@ -111,8 +120,8 @@ fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
         .ok_or_else(|| BackendlessError::argument("The value cannot be sent as JSON"))
 }
 
-/// `UserService.login(login, password, stayLoggedIn)`: resolves with the user (its
-/// `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
+/// `UserService.login(login, password, stayLoggedIn)` (or `login(objectId, stayLoggedIn)`, whose
+/// shift the entry module makes): resolves with the user (its `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
 /// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
 #[wasm_bindgen(js_name = login)]
 pub fn login(
@@ -193,9 +202,28 @@ pub enum UserCall {
     /// (the entry module refuses the call without one; anything but a string takes over no
     /// session: the engine answers `InvalidResponseError`).
     Adopt = 5,
+    /// `getUserRoles(userId)`: `segment` the user's objectId.
+    RolesOf = 6,
+    /// `createEmailConfirmationURL(identity)`: `segment` the identity.
+    ConfirmationUrl = 7,
+    DescribeUserClass = 8,
 }
 
-/// One export for the login family beyond the password: one path in the wasm for six calls (their
+/// The calls of [`UserCall`], in its order (static data rather than a `match`: size: see
+/// BENCHMARKS.md#size-call-table).
+const FAMILY: [Call; 9] = [
+    Call::Roles,
+    Call::Update,
+    Call::ResendConfirmation,
+    Call::OAuthLogin,
+    Call::AuthorizationUrl,
+    Call::Adopt,
+    Call::RolesOf,
+    Call::ConfirmationUrl,
+    Call::DescribeUserClass,
+];
+
+/// One export for every call beyond the password flow: one path in the wasm for nine calls (their
 /// cost per call is in BENCHMARKS.md). The entry module checks and places the caller's arguments
 /// (npm/api.js): `segment` is the checked path segment (objectId, identity, lower-cased provider
 /// code), `body` the request body object, or for [`UserCall::Adopt`] the redirect's user-token.
@@ -209,14 +237,7 @@ pub fn user_call(
 ) -> Promise {
     let stay = stay_logged_in.is_truthy();
     let adopted = (call == UserCall::Adopt).then(|| body.as_string()).flatten();
-    let call = match call {
-        UserCall::Roles => Call::Roles,
-        UserCall::Update => Call::Update,
-        UserCall::ResendConfirmation => Call::ResendConfirmation,
-        UserCall::OAuthLogin => Call::OAuthLogin,
-        UserCall::AuthorizationUrl => Call::AuthorizationUrl,
-        UserCall::Adopt => Call::Adopt,
-    };
+    let call = FAMILY[call as usize];
     let body = match call.row().json_body {
         true => json_text(&body).map(Some),
         false => Ok(None),
@@ -289,42 +310,28 @@ pub(crate) fn start_restore(
     }
 }
 
-/// `UserService.getCurrentUserToken()`: the session's token, or `null`.
-#[wasm_bindgen(js_name = getCurrentUserToken)]
-pub fn get_current_user_token() -> Result<JsValue, JsValue> {
-    with_app(|app| {
-        app.state
-            .session
-            .token
-            .as_deref()
-            .map_or(JsValue::NULL, JsValue::from_str)
-    })
-    .map_err(error_to_js)
-}
-
-/// `UserService.loggedInUser()`: the stored `current-user-id`, or `null`.
-#[wasm_bindgen(js_name = loggedInUser)]
-pub fn logged_in_user() -> Result<JsValue, JsValue> {
-    with_app(|app| {
-        app.cache
-            .stored_session()
-            .user_id
-            .map_or(JsValue::NULL, |id| JsValue::from_str(&id))
-    })
-    .map_err(error_to_js)
+/// `UserService.getCurrentUserToken()`: the session's token, or `null` (the entry module reads
+/// it through [`super::backendless::read`]).
+pub fn get_current_user_token() -> JsValue {
+    super::backendless::read(super::backendless::Read::Token)
 }
 
 /// `UserService.setCurrentUser(user, stayLoggedIn)`: adopts a user object that carries its
-/// `objectId` and `user-token` (from a server-side login, say).
+/// `objectId` and `user-token` (from a server-side login, say), as a `Backendless.User`; a falsy
+/// `user` ends the session. Answers the current user.
 #[wasm_bindgen(js_name = setCurrentUser)]
 pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValue, JsValue> {
-    if !user::is_plain_object(&user) {
-        return Err(error_to_js(BackendlessError::argument(
-            "setCurrentUser: the user must be an object",
-        )));
-    }
     let stamp = Page::stamps(Stamps::issue);
-    engine::logged_in::<Page>(Some(stamp), user, stay_logged_in.is_truthy()).map_err(error_to_js)
+    let set = if !user.is_truthy() {
+        engine::transition::<Page>(Some(stamp), crate::session::Event::Ended).map(|_| JsValue::NULL)
+    } else if user::is_plain_object(&user) && user::object_id(&user).is_some() && user::token(&user).is_some() {
+        engine::logged_in::<Page>(Some(stamp), user::as_user(&user), stay_logged_in.is_truthy())
+    } else {
+        Err(BackendlessError::argument(
+            "setCurrentUser: the user must be an object with its objectId and user-token",
+        ))
+    };
+    set.map_err(error_to_js)
 }
 
 /// `UserService.addSessionListener(callback)`: `callback(user | null)` runs on login, logout,

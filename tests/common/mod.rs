@@ -227,9 +227,7 @@ pub async fn expire_all_sessions() {
 }
 
 pub fn current_token() -> Option<String> {
-    backendless_wasm::js::user_service::get_current_user_token()
-        .unwrap()
-        .as_string()
+    backendless_wasm::js::user_service::get_current_user_token().as_string()
 }
 
 /// A port nothing listens on: connections are refused at once.

@@ -1,7 +1,7 @@
 // A typed page using the package: `tsc --strict --noEmit` must accept every line, and reject
 // each line marked @ts-expect-error (an unused marker is itself an error, so the declarations
 // cannot silently become `any`).
-import Backendless, { Async, LocalCache, UserService, type BackendlessError, type User } from "backendless-wasm";
+import Backendless, { Async, LocalCache, UserService, type BackendlessError, User } from "backendless-wasm";
 
 Backendless.serverURL = "http://127.0.0.1:8200";
 Backendless.initApp("APP_ID", "API_KEY");
@@ -80,4 +80,25 @@ async function loginFamily(accessToken: string): Promise<string[]> {
   return roles;
 }
 
-export { docsFlow, loginFamily };
+async function dropIn(accessToken: string): Promise<string | null> {
+  const app = Backendless.initApp({ appId: "APP_ID", apiKey: "API_KEY", serverURL: "https://eu-api.backendless.com" });
+  const server = Backendless.initApp({ appId: "APP_ID", apiKey: "API_KEY", standalone: true });
+  const fresh = new Backendless.User({ email: "alice@example.com", password: "secret" });
+  const registered: User = await app.UserService.register(fresh);
+  const byId: User = await server.UserService.login(registered.objectId, true);
+  const twitter: User = await UserService.loginWithOauth1("twitter", accessToken, "secret", true);
+  const theirs: string[] = await UserService.getUserRoles(byId.objectId);
+  const link: { confirmationURL: string } = await UserService.createEmailConfirmationURL("alice@example.com");
+  const columns: string[] = (await UserService.describeUserClass()).map((column) => column.name);
+  UserService.setCurrentUserToken(byId["user-token"] ?? null);
+  const current: User | null = UserService.currentUser;
+  const name: string | null = LocalCache.storageName;
+  const key: "user-token" = LocalCache.Keys.USER_TOKEN;
+  const className: "Users" = User.className;
+  // @ts-expect-error appId is changed through initApp
+  Backendless.appId = "OTHER";
+  console.log(twitter, theirs, link, columns, current, name, key, className, app.appPath, server.standalone);
+  return UserService.getCurrentUserId();
+}
+
+export { docsFlow, loginFamily, dropIn };
