@@ -44,6 +44,8 @@ pub struct AppState {
     pub app_id: String,
     /// The accepted API key.
     pub api_key: String,
+    /// The CloudCode (Code Runner) API key: requests under it are business logic's ([`KeyKind`]).
+    pub cloud_code_api_key: String,
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
     /// Sign-ups per client and minute.
@@ -231,6 +233,33 @@ pub fn user_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("user-token")
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{FFFD}"))
+}
+
+/// Which of the app's API keys a request came with, as [`middleware::check_app_key`] found it:
+/// the app's normal key (`--api-key`, and the `/api/…` URL form, which names no key) or the
+/// CloudCode (Code Runner) key (`--cloud-code-api-key`), whose requests are business logic's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The app's key, as browsers and apps use it.
+    #[default]
+    Normal,
+    /// The CloudCode key: login by objectId, password checks, roles and user status.
+    CloudCode,
+}
+
+impl KeyKind {
+    /// Whether the request is business logic's (the CloudCode key).
+    pub fn is_cloud_code(self) -> bool {
+        self == KeyKind::CloudCode
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyKind {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<KeyKind>().copied().unwrap_or_default())
+    }
 }
 
 /// The path parameters of the matched route, percent-decoded leniently: a segment that does not
