@@ -84,6 +84,7 @@ pub async fn build_state_with_clock(
         Arc::new(store),
         config.policy.clone(),
         config.seed_users()?,
+        config.roles.clone(),
         config.max_pending_hashes,
         clock.clone(),
     )

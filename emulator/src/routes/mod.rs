@@ -103,6 +103,18 @@ pub fn router(state: SharedState) -> Router {
             get(users::restore_password),
         )
         .route("/users/userroles", get(users::user_roles))
+        .route("/users/userroles/{user_id}", get(users::user_roles_of))
+        .route("/users/role/{role}", get(users::users_by_role))
+        .route("/users/assignRole", post(users::assign_role))
+        .route("/users/unassignRole", post(users::unassign_role))
+        .route("/users/userclassprops", get(users::user_class_props))
+        // Sic: the official client's path (`urls.js`, `userVerifyPassowrd`).
+        .route("/users/verifypassowrd", post(users::verify_password))
+        .route("/users/{object_id}/status", put(users::update_user_status))
+        .route(
+            "/users/createEmailConfirmationURL/{identity}",
+            post(users::create_confirmation_url).layer(limit_confirmation_mails.clone()),
+        )
         .route("/users/{object_id}", put(users::update_user))
         .route(
             "/users/resendconfirmation/{identity}",
@@ -235,24 +247,9 @@ pub fn user_token(headers: &HeaderMap) -> Option<&str> {
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{FFFD}"))
 }
 
-/// Which of the app's API keys a request came with, as [`middleware::check_app_key`] found it:
-/// the app's normal key (`--api-key`, and the `/api/…` URL form, which names no key) or the
-/// CloudCode (Code Runner) key (`--cloud-code-api-key`), whose requests are business logic's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum KeyKind {
-    /// The app's key, as browsers and apps use it.
-    #[default]
-    Normal,
-    /// The CloudCode key: login by objectId, password checks, roles and user status.
-    CloudCode,
-}
-
-impl KeyKind {
-    /// Whether the request is business logic's (the CloudCode key).
-    pub fn is_cloud_code(self) -> bool {
-        self == KeyKind::CloudCode
-    }
-}
+/// Which API key the request came with, as [`middleware::check_app_key`] found it (the
+/// `/api/…` URL form names no key: the app's normal one).
+pub use crate::auth::KeyKind;
 
 impl<S: Send + Sync> FromRequestParts<S> for KeyKind {
     type Rejection = std::convert::Infallible;
