@@ -362,6 +362,14 @@ pub mod redirect {
     pub const STATE_KEY: &str = "Backendless_oauth_state";
 }
 
+/// The popup logins' end (`loginWithFacebook`, `loginWithGooglePlus`, `loginWithTwitter`): the
+/// server's end page posts the user, with its `user-token`, as JSON text to `window.opener`, or
+/// on failure an object with one key, [`popup::FAULT`], holding the message; the official client
+/// `JSON.parse`s the message and rejects with `new Error(result.fault)`.
+pub mod popup {
+    pub const FAULT: &str = "fault";
+}
+
 /// Names in the user object and in the stored session map.
 pub mod keys {
     /// The session token: a property of a logged-in user, a key of the stored map, and the

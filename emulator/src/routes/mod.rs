@@ -122,6 +122,13 @@ pub fn router(state: SharedState) -> Router {
         )
         // The official client's loginWithOauth2 path, and the one the REST docs name.
         .route("/users/social/{provider}/login", post(oauth::login))
+        // loginWithFacebookSdk / loginWithGooglePlusSdk: an access-token login.
+        .route("/users/social/{provider}/sdk/login", post(oauth::login))
+        // The popup logins' authorization URL.
+        .route(
+            "/users/social/oauth/{provider}/request_url",
+            post(oauth::popup_request_url).layer(limit_oauth_starts.clone()),
+        )
         .route("/users/oauth/{provider}/login", post(oauth::login))
         .route(
             "/users/oauth/{provider}/request_url",
