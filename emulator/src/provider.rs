@@ -391,10 +391,17 @@ mod tests {
         let provider = LocalProvider::new(vec!["t".into()], Arc::new(SystemClock));
         let account = provider.account("t", "tw@x.io", None).unwrap();
         let (token, secret) = provider.issue_oauth1_token("t", &account.id).unwrap();
-        assert_eq!(provider.oauth1_token_account("t", &token, &secret), Some(account.clone()));
+        assert_eq!(
+            provider.oauth1_token_account("t", &token, &secret),
+            Some(account.clone())
+        );
         assert_eq!(provider.oauth1_token_account("t", &token, "wrong"), None);
         assert_eq!(provider.oauth1_token_account("t", &token, ""), None);
-        assert_eq!(provider.token_account("t", &token), None, "no secret, no account");
+        assert_eq!(
+            provider.token_account("t", &token),
+            None,
+            "no secret, no account"
+        );
         let bearer = provider.issue_token("t", &account.id).unwrap();
         assert_eq!(provider.oauth1_token_account("t", &bearer, &secret), None);
         assert_eq!(provider.token_account("t", &bearer), Some(account));

@@ -242,8 +242,8 @@ fn end_other_sessions(
 
 /// The custom roles assigned to `user_id`, by name.
 fn roles_of_user(connection: &Connection, user_id: &str) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        connection.prepare_cached("SELECT role FROM user_roles WHERE user_id = ?1 ORDER BY role")?;
+    let mut statement = connection
+        .prepare_cached("SELECT role FROM user_roles WHERE user_id = ?1 ORDER BY role")?;
     let roles = statement
         .query_map([user_id], |row| row.get(0))?
         .collect::<Result<Vec<String>, _>>()?;

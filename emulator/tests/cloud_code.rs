@@ -114,7 +114,10 @@ fn verify_password_answers_valid_only_to_business_logic() {
     let reply = check(CLOUD, &token, "right-pass");
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json(), json!({"valid": true}));
-    assert_eq!(check(CLOUD, &token, "wrong").json(), json!({"valid": false}));
+    assert_eq!(
+        check(CLOUD, &token, "wrong").json(),
+        json!({"valid": false})
+    );
 
     let refused = check(APP, &token, "right-pass");
     refused.assert_fault(faults::PASSWORD_CHECK_NOT_ALLOWED);
@@ -176,7 +179,10 @@ fn user_status_is_set_only_by_business_logic_and_disabling_ends_sessions() {
         &json!({"userStatus": "DISABLED"}),
     );
     refused.assert_fault(faults::BL_LOGIC_ONLY);
-    assert_eq!(refused.json()["message"], "Operation allowed only for BL logic.");
+    assert_eq!(
+        refused.json()["message"],
+        "Operation allowed only for BL logic."
+    );
 
     let reply = put(
         &app,
@@ -198,7 +204,11 @@ fn user_status_is_set_only_by_business_logic_and_disabling_ends_sessions() {
     assert_eq!(reply.json()["userStatus"], "ENABLED");
     app.login("st@x.io", "pw-st-1");
 
-    for bad in [json!({"userStatus": "GUEST"}), json!({"userStatus": 1}), json!({})] {
+    for bad in [
+        json!({"userStatus": "GUEST"}),
+        json!({"userStatus": 1}),
+        json!({}),
+    ] {
         put(&app, &path(CLOUD, paths::USER_STATUS, &id), &bad).assert_error(400, 8002);
     }
     put(
@@ -207,10 +217,16 @@ fn user_status_is_set_only_by_business_logic_and_disabling_ends_sessions() {
         &json!({"userStatus": "ENABLED"}),
     )
     .assert_fault(faults::UNKNOWN_USER_ID);
-    let guest = app.post(&format!("{APP}/{}", paths::GUEST_LOGIN), "").json();
+    let guest = app
+        .post(&format!("{APP}/{}", paths::GUEST_LOGIN), "")
+        .json();
     put(
         &app,
-        &path(CLOUD, paths::USER_STATUS, guest["objectId"].as_str().unwrap()),
+        &path(
+            CLOUD,
+            paths::USER_STATUS,
+            guest["objectId"].as_str().unwrap(),
+        ),
         &json!({"userStatus": "ENABLED"}),
     )
     .assert_fault(faults::INVALID_GUEST);
@@ -225,9 +241,14 @@ fn describe_user_class_lists_system_and_dynamic_columns() {
             .to_string(),
     );
     assert_eq!(reply.status, 200);
-    let columns = app.get(&format!("{APP}/{}", paths::USER_CLASS_PROPS)).json();
+    let columns = app
+        .get(&format!("{APP}/{}", paths::USER_CLASS_PROPS))
+        .json();
     let columns = columns.as_array().unwrap();
-    let names: Vec<&str> = columns.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     for name in ["location", "email", "created", "updated", "objectId", "age"] {
         assert!(names.contains(&name), "{name}: {names:?}");
     }
@@ -242,7 +263,11 @@ fn describe_user_class_lists_system_and_dynamic_columns() {
     assert_eq!(find("age")["type"], "INT");
     assert_eq!(names.iter().filter(|n| **n == "blUserLocale").count(), 1);
     // Under the CloudCode key too; a stale token is 3064.
-    assert_eq!(app.get(&format!("{CLOUD}/{}", paths::USER_CLASS_PROPS)).status, 200);
+    assert_eq!(
+        app.get(&format!("{CLOUD}/{}", paths::USER_CLASS_PROPS))
+            .status,
+        200
+    );
     app.get_with_token(&format!("{APP}/{}", paths::USER_CLASS_PROPS), "dead")
         .assert_stale_token();
 }
@@ -259,8 +284,13 @@ fn create_email_confirmation_url_gives_a_link_that_confirms() {
         "",
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let url = reply.json()["confirmationURL"].as_str().unwrap().to_string();
-    let link = url.strip_prefix("http://127.0.0.1").expect("absolute, this server");
+    let url = reply.json()["confirmationURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = url
+        .strip_prefix("http://127.0.0.1")
+        .expect("absolute, this server");
     assert!(link.starts_with("/__emulator/confirm/"), "{url}");
     let outbox = app.get("/__emulator/outbox").json();
     assert!(outbox
@@ -271,16 +301,86 @@ fn create_email_confirmation_url_gives_a_link_that_confirms() {
     assert_eq!(app.get(link).status, 200);
     app.login("conf@x.io", "pw-conf");
     // Confirmed now: 3102; nobody: 3104.
-    app.post(&path(APP, paths::CREATE_CONFIRMATION_URL, "conf%40x.io"), "")
-        .assert_fault(faults::EMAIL_ALREADY_CONFIRMED);
-    app.post(&path(APP, paths::CREATE_CONFIRMATION_URL, "nobody%40x.io"), "")
-        .assert_fault(faults::CONFIRMATION_USER_NOT_FOUND);
+    app.post(
+        &path(APP, paths::CREATE_CONFIRMATION_URL, "conf%40x.io"),
+        "",
+    )
+    .assert_fault(faults::EMAIL_ALREADY_CONFIRMED);
+    app.post(
+        &path(APP, paths::CREATE_CONFIRMATION_URL, "nobody%40x.io"),
+        "",
+    )
+    .assert_fault(faults::CONFIRMATION_USER_NOT_FOUND);
 }
 
 #[test]
 fn create_email_confirmation_url_follows_the_confirmation_option() {
     let app = App::start(&[]);
     app.register("noconf@x.io", "pw");
-    app.post(&path(APP, paths::CREATE_CONFIRMATION_URL, "noconf%40x.io"), "")
-        .assert_fault(faults::CONFIRMATION_NOT_REQUIRED);
+    app.post(
+        &path(APP, paths::CREATE_CONFIRMATION_URL, "noconf%40x.io"),
+        "",
+    )
+    .assert_fault(faults::CONFIRMATION_NOT_REQUIRED);
+}
+
+/// The code and whole message of a recorded answer (tests/fixtures/real-service/), and its
+/// status where the recording has one.
+fn assert_recorded(reply: &Reply, fixture: &str) {
+    let recorded: Value = serde_json::from_str(fixture).expect("fixture is JSON");
+    let expected = match recorded["body"].as_str() {
+        Some(body) => serde_json::from_str(body).expect("recorded body is JSON"),
+        None => recorded["known_fields"].clone(),
+    };
+    if let Some(status) = recorded["status"].as_u64() {
+        assert_eq!(u64::from(reply.status), status, "{}", reply.body);
+    }
+    assert_eq!(reply.json()["code"], expected["code"], "{}", reply.body);
+    assert_eq!(
+        reply.json()["message"],
+        expected["message"],
+        "{}",
+        reply.body
+    );
+}
+
+#[test]
+fn the_app_keys_refusals_are_the_recorded_answers() {
+    let app = App::start(&[]);
+    let user = app.register("rec@x.io", "pw-rec");
+    let id = user["objectId"].as_str().unwrap().to_string();
+    let token = app.token("rec@x.io", "pw-rec");
+    assert_recorded(
+        &app.post(
+            &format!("{APP}/{}", paths::LOGIN),
+            &json!({ "objectId": id }).to_string(),
+        ),
+        include_str!("../../tests/fixtures/real-service/login-2014-objectid-login-wrong-key.json"),
+    );
+    assert_recorded(
+        &app.request(
+            "POST",
+            &format!("{APP}/{}", paths::VERIFY_PASSWORD),
+            &[("user-token", &token)],
+            Some(r#"{"password":"pw-rec"}"#),
+        ),
+        include_str!("../../tests/fixtures/real-service/verifypassword-3122-not-cloud-code.json"),
+    );
+    assert_recorded(
+        &put(
+            &app,
+            &path(APP, paths::USER_STATUS, &id),
+            &json!({"userStatus": "DISABLED"}),
+        ),
+        include_str!("../../tests/fixtures/real-service/user-status-3054-not-business-logic.json"),
+    );
+    assert_recorded(
+        &app.request(
+            "POST",
+            &format!("{CLOUD}/{}", paths::VERIFY_PASSWORD),
+            &[("user-token", "invalid-token")],
+            Some(r#"{"password":"pw-rec"}"#),
+        ),
+        include_str!("../../tests/fixtures/real-service/verifypassword-3064-stale-token.json"),
+    );
 }

@@ -58,8 +58,13 @@ fn oauth1_logins_need_the_tokens_own_secret() {
     assert!(app.is_valid(&token_of(&user)));
     // A wrong secret, or none, is a bad token (as a bad OAuth2 token is).
     login(json!("0".repeat(64))).assert_fault(faults::INVALID_OAUTH_TOKEN);
-    social(&app, paths::OAUTH_LOGIN, "twitter", json!({ "accessToken": token }))
-        .assert_fault(faults::INVALID_OAUTH_TOKEN);
+    social(
+        &app,
+        paths::OAUTH_LOGIN,
+        "twitter",
+        json!({ "accessToken": token }),
+    )
+    .assert_fault(faults::INVALID_OAUTH_TOKEN);
     login(json!("")).assert_fault(faults::MISSING_PARAMETER);
     login(json!(5)).assert_error(400, 8002);
     // An OAuth2 token with a secret is refused too.
@@ -116,7 +121,11 @@ fn facebook_and_google_sdk_logins_are_access_token_logins() {
         social(
             &app,
             paths::SOCIAL_SDK_LOGIN,
-            if provider == "facebook" { "googleplus" } else { "facebook" },
+            if provider == "facebook" {
+                "googleplus"
+            } else {
+                "facebook"
+            },
             json!({ "accessToken": minted["access_token"] }),
         )
         .assert_fault(faults::INVALID_OAUTH_TOKEN);
@@ -124,7 +133,10 @@ fn facebook_and_google_sdk_logins_are_access_token_logins() {
     // Not enabled: 3210.
     App::start(&[])
         .post(
-            &format!("{APP}/{}", paths::SOCIAL_SDK_LOGIN.replace("{}", "facebook")),
+            &format!(
+                "{APP}/{}",
+                paths::SOCIAL_SDK_LOGIN.replace("{}", "facebook")
+            ),
             r#"{"accessToken":"x"}"#,
         )
         .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);
@@ -139,7 +151,10 @@ fn start_popup(app: &App, provider: &str, origin: Option<&str>) -> String {
     }
     let reply = app.request(
         "POST",
-        &format!("{APP}/{}", paths::SOCIAL_REQUEST_URL.replace("{}", provider)),
+        &format!(
+            "{APP}/{}",
+            paths::SOCIAL_REQUEST_URL.replace("{}", provider)
+        ),
         &headers,
         Some(r#"{"fieldsMapping": {}, "permissions": ["email"]}"#),
     );
@@ -149,9 +164,14 @@ fn start_popup(app: &App, provider: &str, origin: Option<&str>) -> String {
         .strip_prefix("http://127.0.0.1")
         .expect("this server's provider page")
         .to_string();
-    assert!(path.starts_with(&format!("/oauth-provider/{provider}/authorize?")), "{url}");
     assert!(
-        path.contains("redirect_uri=http%3A%2F%2F127.0.0.1%2FLOCAL-APP-ID%2FLOCAL-API-KEY%2Fusers%2Foauth%2F"),
+        path.starts_with(&format!("/oauth-provider/{provider}/authorize?")),
+        "{url}"
+    );
+    assert!(
+        path.contains(
+            "redirect_uri=http%3A%2F%2F127.0.0.1%2FLOCAL-APP-ID%2FLOCAL-API-KEY%2Fusers%2Foauth%2F"
+        ),
         "the callback is this server's: {path}"
     );
     path
@@ -159,10 +179,15 @@ fn start_popup(app: &App, provider: &str, origin: Option<&str>) -> String {
 
 /// Signs in as `email` at the provider's page and follows the redirect to the end page.
 fn finish_popup(app: &App, authorize: &str, email: &str) -> Reply {
-    let signed = app.get(&format!("{authorize}&login_hint={}", email.replace('@', "%40")));
+    let signed = app.get(&format!(
+        "{authorize}&login_hint={}",
+        email.replace('@', "%40")
+    ));
     assert_eq!(signed.status, 302, "{}", signed.body);
     let callback = signed.header("location").expect("a redirect").to_string();
-    let callback = callback.strip_prefix("http://127.0.0.1").unwrap_or(&callback);
+    let callback = callback
+        .strip_prefix("http://127.0.0.1")
+        .unwrap_or(&callback);
     app.get(callback)
 }
 
@@ -221,7 +246,10 @@ fn a_popup_started_by_one_origin_never_posts_to_another() {
         let signed = app.request(
             "GET",
             &format!("{authorize}&login_hint=victim%40x.io"),
-            &[("referer", "https://evil.example/"), ("sec-fetch-site", "none")],
+            &[
+                ("referer", "https://evil.example/"),
+                ("sec-fetch-site", "none"),
+            ],
             None,
         );
         let callback = signed.header("location").expect("a redirect").to_string();
@@ -245,7 +273,12 @@ fn a_popup_started_by_one_origin_never_posts_to_another() {
 #[test]
 fn a_popup_without_an_origin_posts_nothing() {
     let app = App::start(PROVIDERS);
-    for origin in [None, Some("null"), Some("not an origin"), Some("http://a.localhost/path")] {
+    for origin in [
+        None,
+        Some("null"),
+        Some("not an origin"),
+        Some("http://a.localhost/path"),
+    ] {
         let page = finish_popup(&app, &start_popup(&app, "googleplus", origin), "no@x.io");
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(posted(&page).is_none(), "{origin:?}: {}", page.body);
@@ -264,10 +297,19 @@ fn a_failed_popup_login_posts_a_fault() {
     let (message, target) = posted(&page).expect("a postMessage call");
     assert_eq!(target, "http://localhost:8080");
     let fault: Value = serde_json::from_str(&message).unwrap();
-    assert_eq!(fault, json!({ "fault": faults::ACCOUNT_NOT_LINKED.message }));
+    assert_eq!(
+        fault,
+        json!({ "fault": faults::ACCOUNT_NOT_LINKED.message })
+    );
     // The provider's refusal too.
     let authorize = start_popup(&app, "twitter", Some("http://localhost:8080"));
-    let state = authorize.split("state=").nth(1).unwrap().split('&').next().unwrap();
+    let state = authorize
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let page = app.get(&format!(
         "{APP}/users/oauth/twitter/callback?state={state}&error=access_denied"
     ));
@@ -288,13 +330,19 @@ fn popup_request_urls_count_against_the_oauth_start_allowance_and_need_a_provide
     ]);
     start_popup(&app, "twitter", Some("http://localhost:1"));
     let reply = app.post(
-        &format!("{APP}/{}", paths::SOCIAL_REQUEST_URL.replace("{}", "twitter")),
+        &format!(
+            "{APP}/{}",
+            paths::SOCIAL_REQUEST_URL.replace("{}", "twitter")
+        ),
         "{}",
     );
     assert_eq!(reply.status, 429);
     App::start(&[])
         .post(
-            &format!("{APP}/{}", paths::SOCIAL_REQUEST_URL.replace("{}", "twitter")),
+            &format!(
+                "{APP}/{}",
+                paths::SOCIAL_REQUEST_URL.replace("{}", "twitter")
+            ),
             "{}",
         )
         .assert_fault(faults::UNKNOWN_OAUTH_PROVIDER);

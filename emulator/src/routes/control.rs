@@ -109,7 +109,9 @@ async fn create_role(State(state): State<SharedState>, body: Bytes) -> Result<Re
         _ => Value::Null,
     };
     let Value::String(name) = name else {
-        return Err(ApiError::unparsable_body("the body must be {\"name\": \"ROLE\"}"));
+        return Err(ApiError::unparsable_body(
+            "the body must be {\"name\": \"ROLE\"}",
+        ));
     };
     let roles = state.auth.create_role(&name).await?;
     tracing::info!(role = %name, "custom role created");

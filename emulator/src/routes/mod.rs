@@ -262,7 +262,11 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyKind {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<KeyKind>().copied().unwrap_or_default())
+        Ok(parts
+            .extensions
+            .get::<KeyKind>()
+            .copied()
+            .unwrap_or_default())
     }
 }
 

@@ -34,7 +34,11 @@ fn body_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 /// mounted under exactly these two forms.
 fn app_prefix(path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let length = if segments.first() == Some(&"api") { 1 } else { 2 };
+    let length = if segments.first() == Some(&"api") {
+        1
+    } else {
+        2
+    };
     segments
         .iter()
         .take(length)
@@ -89,7 +93,14 @@ pub async fn popup_request_url(
     let popup = Popup {
         origin: popup_origin(&headers),
     };
-    let url = start_sign_in(&state, provider, original.path(), &headers, &fields, Some(popup))?;
+    let url = start_sign_in(
+        &state,
+        provider,
+        original.path(),
+        &headers,
+        &fields,
+        Some(popup),
+    )?;
     Ok(json_response(&url))
 }
 

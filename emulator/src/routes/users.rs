@@ -169,7 +169,8 @@ pub async fn users_by_role(
 ) -> Result<Response, ApiError> {
     use crate::auth::roles::{RolePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
     let query = super::web::form_pairs(uri.query().unwrap_or_default());
-    let number = |name: &str| super::web::value_of(&query, name).and_then(|v| v.parse::<u64>().ok());
+    let number =
+        |name: &str| super::web::value_of(&query, name).and_then(|v| v.parse::<u64>().ok());
     let page = RolePage {
         role: params.get("role").to_string(),
         load_roles: super::web::value_of(&query, "loadRoles") == Some("true"),
@@ -192,18 +193,30 @@ fn role_change(body: &[u8]) -> Result<(String, String), ApiError> {
     let mut fields = match parse_json(body)? {
         Value::Object(fields) => fields,
         Value::Null => return Err(faults::MISSING_PARAMETER.into()),
-        _ => return Err(ApiError::unparsable_body("the request must be a JSON object")),
+        _ => {
+            return Err(ApiError::unparsable_body(
+                "the request must be a JSON object",
+            ))
+        }
     };
     let user = match fields.remove("user") {
         None | Some(Value::Null) => return Err(faults::MISSING_PARAMETER.into()),
         Some(Value::String(user)) if !user.is_empty() => user,
         Some(Value::Number(number)) => number.to_string(),
-        Some(_) => return Err(ApiError::unparsable_body("user must be a string or a number")),
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "user must be a string or a number",
+            ))
+        }
     };
     let role = match fields.remove("roleName") {
         None | Some(Value::Null) => return Err(faults::MISSING_PARAMETER.into()),
         Some(Value::String(role)) if !role.is_empty() => role,
-        Some(_) => return Err(ApiError::unparsable_body("roleName must be a non-empty string")),
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "roleName must be a non-empty string",
+            ))
+        }
     };
     Ok((user, role))
 }

@@ -98,7 +98,8 @@ pub fn html_page_with_script(
     };
     let body = format!("{body}\n<script nonce=\"{nonce}\">{script}</script>");
     let mut response = html_page(status, title, &body);
-    let policy = format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'");
+    let policy =
+        format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'");
     match HeaderValue::from_str(&policy) {
         Ok(value) => {
             response
