@@ -16,8 +16,10 @@ oauth_provider=github
 export EMULATOR_STDERR=inherit
 start_emulator "$port" "${EMULATOR_DB:-./backendless-emulator.db}" \
   --app-id LOCAL-APP-ID --api-key LOCAL-API-KEY --seed-user alice@yourmail.com:wonderland \
-  --oauth-provider "$oauth_provider"
+  --oauth-provider "$oauth_provider" --cloud-code-api-key LOCAL-CLOUDCODE-KEY --role CustomRole \
+  --oauth-provider twitter --oauth-provider facebook --oauth-provider googleplus
 export EMULATOR_URL EMULATOR_APP_ID=LOCAL-APP-ID EMULATOR_API_KEY=LOCAL-API-KEY EMULATOR_OAUTH_PROVIDER=$oauth_provider
+export EMULATOR_CLOUD_CODE_KEY=LOCAL-CLOUDCODE-KEY
 
 node scripts/serve.mjs &
 SERVE_PID=$!

@@ -32,10 +32,15 @@ trap 'stop_emulator; stop_fault_server; stop_xvfb' EXIT
 # Every suite signs users up, starts OAuth sign-ins and asks for confirmation mails from 127.0.0.1,
 # far more than a developer does: no per-client limits here (the limits have tests of their own in
 # emulator/tests/limits.rs).
+# The CloudCode key, a custom role and the social providers serve the SDK's tests of business
+# logic's calls (login by objectId, roles, user status) and of the social logins.
 start_emulator 0 ":memory:" --app-id TEST-APP --api-key TEST-KEY --signups-per-minute 0 \
-  --oauth-starts-per-minute 0 --confirmation-mails-per-minute 0 --oauth-provider github
+  --oauth-starts-per-minute 0 --confirmation-mails-per-minute 0 --oauth-provider github \
+  --cloud-code-api-key TEST-CLOUDCODE-KEY --role CustomRole --oauth-provider twitter \
+  --oauth-provider facebook --oauth-provider googleplus
 start_fault_server
 export BACKENDLESS_EMULATOR_URL=$EMULATOR_URL BACKENDLESS_TEST_APP_ID=TEST-APP BACKENDLESS_TEST_API_KEY=TEST-KEY
+export BACKENDLESS_TEST_CLOUD_CODE_KEY=TEST-CLOUDCODE-KEY
 export BACKENDLESS_FAULT_URL=$FAULT_URL
 # The live suite (tests/live.rs) runs against the server these name: a real Backendless app when
 # they are set before `npm test` (README, "Testing against a real Backendless app"), else the

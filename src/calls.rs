@@ -155,7 +155,7 @@ const ROWS: [Row; 16] = {
         // RolesOf
         row(Get, paths::USER_ROLES_OF, false, Session, Answer),
         // ConfirmationUrl
-        row(Post, paths::CONFIRMATION_URL, false, Session, Answer),
+        row(Post, paths::CREATE_CONFIRMATION_URL, false, Session, Answer),
         // DescribeUserClass
         row(Get, paths::USER_CLASS_PROPS, false, Session, Answer),
     ]

@@ -188,6 +188,46 @@ pub mod faults {
         "A user with the login provider's email already exists and is not linked to this login provider",
     );
 
+    // The CloudCode (Code Runner) API key's operations. The e2e suite of the official JS SDK
+    // (test/e2e/specs/users.js, against a real server) asserts the codes, and the wording where
+    // quoted; statuses are assumed: 403 as for the one quoted "not allowed" refusal (3009).
+
+    /// `users/login` with `{"objectId"}` under the app's normal key. Wire (e2e, whole message)
+    /// (`tests/fixtures/real-service/login-2014-objectid-login-wrong-key.json`).
+    pub const OBJECT_ID_LOGIN_NOT_ALLOWED: Fault = fault(
+        403,
+        2014,
+        "Login by object id is allowed only for Code Runner API key",
+    );
+    /// `users/verifypassowrd` under the normal key. Wire (e2e, whole message).
+    pub const PASSWORD_CHECK_NOT_ALLOWED: Fault =
+        fault(403, 3122, "Password verification allowed only from CloudCode");
+    /// `PUT users/{objectId}/status` under the normal key. Wire (e2e, whole message, final
+    /// period included).
+    pub const BL_LOGIC_ONLY: Fault = fault(403, 3054, "Operation allowed only for BL logic.");
+    /// `assignRole` / `unassignRole` under the normal key. Code: e2e; wording: the local
+    /// server's (none public).
+    pub const ROLE_CHANGE_NOT_ALLOWED: Fault = fault(
+        403,
+        2011,
+        "Assigning and unassigning roles is allowed only for the CloudCode API key",
+    );
+    /// `assignRole`, `unassignRole` or `findByRole` of a role the app does not have. Code: e2e;
+    /// wording: the local server's.
+    pub const ROLE_NOT_FOUND: Fault = fault(404, 2005, "Role not found");
+    /// `assignRole` of a system role. Code: e2e; wording: the local server's.
+    pub const SYSTEM_ROLE_ASSIGN: Fault = fault(400, 2007, "A system role cannot be assigned");
+    /// `unassignRole` of a system role. Code: e2e; wording: the local server's.
+    pub const SYSTEM_ROLE_UNASSIGN: Fault =
+        fault(400, 2008, "A system role cannot be unassigned");
+    /// `users/userroles/{userId}` of another user, or `users/role/{name}`, under the normal key
+    /// (local server: no public source shows the hosted service's answer).
+    pub const OTHER_USERS_ROLES: Fault = fault(
+        403,
+        3214,
+        "Other users' roles can be read only with the CloudCode API key",
+    );
+
     // The local server's own answers (code 0: the hosted service's code for them is not public).
 
     /// The server is at its bound of work in flight (local server).
@@ -269,23 +309,23 @@ pub mod paths {
     pub const OAUTH_LOGIN: &str = "users/social/{}/login";
     /// The provider's authorization URL.
     pub const OAUTH_REQUEST_URL: &str = "users/oauth/{}/request_url";
-    /// Another user's roles (`getUserRoles(userId)`).
-    pub const USER_ROLES_OF: &str = "users/userroles/{}";
-    /// `verifyPassword`: the official client's path, spelling included (urls.js
-    /// `userVerifyPassowrd`); the hosted service answers there.
+    /// `verifyPassword`: the official client's spelling (`urls.js`, `userVerifyPassowrd`).
     pub const VERIFY_PASSWORD: &str = "users/verifypassowrd";
-    pub const CONFIRMATION_URL: &str = "users/createEmailConfirmationURL/{}";
-    /// The users having a role (`findByRole`), with the query string of its options.
-    pub const USERS_IN_ROLE: &str = "users/role/{}";
+    /// `getUserRoles(userId)`: that user's roles.
+    pub const USER_ROLES_OF: &str = "users/userroles/{}";
+    /// `findByRole`: the users having that role (query: `loadRoles`, `pageSize`, `offset`).
+    pub const USERS_BY_ROLE: &str = "users/role/{}";
     pub const ASSIGN_ROLE: &str = "users/assignRole";
     pub const UNASSIGN_ROLE: &str = "users/unassignRole";
-    /// The Users table's columns (`describeUserClass`).
+    /// `describeUserClass`.
     pub const USER_CLASS_PROPS: &str = "users/userclassprops";
-    /// `PUT users/{objectId}/status` (`enableUser`, `disableUser`, `updateUserStatus`).
+    /// `enableUser` / `disableUser` / `updateUserStatus`.
     pub const USER_STATUS: &str = "users/{}/status";
-    /// A provider SDK's access token (`loginWithFacebookSdk`, `loginWithGooglePlusSdk`).
+    pub const CREATE_CONFIRMATION_URL: &str = "users/createEmailConfirmationURL/{}";
+    /// `loginWithFacebookSdk` / `loginWithGooglePlusSdk`.
     pub const SOCIAL_SDK_LOGIN: &str = "users/social/{}/sdk/login";
-    /// The popup logins' authorization URL (`loginWithFacebook`, …).
+    /// The popup logins' authorization URL (`loginWithFacebook`, `loginWithGooglePlus`,
+    /// `loginWithTwitter`).
     pub const SOCIAL_REQUEST_URL: &str = "users/social/oauth/{}/request_url";
 }
 
@@ -297,6 +337,10 @@ pub mod roles {
     pub const NOT_AUTHENTICATED: &str = "NotAuthenticatedUser";
     /// A guest session's role (`loginAsGuest`).
     pub const GUEST: &str = "GuestUser";
+    /// A user signed in through a social login provider (a system role: never assigned).
+    pub const SOCIAL: &str = "SocialUser";
+    /// The system roles: `assignRole` refuses them (2007), `unassignRole` too (2008).
+    pub const SYSTEM: [&str; 4] = [AUTHENTICATED, NOT_AUTHENTICATED, GUEST, SOCIAL];
 }
 
 /// Where the session comes back after an OAuth redirect flow: the query parameters the server
@@ -316,6 +360,14 @@ pub mod redirect {
     pub const STATE: &str = "blState";
     /// The sessionStorage key holding that secret.
     pub const STATE_KEY: &str = "Backendless_oauth_state";
+}
+
+/// The popup logins' end (`loginWithFacebook`, `loginWithGooglePlus`, `loginWithTwitter`): the
+/// server's end page posts the user, with its `user-token`, as JSON text to `window.opener`, or
+/// on failure an object with one key, [`popup::FAULT`], holding the message; the official client
+/// `JSON.parse`s the message and rejects with `new Error(result.fault)`.
+pub mod popup {
+    pub const FAULT: &str = "fault";
 }
 
 /// Names in the user object and in the stored session map.
@@ -421,6 +473,14 @@ mod tests {
             faults::INVALID_OAUTH_TOKEN,
             faults::INVALID_GUEST,
             faults::ACCOUNT_NOT_LINKED,
+            faults::OBJECT_ID_LOGIN_NOT_ALLOWED,
+            faults::PASSWORD_CHECK_NOT_ALLOWED,
+            faults::BL_LOGIC_ONLY,
+            faults::ROLE_CHANGE_NOT_ALLOWED,
+            faults::ROLE_NOT_FOUND,
+            faults::SYSTEM_ROLE_ASSIGN,
+            faults::SYSTEM_ROLE_UNASSIGN,
+            faults::OTHER_USERS_ROLES,
         ];
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {

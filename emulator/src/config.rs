@@ -47,6 +47,14 @@ pub struct Settings {
     /// API key accepted in /{appId}/{apiKey}/… URLs
     #[arg(long, default_value = "LOCAL-API-KEY")]
     pub api_key: String,
+    /// The app's CloudCode (Code Runner) API key, also accepted in /{appId}/{apiKey}/… URLs: its
+    /// requests are business logic's (login by objectId, verifypassowrd, assignRole, user status)
+    #[arg(long, value_name = "KEY", default_value = "LOCAL-CLOUDCODE-KEY")]
+    pub cloud_code_api_key: String,
+    /// Create this custom role at start and after each reset (1-64 letters, digits, _ and -; not a
+    /// system role's name); repeatable
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
     /// Create this user (identity = email) at start and after each reset, unless it exists; repeatable
     #[arg(long = "seed-user", value_name = "LOGIN:PASSWORD")]
     pub seed_users: Vec<String>,
@@ -293,16 +301,16 @@ impl Settings {
             }
             let value =
                 serde_json::to_value(value).map_err(|error| parse_error(error.to_string()))?;
-            if key == "seed_users" || key == "oauth_providers" {
+            if key == "seed_users" || key == "oauth_providers" || key == "roles" {
                 // Lists: the file's entries come first, then the flags' ones.
                 let mut combined = match value {
                     Value::Array(items) => items,
                     _ => return Err(parse_error(format!("`{key}` must be a list"))),
                 };
-                let flags = if key == "seed_users" {
-                    &self.seed_users
-                } else {
-                    &self.oauth_providers
+                let flags = match key.as_str() {
+                    "seed_users" => &self.seed_users,
+                    "roles" => &self.roles,
+                    _ => &self.oauth_providers,
                 };
                 combined.extend(flags.iter().cloned().map(Value::from));
                 merged.insert(key, Value::Array(combined));
@@ -328,6 +336,20 @@ impl Settings {
             return Err(ConfigError::Invalid(format!(
                 "--oauth-provider wants a code of 1-32 characters a-z 0-9 _ -, got '{bad}'"
             )));
+        }
+        if let Some(bad) = self.roles.iter().find(|name| !is_role_name(name)) {
+            return Err(ConfigError::Invalid(format!(
+                "--role wants 1-64 of A-Z a-z 0-9 _ - and not a system role's name, got '{bad}'"
+            )));
+        }
+        if self.cloud_code_api_key.is_empty()
+            || self.cloud_code_api_key == self.api_key
+            || self.cloud_code_api_key.contains('/')
+        {
+            return Err(ConfigError::Invalid(
+                "--cloud-code-api-key must be non-empty, without '/', and differ from --api-key"
+                    .into(),
+            ));
         }
         if self
             .control_token
@@ -399,6 +421,16 @@ pub fn is_provider_code(code: &str) -> bool {
         && code
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Whether `name` can name a custom role: 1–64 of `A-Z a-z 0-9 _ -`, not a system role's name
+/// (it goes into URLs, `users/role/{name}`, and HTML as is).
+pub fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && !crate::protocol::roles::SYSTEM.contains(&name)
 }
 
 /// `session_timeout_secs` → `sessionTimeoutSecs`.

@@ -224,6 +224,14 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidGuest => faults::INVALID_GUEST.into(),
             AuthError::AccountNotLinked => faults::ACCOUNT_NOT_LINKED.into(),
             AuthError::MissingParameter => faults::MISSING_PARAMETER.into(),
+            AuthError::ObjectIdLoginNotAllowed => faults::OBJECT_ID_LOGIN_NOT_ALLOWED.into(),
+            AuthError::PasswordCheckNotAllowed => faults::PASSWORD_CHECK_NOT_ALLOWED.into(),
+            AuthError::BlLogicOnly => faults::BL_LOGIC_ONLY.into(),
+            AuthError::RoleChangeNotAllowed => faults::ROLE_CHANGE_NOT_ALLOWED.into(),
+            AuthError::RoleNotFound => faults::ROLE_NOT_FOUND.into(),
+            AuthError::SystemRoleAssign => faults::SYSTEM_ROLE_ASSIGN.into(),
+            AuthError::SystemRoleUnassign => faults::SYSTEM_ROLE_UNASSIGN.into(),
+            AuthError::OtherUsersRoles => faults::OTHER_USERS_ROLES.into(),
             AuthError::Store(error) => {
                 tracing::error!(%error, "store failure");
                 ApiError::internal()

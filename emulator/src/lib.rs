@@ -84,6 +84,7 @@ pub async fn build_state_with_clock(
         Arc::new(store),
         config.policy.clone(),
         config.seed_users()?,
+        config.roles.clone(),
         config.max_pending_hashes,
         clock.clone(),
     )
@@ -93,6 +94,7 @@ pub async fn build_state_with_clock(
         request_log: RequestLog::new(config.request_log_size, config.request_log_bytes),
         app_id: config.app_id.clone(),
         api_key: config.api_key.clone(),
+        cloud_code_api_key: config.cloud_code_api_key.clone(),
         hold: hold::Hold::default(),
         signups: ratelimit::RateLimiter::new(config.signups_per_minute, clock.clone()),
         oauth_starts: ratelimit::RateLimiter::new(config.oauth_starts_per_minute, clock.clone()),

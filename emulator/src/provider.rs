@@ -1,5 +1,6 @@
-//! The local identity provider's memory: fake accounts, authorization codes, access tokens, and
-//! the Backendless side's pending redirect logins (by `state`). In memory and bounded: expired
+//! The local identity provider's memory: fake accounts, authorization codes, access tokens
+//! (OAuth2 bearer tokens, and OAuth1 token + secret pairs), and the Backendless side's pending
+//! redirect and popup logins (by `state`). In memory and bounded: expired
 //! entries are evicted first when a table is full; a table still full refuses (503).
 //!
 //! Every code, token and state is 256 bits from the OS CSPRNG ([`crate::ids::new_secret`]).
@@ -55,6 +56,26 @@ pub struct PendingLogin {
     pub fields_mapping: crate::auth::oauth::FieldsMapping,
     /// Where the browser goes once signed in, if anywhere.
     pub redirect_after: Option<String>,
+    /// A popup login (`users/social/oauth/{type}/request_url`): its end page hands the session
+    /// to the window that opened it, instead of redirecting.
+    pub popup: Option<Popup>,
+}
+
+/// A popup login's end: the origin that started it, the only one its end page posts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Popup {
+    /// The `Origin` of the page that asked for the sign-in URL; `None` if it sent none (then the
+    /// end page posts nothing).
+    pub origin: Option<String>,
+}
+
+/// An access token's meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IssuedToken {
+    provider: String,
+    account_id: String,
+    /// The OAuth1 token secret; `None` for an OAuth2 bearer token.
+    secret: Option<String>,
 }
 
 /// An authorization code's meaning.
@@ -95,8 +116,8 @@ struct Tables {
     accounts: HashMap<String, (String, Account)>,
     /// (provider, identity key of the email) → account id.
     by_email: HashMap<(String, String), String>,
-    /// Access token → (provider, account id).
-    tokens: HashMap<String, Expiring<(String, String)>>,
+    /// Access token → its provider, account and (OAuth1) secret.
+    tokens: HashMap<String, Expiring<IssuedToken>>,
     codes: HashMap<String, Expiring<IssuedCode>>,
     pending: HashMap<String, Expiring<PendingLogin>>,
 }
@@ -124,6 +145,16 @@ fn insert_bounded<T>(
         },
     );
     Ok(key)
+}
+
+/// Equality that takes as long wherever the first difference is.
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }
 
 /// Removes and returns a live entry (an expired one is removed too, and is `None`).
@@ -231,27 +262,69 @@ impl LocalProvider {
             .map(|(_, account)| account.clone())
     }
 
-    /// A new access token for the account `account_id` of `provider`.
+    /// A new (OAuth2 bearer) access token for the account `account_id` of `provider`.
     pub fn issue_token(&self, provider: &str, account_id: &str) -> Result<String, ProviderError> {
-        insert_bounded(
-            &mut self.lock().tokens,
-            (provider.to_string(), account_id.to_string()),
-            TOKEN_TTL,
-            MAX_TOKENS,
-            self.clock.instant(),
-        )
+        let issued = IssuedToken {
+            provider: provider.to_string(),
+            account_id: account_id.to_string(),
+            secret: None,
+        };
+        let now = self.clock.instant();
+        insert_bounded(&mut self.lock().tokens, issued, TOKEN_TTL, MAX_TOKENS, now)
     }
 
-    /// The account a live access token of `provider` stands for.
+    /// A new OAuth1 access token and its token secret for the account `account_id` of
+    /// `provider` (what `loginWithOauth1` sends, e.g. for Twitter).
+    pub fn issue_oauth1_token(
+        &self,
+        provider: &str,
+        account_id: &str,
+    ) -> Result<(String, String), ProviderError> {
+        let secret = new_secret()?;
+        let issued = IssuedToken {
+            provider: provider.to_string(),
+            account_id: account_id.to_string(),
+            secret: Some(secret.clone()),
+        };
+        let now = self.clock.instant();
+        let token = insert_bounded(&mut self.lock().tokens, issued, TOKEN_TTL, MAX_TOKENS, now)?;
+        Ok((token, secret))
+    }
+
+    /// The account a live OAuth2 access token of `provider` stands for (an OAuth1 token, which
+    /// needs its secret, stands for none here).
     pub fn token_account(&self, provider: &str, token: &str) -> Option<Account> {
+        self.live_token(provider, token, None)
+    }
+
+    /// The account a live OAuth1 access token of `provider` stands for, if `secret` is its
+    /// token secret (compared in constant time); an OAuth2 token stands for none here.
+    pub fn oauth1_token_account(
+        &self,
+        provider: &str,
+        token: &str,
+        secret: &str,
+    ) -> Option<Account> {
+        self.live_token(provider, token, Some(secret))
+    }
+
+    fn live_token(&self, provider: &str, token: &str, secret: Option<&str>) -> Option<Account> {
         let tables = self.lock();
         let entry = tables.tokens.get(token)?;
-        if entry.expires <= self.clock.instant() || entry.value.0 != provider {
+        if entry.expires <= self.clock.instant() || entry.value.provider != provider {
+            return None;
+        }
+        let matches = match (&entry.value.secret, secret) {
+            (None, None) => true,
+            (Some(issued), Some(sent)) => constant_time_eq(issued.as_bytes(), sent.as_bytes()),
+            _ => false,
+        };
+        if !matches {
             return None;
         }
         tables
             .accounts
-            .get(&entry.value.1)
+            .get(&entry.value.account_id)
             .map(|(_, account)| account.clone())
     }
 
@@ -309,7 +382,29 @@ mod tests {
             callback: "http://127.0.0.1/cb".into(),
             fields_mapping: Vec::new(),
             redirect_after: None,
+            popup: None,
         }
+    }
+
+    #[test]
+    fn oauth1_tokens_need_their_secret_and_oauth2_tokens_none() {
+        let provider = LocalProvider::new(vec!["t".into()], Arc::new(SystemClock));
+        let account = provider.account("t", "tw@x.io", None).unwrap();
+        let (token, secret) = provider.issue_oauth1_token("t", &account.id).unwrap();
+        assert_eq!(
+            provider.oauth1_token_account("t", &token, &secret),
+            Some(account.clone())
+        );
+        assert_eq!(provider.oauth1_token_account("t", &token, "wrong"), None);
+        assert_eq!(provider.oauth1_token_account("t", &token, ""), None);
+        assert_eq!(
+            provider.token_account("t", &token),
+            None,
+            "no secret, no account"
+        );
+        let bearer = provider.issue_token("t", &account.id).unwrap();
+        assert_eq!(provider.oauth1_token_account("t", &bearer, &secret), None);
+        assert_eq!(provider.token_account("t", &bearer), Some(account));
     }
 
     #[test]

@@ -84,7 +84,27 @@ CREATE TABLE IF NOT EXISTS oauth_identities (
     PRIMARY KEY (provider, oauth_id)
 );
 CREATE INDEX IF NOT EXISTS oauth_identities_by_user ON oauth_identities(user_id);
+CREATE TABLE IF NOT EXISTS roles (
+    name TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS user_roles (
+    user_id TEXT NOT NULL REFERENCES users(object_id) ON DELETE CASCADE,
+    role    TEXT NOT NULL REFERENCES roles(name) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, role)
+);
+CREATE INDEX IF NOT EXISTS user_roles_by_role ON user_roles(role);
 ";
+
+/// Which users a page of [`Store::users_page`] lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFilter {
+    /// Those assigned this custom role.
+    Role(String),
+    /// Registered (and OAuth) accounts: every status but GUEST.
+    Registered,
+    /// Guests.
+    Guests,
+}
 
 /// The last column is the user's linked OAuth identities as a JSON array, in the wire shape.
 const USER_COLUMNS: &str =
@@ -220,6 +240,16 @@ fn end_other_sessions(
         .collect()
 }
 
+/// The custom roles assigned to `user_id`, by name.
+fn roles_of_user(connection: &Connection, user_id: &str) -> Result<Vec<String>, StoreError> {
+    let mut statement = connection
+        .prepare_cached("SELECT role FROM user_roles WHERE user_id = ?1 ORDER BY role")?;
+    let roles = statement
+        .query_map([user_id], |row| row.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(roles)
+}
+
 /// One write transaction, as [`Store::transaction`] hands it out: typed row operations that the
 /// login domain composes into its rules (lockout, OAuth linking, guests). Nothing here decides.
 pub struct Tx<'c> {
@@ -240,6 +270,37 @@ impl Tx<'_> {
     /// Adds a user, or rewrites the user's row; `DuplicateIdentity` if another has the identity.
     pub fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         put_user_row(&self.transaction, user)
+    }
+
+    /// Whether the custom role `name` exists.
+    pub fn role_exists(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .transaction
+            .prepare_cached("SELECT 1 FROM roles WHERE name = ?1")?
+            .exists([name])?)
+    }
+
+    /// Gives `user_id` the role `role` (kept if it has it already).
+    pub fn assign_role(&self, user_id: &str, role: &str) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?1, ?2)",
+            params![user_id, role],
+        )?;
+        Ok(())
+    }
+
+    /// Takes the role `role` from `user_id` (nothing if it does not have it).
+    pub fn unassign_role(&self, user_id: &str, role: &str) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "DELETE FROM user_roles WHERE user_id = ?1 AND role = ?2",
+            params![user_id, role],
+        )?;
+        Ok(())
+    }
+
+    /// The custom roles of `user_id`, by name.
+    pub fn roles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        roles_of_user(&self.transaction, user_id)
     }
 
     /// The account linked to (provider, id at the provider).
@@ -441,6 +502,89 @@ impl Store {
         let mut statement =
             connection.prepare_cached("SELECT 1 FROM users WHERE identity_key = ?1")?;
         Ok(statement.exists([identity_key(identity)])?)
+    }
+
+    /// Creates the custom roles `names` that do not exist yet.
+    pub fn create_roles(&self, names: &[String]) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            for name in names {
+                tx.transaction
+                    .execute("INSERT OR IGNORE INTO roles (name) VALUES (?1)", [name])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The custom roles, by name.
+    pub fn custom_roles(&self) -> Result<Vec<String>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached("SELECT name FROM roles ORDER BY name")?;
+        let names = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(names)
+    }
+
+    /// The custom roles of `user_id`, by name.
+    pub fn roles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        roles_of_user(&self.lock(), user_id)
+    }
+
+    /// A page of the users `filter` selects, oldest first (then by objectId), each with its
+    /// custom roles when `with_roles`.
+    pub fn users_page(
+        &self,
+        filter: &UserFilter,
+        limit: u32,
+        offset: u32,
+        with_roles: bool,
+    ) -> Result<Vec<(UserRecord, Vec<String>)>, StoreError> {
+        let connection = self.lock();
+        let (condition, value) = match filter {
+            UserFilter::Role(role) => (
+                "object_id IN (SELECT user_id FROM user_roles WHERE role = ?1)",
+                role.as_str(),
+            ),
+            UserFilter::Registered => ("user_status != ?1", "GUEST"),
+            UserFilter::Guests => ("user_status = ?1", "GUEST"),
+        };
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {condition}
+             ORDER BY created, object_id LIMIT ?2 OFFSET ?3"
+        );
+        let mut statement = connection.prepare_cached(&sql)?;
+        let users = statement
+            .query_map(params![value, limit, offset], user_from_row)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .collect::<Result<Vec<UserRecord>, StoreError>>()?;
+        users
+            .into_iter()
+            .map(|user| {
+                let roles = if with_roles {
+                    roles_of_user(&connection, &user.object_id)?
+                } else {
+                    Vec::new()
+                };
+                Ok((user, roles))
+            })
+            .collect()
+    }
+
+    /// The names of the users' custom properties (at most `limit`, by name), each with the JSON
+    /// type of one stored value (`text`, `integer`, `real`, `true`, `false`, `array`, `object`;
+    /// `null` only when every value is null).
+    pub fn property_columns(&self, limit: u32) -> Result<Vec<(String, String)>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT each.key, COALESCE(MAX(CASE WHEN each.type != 'null' THEN each.type END), 'null')
+             FROM users, json_each(users.properties) AS each
+             GROUP BY each.key ORDER BY each.key LIMIT ?1",
+        )?;
+        let columns = statement
+            .query_map([limit], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<Vec<(String, String)>, _>>()?;
+        Ok(columns)
     }
 
     /// Adds a user; `DuplicateIdentity` if the identity exists.
@@ -672,7 +816,8 @@ impl Store {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         transaction.execute_batch(
             "DELETE FROM failed_logins; DELETE FROM failed_unknown_logins; DELETE FROM sessions;
-             DELETE FROM oauth_identities; DELETE FROM users;",
+             DELETE FROM oauth_identities; DELETE FROM user_roles; DELETE FROM roles;
+             DELETE FROM users;",
         )?;
         transaction.commit()?;
         Ok(())

@@ -93,6 +93,30 @@ pub enum AuthError {
     /// An OAuth sign-in whose provider email is an account's not linked to that provider.
     #[error("account not linked to the provider")]
     AccountNotLinked,
+    /// `users/login` by objectId under the app's normal key.
+    #[error("login by objectId needs the CloudCode key")]
+    ObjectIdLoginNotAllowed,
+    /// `verifypassowrd` under the app's normal key.
+    #[error("password verification needs the CloudCode key")]
+    PasswordCheckNotAllowed,
+    /// A user's status set under the app's normal key.
+    #[error("operation allowed only for business logic")]
+    BlLogicOnly,
+    /// `assignRole` / `unassignRole` under the app's normal key.
+    #[error("role changes need the CloudCode key")]
+    RoleChangeNotAllowed,
+    /// A custom role the app does not have.
+    #[error("no such role")]
+    RoleNotFound,
+    /// `assignRole` of a system role.
+    #[error("a system role cannot be assigned")]
+    SystemRoleAssign,
+    /// `unassignRole` of a system role.
+    #[error("a system role cannot be unassigned")]
+    SystemRoleUnassign,
+    /// Another user's roles (or a list of users by role) under the app's normal key.
+    #[error("other users' roles need the CloudCode key")]
+    OtherUsersRoles,
     /// A required parameter is missing or null.
     #[error("missing parameter")]
     MissingParameter,

@@ -9,16 +9,20 @@
 //! | this one | the service, registration, guests, tokens, logout, reads, control operations |
 //! | [`login`] | the login flow: account lookup, password check, status, session policy |
 //! | [`lockout`] | turns per account, counting failed logins, the unknown-identity timing decoy |
-//! | [`profile`] | roles, `update`, email confirmation, guest conversion |
+//! | [`profile`] | `update`, email confirmation, guest conversion |
+//! | [`roles`] | system and custom roles, role changes, users by role |
+//! | [`cloud_code`] | what only business logic (the CloudCode key) may do, and the Users class |
 //! | [`oauth`] | OAuth logins: the linking rules, in the sign-in's one transaction |
 //! | [`outbox`] | the confirmation "mail", kept in memory |
 
+pub mod cloud_code;
 mod error;
 pub mod lockout;
 pub mod login;
 pub mod oauth;
 pub mod outbox;
 pub mod profile;
+pub mod roles;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -41,6 +45,25 @@ fn secs_to_ms(secs: u64) -> i64 {
     i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
 }
 
+/// Which of the app's API keys a request came with: the app's normal key, or the CloudCode
+/// (Code Runner) key, whose requests are business logic's and may do what apps may not (login
+/// by objectId, password checks, role changes, user status).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The app's key, as browsers and apps use it.
+    #[default]
+    Normal,
+    /// The CloudCode key.
+    CloudCode,
+}
+
+impl KeyKind {
+    /// Whether the request is business logic's (the CloudCode key).
+    pub fn is_cloud_code(self) -> bool {
+        self == KeyKind::CloudCode
+    }
+}
+
 /// The login service.
 pub struct Auth {
     store: Arc<Store>,
@@ -48,6 +71,8 @@ pub struct Auth {
     policy: RwLock<Policy>,
     startup_policy: Policy,
     seed_users: Vec<SeedUser>,
+    /// The custom roles created at start and after every reset (`--role`).
+    startup_roles: Vec<String>,
     passwords: Passwords,
     /// Serialises "count live sessions, then add one" so two parallel logins cannot both pass a limit.
     session_gate: Arc<Mutex<()>>,
@@ -101,6 +126,7 @@ impl Auth {
         store: Arc<Store>,
         policy: Policy,
         seed_users: Vec<SeedUser>,
+        roles: Vec<String>,
         max_pending_hashes: usize,
         clock: SharedClock,
     ) -> Result<Self, AuthError> {
@@ -113,6 +139,7 @@ impl Auth {
             policy: RwLock::new(policy.clone()),
             startup_policy: policy,
             seed_users,
+            startup_roles: roles,
             passwords,
             session_gate: Arc::new(Mutex::new(())),
             turns: lockout::Turns::default(),
@@ -129,6 +156,7 @@ impl Auth {
         }
         let open = auth.blocking(|store| store.open_sessions()).await?;
         auth.sessions.load(open);
+        auth.create_startup_roles().await?;
         auth.create_seed_users().await?;
         Ok(auth)
     }
@@ -463,6 +491,7 @@ impl Auth {
             .policy
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = self.startup_policy.clone();
+        self.create_startup_roles().await?;
         self.create_seed_users().await?;
         tracing::info!("reset: all users and sessions deleted");
         Ok(())

@@ -53,15 +53,31 @@ impl Outbox {
 
     /// Records a confirmation message to `to` for the account `user_id`.
     pub fn confirmation(&self, to: &str, user_id: &str) -> Result<(), RandomnessError> {
+        self.confirming(to, user_id, "confirmation").map(drop)
+    }
+
+    /// Records a confirmation link handed to business logic (`createEmailConfirmationURL`), not
+    /// mailed: kind `confirmation-url`. Its code.
+    pub fn confirmation_url(&self, to: &str, user_id: &str) -> Result<String, RandomnessError> {
+        self.confirming(to, user_id, "confirmation-url")
+    }
+
+    fn confirming(
+        &self,
+        to: &str,
+        user_id: &str,
+        kind: &'static str,
+    ) -> Result<String, RandomnessError> {
+        let code = new_secret()?;
         self.push(Mail {
             to: to.to_string(),
-            kind: "confirmation",
-            code: new_secret()?,
+            kind,
+            code: code.clone(),
             user_id: user_id.to_string(),
             new_email: None,
             used: false,
         });
-        Ok(())
+        Ok(code)
     }
 
     /// Records the confirmation of `new_email` as the address of `user_id`. An account has one

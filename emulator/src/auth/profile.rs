@@ -1,4 +1,4 @@
-//! What a logged-in user does with its own account: its roles, `update`, email confirmation
+//! What a logged-in user does with its own account: `update`, email confirmation
 //! (resend, the outbox link), and turning a guest into a registered user.
 
 use serde_json::{Map, Value};
@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use super::{Auth, AuthError};
 use crate::config::Policy;
 use crate::ids::token_digest;
-use crate::protocol::roles;
 use crate::store::StoreError;
 use crate::user::{
     check_properties, identity_key, is_valid_email, UserStatus, SERVER_OWNED_PROPERTIES,
@@ -16,24 +15,6 @@ use crate::user::{
 pub(super) type GuestFields = (String, String, UserStatus, Map<String, Value>);
 
 impl Auth {
-    /// `GET users/userroles`: `["NotAuthenticatedUser"]` without a token, else the session's
-    /// role; a stale token → 3064.
-    pub async fn user_roles(&self, token: Option<&str>) -> Result<Vec<&'static str>, AuthError> {
-        let Some(token) = token.filter(|token| !token.is_empty()) else {
-            return Ok(vec![roles::NOT_AUTHENTICATED]);
-        };
-        let Some(user_id) = self.session_user(token) else {
-            return Err(AuthError::StaleToken(token.to_string()));
-        };
-        let id = user_id.to_string();
-        match self.blocking(move |store| store.user_by_id(&id)).await? {
-            Some(user) if user.status == UserStatus::Guest => Ok(vec![roles::GUEST]),
-            Some(_) => Ok(vec![roles::AUTHENTICATED]),
-            // The account went (a reset raced the check): its token is no session any more.
-            None => Err(AuthError::StaleToken(token.to_string())),
-        }
-    }
-
     /// `PUT users/{objectId}`: the caller's own account, changed by the body's properties.
     /// Checks in the documented order: 3028 no token, 3064 stale, 3030 no such user, 3029
     /// someone else's; then the register rules (3040, 8000) and 3018 for an email in use.

@@ -22,6 +22,7 @@ pub fn router() -> Router<SharedState> {
         .route("/hold", post(start_holding).delete(stop_holding))
         .route("/held", get(held))
         .route("/release/{id}", post(release))
+        .route("/roles", get(roles).post(create_role))
         .route("/outbox", get(outbox))
         .route("/confirm/{code}", get(confirm))
         // The provider is same origin only; test pages on this machine mint tokens here.
@@ -94,6 +95,27 @@ async fn set_user_status(
         .set_user_status(params.get("object_id"), &status)
         .await?;
     Ok(json_response(&user))
+}
+
+/// The custom roles, by name.
+async fn roles(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    Ok(json_response(&state.auth.custom_roles().await?))
+}
+
+/// Creates a custom role: body `{"name": "…"}` (kept if it exists); the custom roles after.
+async fn create_role(State(state): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+    let name = match parse_json(&body)? {
+        Value::Object(mut fields) => fields.remove("name").unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let Value::String(name) = name else {
+        return Err(ApiError::unparsable_body(
+            "the body must be {\"name\": \"ROLE\"}",
+        ));
+    };
+    let roles = state.auth.create_role(&name).await?;
+    tracing::info!(role = %name, "custom role created");
+    Ok(json_response(&roles))
 }
 
 async fn expire_sessions(State(state): State<SharedState>) -> Result<Response, ApiError> {

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{percent_decode, user_token, SharedState, MAX_BODY_BYTES};
+use super::{percent_decode, user_token, KeyKind, SharedState, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::hold::{Admission, Outcome};
 use crate::request_log::{is_secret_header, logged_body, logged_header, LoggedRequest, REDACTED};
@@ -238,7 +238,7 @@ fn preflight(headers: &HeaderMap) -> Response {
 
 /// The hold switch: while on, an API request is parked here, before anything about it is done.
 pub async fn hold(State(state): State<SharedState>, request: Request, next: Next) -> Response {
-    let path = logged_path(&segments(request.uri().path()));
+    let path = logged_path(&loggable_segments(&state, request.uri().path()));
     match state.hold.admit(request.method().as_str(), path) {
         Admission::Proceed => next.run(request).await,
         Admission::Full => ApiError::from(crate::protocol::faults::SERVER_BUSY).into_response(),
@@ -405,20 +405,43 @@ fn is_over_limit(error: &axum::Error) -> bool {
 /// operation. (`/api/…` has no key to check.)
 pub async fn check_app_key(
     State(state): State<SharedState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let matches = match segments(request.uri().path()).as_slice() {
-        ["api", ..] => true,
+    let kind = match segments(request.uri().path()).as_slice() {
+        ["api", ..] => Some(KeyKind::Normal),
         [app_id, api_key, _, ..] => {
-            percent_decode(app_id) == state.app_id && percent_decode(api_key) == state.api_key
+            let key = percent_decode(api_key);
+            if percent_decode(app_id) != state.app_id {
+                None
+            } else if constant_time_eq(key.as_bytes(), state.api_key.as_bytes()) {
+                Some(KeyKind::Normal)
+            } else if constant_time_eq(key.as_bytes(), state.cloud_code_api_key.as_bytes()) {
+                Some(KeyKind::CloudCode)
+            } else {
+                None
+            }
         }
-        _ => true,
+        _ => Some(KeyKind::Normal),
     };
-    if !matches {
+    let Some(kind) = kind else {
         return ApiError::wrong_app_info().into_response();
-    }
+    };
+    request.extensions_mut().insert(kind);
     next.run(request).await
+}
+
+/// The path's segments with the CloudCode key (the second segment of the `/{appId}/{apiKey}`
+/// form) replaced by [`REDACTED`]: the request log and the hold list are readable by local
+/// pages, and that key opens business logic's operations.
+fn loggable_segments<'a>(state: &SharedState, path: &'a str) -> Vec<&'a str> {
+    let mut parts = segments(path);
+    if let Some(key) = parts.get_mut(1) {
+        if percent_decode(key) == state.cloud_code_api_key {
+            *key = REDACTED;
+        }
+    }
+    parts
 }
 
 /// Records every API request in the log (secrets redacted) before it is handled, and writes one
@@ -435,9 +458,10 @@ pub async fn log_request(
         .get::<BodyBytes>()
         .map(|body| body.0.clone())
         .unwrap_or_default();
-    record(&state, &method, &segments(&path), request.headers(), &body);
+    let shown = loggable_segments(&state, &path);
+    record(&state, &method, &shown, request.headers(), &body);
     let response = next.run(request).await;
-    tracing::debug!(method = %method, path = %logged_path(&segments(&path)), status = response.status().as_u16(), "request");
+    tracing::debug!(method = %method, path = %logged_path(&shown), status = response.status().as_u16(), "request");
     response
 }
 

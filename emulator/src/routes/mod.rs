@@ -44,6 +44,8 @@ pub struct AppState {
     pub app_id: String,
     /// The accepted API key.
     pub api_key: String,
+    /// The CloudCode (Code Runner) API key: requests under it are business logic's ([`KeyKind`]).
+    pub cloud_code_api_key: String,
     /// The hold switch (`/__emulator/hold`).
     pub hold: Hold,
     /// Sign-ups per client and minute.
@@ -101,6 +103,18 @@ pub fn router(state: SharedState) -> Router {
             get(users::restore_password),
         )
         .route("/users/userroles", get(users::user_roles))
+        .route("/users/userroles/{user_id}", get(users::user_roles_of))
+        .route("/users/role/{role}", get(users::users_by_role))
+        .route("/users/assignRole", post(users::assign_role))
+        .route("/users/unassignRole", post(users::unassign_role))
+        .route("/users/userclassprops", get(users::user_class_props))
+        // Sic: the official client's path (`urls.js`, `userVerifyPassowrd`).
+        .route("/users/verifypassowrd", post(users::verify_password))
+        .route("/users/{object_id}/status", put(users::update_user_status))
+        .route(
+            "/users/createEmailConfirmationURL/{identity}",
+            post(users::create_confirmation_url).layer(limit_confirmation_mails.clone()),
+        )
         .route("/users/{object_id}", put(users::update_user))
         .route(
             "/users/resendconfirmation/{identity}",
@@ -108,6 +122,13 @@ pub fn router(state: SharedState) -> Router {
         )
         // The official client's loginWithOauth2 path, and the one the REST docs name.
         .route("/users/social/{provider}/login", post(oauth::login))
+        // loginWithFacebookSdk / loginWithGooglePlusSdk: an access-token login.
+        .route("/users/social/{provider}/sdk/login", post(oauth::login))
+        // The popup logins' authorization URL.
+        .route(
+            "/users/social/oauth/{provider}/request_url",
+            post(oauth::popup_request_url).layer(limit_oauth_starts.clone()),
+        )
         .route("/users/oauth/{provider}/login", post(oauth::login))
         .route(
             "/users/oauth/{provider}/request_url",
@@ -231,6 +252,22 @@ pub fn user_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get("user-token")
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{FFFD}"))
+}
+
+/// Which API key the request came with, as [`middleware::check_app_key`] found it (the
+/// `/api/…` URL form names no key: the app's normal one).
+pub use crate::auth::KeyKind;
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyKind {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<KeyKind>()
+            .copied()
+            .unwrap_or_default())
+    }
 }
 
 /// The path parameters of the matched route, percent-decoded leniently: a segment that does not

@@ -7,14 +7,14 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::web::{self, error_page, html_page, is_local_authority, split_url};
 use super::{json_response, parse_json, user_token, Params, SharedState};
 use crate::auth::oauth::{fields_mapping, FieldsMapping, GuestClaim, ProviderIdentity};
 use crate::error::ApiError;
-use crate::protocol::{encode_uri_component, faults, keys, redirect};
-use crate::provider::PendingLogin;
+use crate::protocol::{encode_uri_component, faults, keys, popup, redirect};
+use crate::provider::{PendingLogin, Popup};
 
 /// Longest `redirectAfterLoginUrl` or scope accepted.
 const MAX_URL_BYTES: usize = 2048;
@@ -30,15 +30,18 @@ fn body_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// The URL form's prefix of `path` (`/api` or `/{appId}/{apiKey}`, as sent), before `users/oauth`.
+/// The URL form's prefix of `path` (`/api` or `/{appId}/{apiKey}`, as sent): the operations are
+/// mounted under exactly these two forms.
 fn app_prefix(path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let at = segments
-        .windows(2)
-        .position(|pair| pair == ["users", "oauth"])
-        .unwrap_or(0);
-    segments[..at]
+    let length = if segments.first() == Some(&"api") {
+        1
+    } else {
+        2
+    };
+    segments
         .iter()
+        .take(length)
         .map(|segment| format!("/{segment}"))
         .collect()
 }
@@ -59,6 +62,69 @@ pub async fn request_url(
         return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
     }
     let fields = body_object(&body)?;
+    let url = start_sign_in(&state, provider, original.path(), &headers, &fields, None)?;
+    if fields.get("redirect") == Some(&Value::Bool(true)) {
+        return Ok(web::redirect(&url));
+    }
+    Ok(json_response(&url))
+}
+
+/// `POST users/social/oauth/{type}/request_url` with `{fieldsMapping?, permissions?}` (the
+/// official client's popup logins: `loginWithFacebook`, `loginWithGooglePlus`,
+/// `loginWithTwitter`): the provider's authorization URL as a JSON string. The popup window goes
+/// there, through the local provider's sign-in page, and ends on a page of this server that
+/// posts the user (with its `user-token`) as JSON text to `window.opener` — with the `Origin`
+/// of the page that made this request as the target origin, recorded with the sign-in, never
+/// `*`. Without an `Origin` (or with `null`) the end page posts nothing and says so. Other keys
+/// of the body (`redirect`, `redirectAfterLoginUrl`, `callbackUrlDomain`) do not apply.
+pub async fn popup_request_url(
+    State(state): State<SharedState>,
+    params: Params,
+    OriginalUri(original): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = params.get("provider");
+    if !state.provider.is_enabled(provider) {
+        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
+    }
+    let mut fields = body_object(&body)?;
+    fields.retain(|name, _| name == "fieldsMapping" || name == "permissions");
+    let popup = Popup {
+        origin: popup_origin(&headers),
+    };
+    let url = start_sign_in(
+        &state,
+        provider,
+        original.path(),
+        &headers,
+        &fields,
+        Some(popup),
+    )?;
+    Ok(json_response(&url))
+}
+
+/// The request's `Origin` when it is one (`http(s)://host[:port]`, nothing after), else `None`.
+fn popup_origin(headers: &HeaderMap) -> Option<String> {
+    let origin = headers.get(axum::http::header::ORIGIN)?.to_str().ok()?;
+    match split_url(origin) {
+        Some((_, authority, "")) if !authority.is_empty() && !authority.contains('@') => {
+            Some(origin.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// Records a pending sign-in from a `request_url` body and answers the provider's
+/// authorization URL.
+fn start_sign_in(
+    state: &SharedState,
+    provider: &str,
+    original_path: &str,
+    headers: &HeaderMap,
+    fields: &Map<String, Value>,
+    popup: Option<Popup>,
+) -> Result<String, ApiError> {
     let fields_mapping = fields_mapping(fields.get("fieldsMapping"))?;
     let scope = match fields.get("permissions") {
         None | Some(Value::Null) => String::new(),
@@ -100,7 +166,7 @@ pub async fn request_url(
     };
     // The Host header is the caller's word: the provider's page and the default callback are
     // built from it only when it names this machine or a private network like any other URL.
-    let host = web::request_host(&headers);
+    let host = web::request_host(headers);
     if !is_local_authority(&host, &state.allowed_hosts) {
         return Err(ApiError::callback_host_not_local(&host));
     }
@@ -129,7 +195,7 @@ pub async fn request_url(
     };
     let callback = format!(
         "{origin}{}/users/oauth/{provider}/callback",
-        app_prefix(original.path())
+        app_prefix(original_path)
     );
     let login_state = state
         .provider
@@ -138,17 +204,14 @@ pub async fn request_url(
             callback: callback.clone(),
             fields_mapping,
             redirect_after,
+            popup,
         })
         .map_err(ApiError::from)?;
-    let url = format!(
+    Ok(format!(
         "http://{host}/oauth-provider/{provider}/authorize?redirect_uri={}&state={login_state}&scope={}",
         encode_uri_component(&callback),
         encode_uri_component(&scope),
-    );
-    if fields.get("redirect") == Some(&Value::Bool(true)) {
-        return Ok(web::redirect(&url));
-    }
-    Ok(json_response(&url))
+    ))
 }
 
 /// `GET users/oauth/{provider}/callback?code=&state=`: where the provider sends the browser.
@@ -171,6 +234,12 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
         .filter(|login| login.provider == provider)
     else {
         return bad("This sign-in is unknown, expired or finished already (state). Start again from the app.");
+    };
+    let popup = login.popup.clone();
+    // A popup's failures go to its opener too, as `{"fault": …}`.
+    let bad = |message: &str| match &popup {
+        Some(popup) => popup_page(popup, Err(message)),
+        None => bad(message),
     };
     if let Some(error) = web::value_of(&query, "error") {
         return bad(&format!("The provider did not sign you in: {error}"));
@@ -201,6 +270,9 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
         Ok(user) => user,
         Err(error) => {
             let error = ApiError::from(error);
+            if let Some(popup) = &popup {
+                return popup_page(popup, Err(&error.message));
+            }
             return error_page(
                 error.status,
                 "Sign-in failed",
@@ -208,6 +280,9 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
             );
         }
     };
+    if let Some(popup) = &popup {
+        return popup_page(popup, Ok(&user));
+    }
     let text = |name: &str| user[name].as_str().unwrap_or_default().to_string();
     match login.redirect_after {
         Some(url) => web::redirect(&with_session(
@@ -225,6 +300,37 @@ pub async fn callback(State(state): State<SharedState>, params: Params, uri: Uri
             ),
         ),
     }
+}
+
+/// A popup login's end page: posts the user (with its `user-token`) or `{"fault": message}`, as
+/// JSON text, to `window.opener` with the origin that started the sign-in as the target, so that
+/// only a page of that origin receives it (the official client parses `event.data` of a message
+/// whose `event.origin` is this server). Without a recorded origin it posts nothing and says why.
+fn popup_page(popup: &Popup, outcome: Result<&Value, &str>) -> Response {
+    let (title, text) = match outcome {
+        Ok(user) => ("Signed in", user.to_string()),
+        Err(message) => (
+            "Sign-in failed",
+            json!({ popup::FAULT: message }).to_string(),
+        ),
+    };
+    let Some(origin) = &popup.origin else {
+        return html_page(
+            StatusCode::OK,
+            title,
+            "<p>This sign-in was started by a request without an Origin header, so this page does not know which page to hand the result to: it hands it to none. Start the sign-in from the app's page.</p>",
+        );
+    };
+    let script = format!(
+        "if (window.opener) {{ window.opener.postMessage({}, {}); }}",
+        web::js_string(&text),
+        web::js_string(origin),
+    );
+    let body = format!(
+        "<p>The result goes to the page that started the sign-in ({}); you can close this window.</p>",
+        web::escape_html(origin)
+    );
+    web::html_page_with_script(StatusCode::OK, title, &body, &script)
 }
 
 /// `url` with the session added to its query as the hosted service hands it back
@@ -260,11 +366,15 @@ struct LoginBody {
     fields_mapping: Option<Value>,
     #[serde(rename = "guestUser")]
     guest_user: Option<Value>,
+    #[serde(rename = "accessTokenSecret")]
+    access_token_secret: Option<Value>,
 }
 
 /// An access-token login request, checked: the token, the mapping, the guest's objectId.
 struct LoginRequest {
     access_token: String,
+    /// `loginWithOauth1`'s token secret.
+    secret: Option<String>,
     mapping: FieldsMapping,
     guest_id: Option<String>,
 }
@@ -286,6 +396,16 @@ fn login_request(body: &[u8]) -> Result<LoginRequest, ApiError> {
         Some(Value::String(token)) if !token.is_empty() => token,
         _ => return Err(faults::MISSING_PARAMETER.into()),
     };
+    let secret = match fields.access_token_secret {
+        None | Some(Value::Null) => None,
+        Some(Value::String(secret)) if !secret.is_empty() => Some(secret),
+        Some(Value::String(_)) => return Err(faults::MISSING_PARAMETER.into()),
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "accessTokenSecret must be a string",
+            ))
+        }
+    };
     let mapping = fields_mapping(fields.fields_mapping.as_ref())?;
     let guest_id = match fields.guest_user {
         None | Some(Value::Null) => None,
@@ -297,14 +417,19 @@ fn login_request(body: &[u8]) -> Result<LoginRequest, ApiError> {
     };
     Ok(LoginRequest {
         access_token,
+        secret,
         mapping,
         guest_id,
     })
 }
 
 /// `POST users/social/{provider}/login` (and `users/oauth/{provider}/login`) with
-/// `{accessToken, fieldsMapping?, guestUser?}`: the linked (or new) user with its `user-token`,
-/// as a password login answers. `guestUser` converts only with that guest's own `user-token`.
+/// `{accessToken, accessTokenSecret?, fieldsMapping?, guestUser?}`: the linked (or new) user
+/// with its `user-token`, as a password login answers. `guestUser` converts only with that
+/// guest's own `user-token`. With `accessTokenSecret` (`loginWithOauth1`) the token must be an
+/// OAuth1 token of the provider and the secret its own, else 3211 as for a bad OAuth2 token.
+/// Also `users/social/{facebook|googleplus}/sdk/login` (`loginWithFacebookSdk`,
+/// `loginWithGooglePlusSdk`), for any enabled provider code.
 pub async fn login(
     State(state): State<SharedState>,
     params: Params,
@@ -317,10 +442,18 @@ pub async fn login(
         return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
     }
     let request = login_request(&body)?;
-    let Some(account) = state
-        .provider
-        .token_account(provider, &request.access_token)
-    else {
+    // An OAuth1 token needs its secret, an OAuth2 one none: either mismatch is a bad token.
+    let account = match &request.secret {
+        Some(secret) => {
+            state
+                .provider
+                .oauth1_token_account(provider, &request.access_token, secret)
+        }
+        None => state
+            .provider
+            .token_account(provider, &request.access_token),
+    };
+    let Some(account) = account else {
         return Err(faults::INVALID_OAUTH_TOKEN.into());
     };
     let identity = ProviderIdentity {

@@ -328,8 +328,9 @@ async fn token(
     }
 }
 
-/// `POST accounts` with `{"email","name"}`: the account (created if new) and a fresh access
-/// token, what a provider's SDK would hand the app for `loginWithOauth2`. Also served as a
+/// `POST accounts` with `{"email","name","oauth1"?}`: the account (created if new) and a fresh
+/// access token, what a provider's SDK would hand the app for `loginWithOauth2`; with
+/// `"oauth1": true`, an OAuth1 token and its `access_token_secret`, for `loginWithOauth1`. Also served as a
 /// control endpoint (`/__emulator/oauth-provider/{provider}/accounts`) for test pages elsewhere
 /// on this machine.
 pub(super) async fn accounts(
@@ -369,20 +370,32 @@ pub(super) async fn accounts(
             )
         }
     };
+    let oauth1 = fields.get("oauth1") == Some(&Value::Bool(true));
     let issued = state
         .provider
         .account(provider, email, name)
         .and_then(|account| {
-            let token = state.provider.issue_token(provider, &account.id)?;
-            Ok((account, token))
+            let pair = if oauth1 {
+                let (token, secret) = state.provider.issue_oauth1_token(provider, &account.id)?;
+                (token, Some(secret))
+            } else {
+                (state.provider.issue_token(provider, &account.id)?, None)
+            };
+            Ok((account, pair))
         });
     match issued {
-        Ok((account, access_token)) => json_response(&json!({
-            "id": account.id,
-            "email": account.email,
-            "name": account.name,
-            "access_token": access_token,
-        })),
+        Ok((account, (access_token, secret))) => {
+            let mut answer = json!({
+                "id": account.id,
+                "email": account.email,
+                "name": account.name,
+                "access_token": access_token,
+            });
+            if let Some(secret) = secret {
+                answer["access_token_secret"] = Value::from(secret);
+            }
+            json_response(&answer)
+        }
         Err(ProviderError::Invalid(detail)) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_request", detail)
         }

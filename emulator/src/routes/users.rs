@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{json_response, parse_json, user_token, Params, SharedState};
+use super::{json_response, parse_json, user_token, KeyKind, Params, SharedState};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
@@ -76,13 +76,230 @@ pub async fn register_guest(State(state): State<SharedState>) -> Result<Response
     Ok(json_response(&user))
 }
 
-/// `POST users/login` with `{"login":L,"password":P}`. The app's switches (3001, 3034) come
+/// `POST users/login` with `{"login":L,"password":P}`, or with `{"objectId":ID}` alone (login
+/// by objectId: the CloudCode key only, 2014 otherwise). The app's switches (3001, 3034) come
 /// before the body's checks: 3038 missing or null, 8002 not strings, 3006 empty.
-pub async fn login(State(state): State<SharedState>, body: Bytes) -> Result<Response, ApiError> {
+pub async fn login(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
+    if let Some(object_id) = object_id_login(&body)? {
+        let user = state.auth.login_by_object_id(&object_id, key).await?;
+        return Ok(json_response(&user));
+    }
     let credentials = credentials(&body)?;
     let user = state.auth.login(credentials).await?;
     Ok(json_response(&user))
+}
+
+/// The objectId of a login body that names one and neither `login` nor `password` (as the
+/// official client sends `login(objectId)`); `None` for any other body. 8002 for an objectId
+/// that is not a non-empty string.
+fn object_id_login(body: &[u8]) -> Result<Option<String>, ApiError> {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return Ok(None);
+    };
+    if fields.contains_key("login") || fields.contains_key("password") {
+        return Ok(None);
+    }
+    match fields.get("objectId") {
+        None => Ok(None),
+        Some(Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
+        Some(_) => Err(ApiError::unparsable_body(
+            "objectId must be a non-empty string",
+        )),
+    }
+}
+
+/// `POST users/verifypassowrd` (the official client's spelling) with `{"password":P}` and the
+/// session's `user-token`: `{"valid": true|false}`, for the CloudCode key only (3122).
+pub async fn verify_password(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    use crate::auth::AuthError;
+    let password = match super::parse_json_or_detail(&body) {
+        Err(detail) => Err(AuthError::UnparsableBody(detail)),
+        Ok(Value::Object(mut fields)) => match fields.remove("password") {
+            None | Some(Value::Null) => Err(AuthError::MissingParameter),
+            Some(Value::String(password)) if !password.is_empty() => Ok(password),
+            Some(_) => Err(AuthError::UnparsableBody(
+                "password must be a non-empty string".into(),
+            )),
+        },
+        Ok(Value::Null) => Err(AuthError::MissingParameter),
+        Ok(_) => Err(AuthError::UnparsableBody(
+            "the request must be a JSON object".into(),
+        )),
+    };
+    let valid = state
+        .auth
+        .verify_password(user_token(&headers), password, key)
+        .await?;
+    Ok(json_response(&json!({ "valid": valid })))
+}
+
+/// `GET users/userroles/{userId}`: that user's roles (see [`crate::auth::Auth::roles_of_user`]).
+pub async fn user_roles_of(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let roles = state
+        .auth
+        .roles_of_user(params.get("user_id"), user_token(&headers), key)
+        .await?;
+    Ok(json_response(&roles))
+}
+
+/// `GET users/role/{roleName}?loadRoles=&pageSize=&offset=`: the users having the role. Other
+/// query keys (`where`, `sortBy`, `props`, …) are ignored; a `pageSize` that is no number is the
+/// default (10), one beyond 100 is 100, below 1 is 1; an `offset` that is no number is 0.
+pub async fn users_by_role(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    params: Params,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    use crate::auth::roles::{RolePage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    let query = super::web::form_pairs(uri.query().unwrap_or_default());
+    let number =
+        |name: &str| super::web::value_of(&query, name).and_then(|v| v.parse::<u64>().ok());
+    let page = RolePage {
+        role: params.get("role").to_string(),
+        load_roles: super::web::value_of(&query, "loadRoles") == Some("true"),
+        page_size: number("pageSize").map_or(DEFAULT_PAGE_SIZE, |size| {
+            u32::try_from(size.clamp(1, u64::from(MAX_PAGE_SIZE))).unwrap_or(MAX_PAGE_SIZE)
+        }),
+        offset: number("offset").map_or(0, |offset| u32::try_from(offset).unwrap_or(u32::MAX)),
+    };
+    let users = state
+        .auth
+        .users_by_role(page, user_token(&headers), key)
+        .await?;
+    Ok(json_response(&users))
+}
+
+/// The body of `assignRole` / `unassignRole`: `{"user": identity or objectId (a string or a
+/// number), "roleName": name}`; 3038 for either missing, 8002 for other types.
+fn role_change(body: &[u8]) -> Result<(String, String), ApiError> {
+    use crate::protocol::faults;
+    let mut fields = match parse_json(body)? {
+        Value::Object(fields) => fields,
+        Value::Null => return Err(faults::MISSING_PARAMETER.into()),
+        _ => {
+            return Err(ApiError::unparsable_body(
+                "the request must be a JSON object",
+            ))
+        }
+    };
+    let user = match fields.remove("user") {
+        None | Some(Value::Null) => return Err(faults::MISSING_PARAMETER.into()),
+        Some(Value::String(user)) if !user.is_empty() => user,
+        Some(Value::Number(number)) => number.to_string(),
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "user must be a string or a number",
+            ))
+        }
+    };
+    let role = match fields.remove("roleName") {
+        None | Some(Value::Null) => return Err(faults::MISSING_PARAMETER.into()),
+        Some(Value::String(role)) if !role.is_empty() => role,
+        Some(_) => {
+            return Err(ApiError::unparsable_body(
+                "roleName must be a non-empty string",
+            ))
+        }
+    };
+    Ok((user, role))
+}
+
+/// `POST users/assignRole`: 200 with an empty body (the official client ignores the answer).
+pub async fn assign_role(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    change_role(&state, key, &body, true).await
+}
+
+/// `POST users/unassignRole`: 200 with an empty body.
+pub async fn unassign_role(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    change_role(&state, key, &body, false).await
+}
+
+async fn change_role(
+    state: &SharedState,
+    key: KeyKind,
+    body: &[u8],
+    assign: bool,
+) -> Result<Response, ApiError> {
+    // The key is judged before the body: the app's key gets 2011 whatever it sends.
+    if !key.is_cloud_code() {
+        return Err(crate::auth::AuthError::RoleChangeNotAllowed.into());
+    }
+    let (user, role) = role_change(body)?;
+    state.auth.change_role(&user, &role, assign, key).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `GET users/userclassprops`: the Users table's columns.
+pub async fn user_class_props(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let columns = state.auth.describe_user_class(user_token(&headers)).await?;
+    Ok(json_response(&columns))
+}
+
+/// `PUT users/{objectId}/status` with `{"userStatus": …}`: the user (CloudCode key only, 3054).
+pub async fn update_user_status(
+    State(state): State<SharedState>,
+    key: KeyKind,
+    params: Params,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !key.is_cloud_code() {
+        return Err(crate::auth::AuthError::BlLogicOnly.into());
+    }
+    let status = match parse_json(&body)? {
+        Value::Object(mut fields) => fields.remove("userStatus").unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    let user = state
+        .auth
+        .update_user_status(params.get("object_id"), &status, key)
+        .await?;
+    Ok(json_response(&user))
+}
+
+/// `POST users/createEmailConfirmationURL/{identity}`: `{"confirmationURL": "<link>"}`, the
+/// absolute URL of a confirmation link (this server, as the caller named it), the same kind of
+/// link `/__emulator/outbox` lists. Served under the app's key too, as the hosted service does.
+pub async fn create_confirmation_url(
+    State(state): State<SharedState>,
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let code = state
+        .auth
+        .create_confirmation_code(params.get("identity"))
+        .await?;
+    let host = super::web::request_host(&headers);
+    Ok(json_response(&json!({
+        "confirmationURL": format!("http://{host}/__emulator/confirm/{code}"),
+    })))
 }
 
 /// The login request's body as [`Credentials`].

@@ -66,6 +66,51 @@ pub fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
+/// `text` as a JavaScript string literal that can sit inside an HTML `<script>`: JSON's string
+/// escaping, with `<`, `>`, `&` and the line separators U+2028/U+2029 escaped too (no
+/// `</script>` or `<!--` can appear).
+pub fn js_string(text: &str) -> String {
+    let quoted = serde_json::Value::from(text).to_string();
+    let mut out = String::with_capacity(quoted.len());
+    for character in quoted.chars() {
+        match character {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// [`html_page`] with one inline script, allowed by its nonce (a fresh 256-bit secret) and
+/// nothing else: `script` is JavaScript the caller built from [`js_string`] literals.
+pub fn html_page_with_script(
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    script: &str,
+) -> Response {
+    let Ok(nonce) = crate::ids::new_secret() else {
+        return ApiError::internal().into_response();
+    };
+    let body = format!("{body}\n<script nonce=\"{nonce}\">{script}</script>");
+    let mut response = html_page(status, title, &body);
+    let policy =
+        format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'");
+    match HeaderValue::from_str(&policy) {
+        Ok(value) => {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+            response
+        }
+        Err(_) => ApiError::internal().into_response(),
+    }
+}
+
 /// An HTML error page: `message` is text.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     html_page(status, title, &format!("<p>{}</p>", escape_html(message)))
@@ -245,6 +290,18 @@ mod tests {
         assert_eq!(
             escape_html(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn js_strings_cannot_end_the_script() {
+        assert_eq!(js_string("a\"b"), "\"a\\\"b\"");
+        let hostile = js_string("</script><!-- \u{2028} & >");
+        assert!(!hostile.contains('<') && !hostile.contains('>') && !hostile.contains('&'));
+        assert!(!hostile.contains('\u{2028}'));
+        assert_eq!(
+            serde_json::from_str::<String>(&hostile).unwrap(),
+            "</script><!-- \u{2028} & >"
         );
     }
 
