@@ -347,3 +347,59 @@ test("initApp's object forms, { appId, apiKey } and { domain } (read by the pack
   });
   await page.close();
 });
+
+/**
+ * One client's requests for the calls the drop-in added, made as a page written for the official
+ * client makes them: registration with `new Backendless.User(…)`, then, logged in, another
+ * user's roles, the Users columns, a confirmation link, an OAuth 1 login and a login by
+ * objectId (both refused by this server: only the requests count here).
+ */
+async function recordDropIn(load) {
+  const email = uniqueEmail("drop-in-wire");
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  await load(page);
+  await clearLog();
+  const objectId = await page.evaluate(async ([email, password]) => {
+    const { UserService } = Backendless;
+    const settle = (promise) => promise.catch(() => null);
+    const registered = await UserService.register(new Backendless.User({ email, password, name: "Drop In" }));
+    await UserService.login(email, password, true);
+    await UserService.getUserRoles(registered.objectId);
+    await UserService.describeUserClass();
+    await settle(UserService.createEmailConfirmationURL(email));
+    await settle(UserService.loginWithOauth1("twitter", "token", "secret", true));
+    await settle(UserService.login(registered.objectId, true));
+    return registered.objectId;
+  }, [email, PASSWORD]);
+  const log = await requestLog(emulator.url);
+  await context.close();
+  const base = new URL(appBase(emulator.url)).pathname;
+  return log
+    .filter((entry) => !entry.path.endsWith("/info"))
+    .map((entry) => ({
+      method: entry.method,
+      path: entry.path.replace(base, "{base}").replace(objectId, "{id}").replace(email, "{email}").replace(encodeURIComponent(email), "{email}"),
+      headers: Object.fromEntries(Object.entries(entry.headers).filter(([name]) => !BROWSER_HEADERS.test(name))),
+      body: entry.body === null ? null : JSON.stringify(entry.body).replace(email, "{email}").replace(objectId, "{id}"),
+    }));
+}
+
+test("the drop-in calls' requests are the official client's: register with Backendless.User and blUserLocale, roles, columns, confirmation link, OAuth 1, login by objectId", async () => {
+  const official = await recordDropIn(loadOfficial);
+  const ours = await recordDropIn(loadOurs);
+  assert.deepEqual(
+    ours.map((request) => `${request.method} ${request.path}`),
+    [
+      "POST {base}/users/register",
+      "POST {base}/users/login",
+      "GET {base}/users/userroles/{id}",
+      "GET {base}/users/userclassprops",
+      "POST {base}/users/createEmailConfirmationURL/{email}",
+      "POST {base}/users/social/twitter/login",
+      "POST {base}/users/login",
+    ],
+  );
+  assert.match(ours[0].body, /"blUserLocale":"[a-z]+"/);
+  assert.deepEqual(ours, official);
+});
