@@ -251,8 +251,9 @@ export function api(wasm, spawn, standalone = false) {
     Keys,
   });
 
-  // The wasm initApp's arguments in force.
+  // The wasm initApp's arguments in force, and what initApp was given.
   let applied;
+  const settings = { appId: null, apiKey: null, domain: null, debugMode: false, standalone };
 
   /**
    * `Backendless.initApp(appId, apiKey)`, `initApp("https://xxxx.backendless.app")` or
@@ -267,7 +268,7 @@ export function api(wasm, spawn, standalone = false) {
     for (const name in config) {
       if (!OPTIONS.includes(name) && !warned.has(name)) console.warn("Backendless.initApp ignores the option", warned.add(name) && name);
     }
-    const { domain, debugMode = Backendless.debugMode, serverURL = wasm.serverURL() } = config;
+    const { domain, debugMode = settings.debugMode, serverURL = wasm.serverURL() } = config;
     if (config.standalone) return spawn().initApp({ ...config, debugMode, serverURL, standalone: false });
     const [first, second] = domain ? [domain] : [config.appId, config.apiKey];
     const before = wasm.serverURL();
@@ -282,9 +283,11 @@ export function api(wasm, spawn, standalone = false) {
     }
     applied = [first, second];
     // What the page gave, as the official client shows it (the wasm keeps the checked forms).
-    return Object.assign(Backendless, { appId: domain ? null : first, apiKey: second ?? null, domain: domain || null, debugMode: !!debugMode });
+    Object.assign(settings, { appId: domain ? null : first, apiKey: second ?? null, domain: domain || null, debugMode: !!debugMode });
+    return Backendless;
   }
 
+  const fixed = (name) => ({ get: () => settings[name] });
   const Backendless = Object.defineProperties(
     {
       initApp,
@@ -307,16 +310,17 @@ export function api(wasm, spawn, standalone = false) {
       User,
       getCurrentUserToken,
       setCurrentUserToken,
-      // What initApp was given, as in the official client.
-      appId: null,
-      apiKey: null,
-      domain: null,
-      debugMode: false,
-      standalone,
     },
     {
+      // What initApp was given, read-only as in the official client (assigning throws in strict
+      // code): initApp changes them.
+      appId: fixed("appId"),
+      apiKey: fixed("apiKey"),
+      domain: fixed("domain"),
+      standalone: fixed("standalone"),
+      debugMode: { get: () => settings.debugMode, set: (on) => void (settings.debugMode = !!on) },
       /** Where requests go: `{domain}/api` or `{serverURL}/{appId}/{apiKey}`; null before initApp. */
-      appPath: { get: () => (Backendless.appId || Backendless.domain ? wasm.read(AppPath) : null) },
+      appPath: { get: () => (settings.appId || settings.domain ? wasm.read(AppPath) : null) },
       serverURL: { get: () => wasm.serverURL(), set: (url) => wasm.setServerURL(url) },
     },
   );
