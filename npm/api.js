@@ -223,6 +223,9 @@ export function api(wasm, spawn, standalone = false) {
       return wasm.read(CurrentUser);
     },
     setCurrentUser,
+    /** @deprecated the official client's old names of `currentUser` and `setCurrentUser`. */
+    getLocalCurrentUser: () => wasm.read(CurrentUser),
+    setLocalCurrentUser: setCurrentUser,
     Utils: UsersUtils,
     addSessionListener(listener) {
       const id = wasm.addSessionListener(listener);

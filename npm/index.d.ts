@@ -118,6 +118,10 @@ export interface UserServiceApi {
   /** Makes `user` (with its objectId and user-token) the session, as a Backendless.User; null ends the session. */
   setCurrentUser(user: Record<string, unknown> & { objectId: string; "user-token": string }, stayLoggedIn?: boolean): User;
   setCurrentUser(user: null | undefined): null;
+  /** @deprecated the official client's old name of `currentUser`. */
+  getLocalCurrentUser(): User | null;
+  /** @deprecated the official client's old name of `setCurrentUser`. */
+  setLocalCurrentUser(user: Record<string, unknown> & { objectId: string; "user-token": string }, stayLoggedIn?: boolean): User;
   /** The official client's helpers: the page's language as register sends it. */
   readonly Utils: { getClientUserLocale(): string | undefined };
   /** Runs `listener` on login, logout, restore, invalidation, profile updates and other tabs' changes. */

@@ -27,7 +27,6 @@ const REOPTIMIZE = ["--flatten", "--rereloop", "-Oz"];
 const WASM_OPT_ARGS = [
   "--minify-imports-and-exports-and-modules",
   "--strip-producers",
-  "--strip-target-features",
   "--low-memory-unused",
   "-Oz",
   ...REOPTIMIZE,
@@ -37,6 +36,10 @@ const WASM_OPT_ARGS = [
 const mapping = JSON.parse(
   execFileSync(wasmOpt, [wasmPath.pathname, ...WASM_OPT_ARGS, "-o", wasmPath.pathname], { encoding: "utf8" }),
 );
+// Then -Oz until a pass changes nothing (its own run: --converge repeats the whole command,
+// which would print the import and export mapping again), and the target-features section
+// dropped last, since wasm-opt reads the features from it.
+execFileSync(wasmOpt, [wasmPath.pathname, "--converge", "-Oz", "--strip-target-features", "-o", wasmPath.pathname]);
 
 let glue = readFileSync(gluePath, "utf8");
 const fail = (message) => {

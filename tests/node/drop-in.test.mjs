@@ -94,7 +94,7 @@ inEachEngine((engine, launched) => {
       const loggedIn = await UserService.login(args[0], args[1], true);
       const current = await UserService.getCurrentUser();
       const updated = await UserService.update({ objectId: loggedIn.objectId, name: "Alice L." });
-      const adopted = UserService.setCurrentUser({ ...loggedIn }, true);
+      const adopted = UserService.setLocalCurrentUser({ ...loggedIn }, true);
       const restored = await UserService.getCurrentUser(true);
       const guest = await UserService.loginAsGuest();
       return {
@@ -110,7 +110,7 @@ inEachEngine((engine, launched) => {
     assert.deepEqual(seen.fresh, ["Users", ["___class"], true]);
     assert.deepEqual(seen.builtKeys, ["email", "password", "name", "__proto__x", "___class"]);
     assert.equal(seen.className, "Users");
-    assert.deepEqual(seen.kinds, [true, true, true, true, true, true, true], "register, login, getCurrentUser, update, setCurrentUser, restore, loginAsGuest");
+    assert.deepEqual(seen.kinds, [true, true, true, true, true, true, true], "register, login, getCurrentUser, update, setLocalCurrentUser, restore, loginAsGuest");
     assert.equal(seen.sameCurrent, true, "getCurrentUser answers the logged-in user itself");
     assert.equal(seen.currentUser, true);
     // The same properties, in the server's order and with its values, as the official client keeps them.
@@ -240,7 +240,7 @@ inEachEngine((engine, launched) => {
     await initApp(browser);
     const seen = await inPage(browser, `
       const { UserService, LocalCache } = Backendless;
-      const reads = () => [UserService.getCurrentUserId(), UserService.loggedInUser(), UserService.currentUser?.email ?? null];
+      const reads = () => [UserService.getCurrentUserId(), UserService.loggedInUser(), UserService.currentUser?.email ?? null, UserService.getLocalCurrentUser()?.email ?? null];
       const result = { none: reads() };
       await UserService.login(args[0], args[1]); // memory only
       result.memory = reads();
@@ -250,8 +250,8 @@ inEachEngine((engine, launched) => {
       result.storageName = LocalCache.storageName;
       result.stored = [LocalCache.get(LocalCache.Keys.CURRENT_USER_ID), LocalCache.get(LocalCache.Keys.STAY_LOGGED_IN)];
       return result;`, email, PASSWORD);
-    assert.deepEqual(seen.none, [null, null, null]);
-    assert.deepEqual(seen.memory, [objectId, objectId, email]);
+    assert.deepEqual(seen.none, [null, null, null, null]);
+    assert.deepEqual(seen.memory, [objectId, objectId, email, email]);
     assert.equal(seen.memoryStored, null, "a memory session stores nothing");
     assert.deepEqual(seen.keys, { USER_TOKEN: "user-token", CURRENT_USER_ID: "current-user-id", STAY_LOGGED_IN: "stayLoggedIn" });
     assert.equal(seen.storageName, STORAGE_KEY);
