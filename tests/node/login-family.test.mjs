@@ -145,6 +145,7 @@ inEachEngine((engine, launched) => {
       const seen = await inPage(browser, `
         const user = await Backendless.UserService.completeOAuthRedirect(true);
         return {
+          isUser: user instanceof Backendless.User && user.___class === "Users",
           id: user.objectId,
           email: user.email,
           name: user.name,
@@ -156,6 +157,7 @@ inEachEngine((engine, launched) => {
           state: sessionStorage.getItem("Backendless_oauth_state"),
         };`);
       assert.equal(seen.email, email);
+      assert.equal(seen.isUser, true, "a Backendless.User, as every user an answer brings");
       assert.equal(seen.name, "Alice Liddell", "fieldsMapping put the provider's name in the user");
       assert.equal(seen.current, seen.id);
       assert.deepEqual(seen.roles, ["AuthenticatedUser"]);
@@ -331,7 +333,9 @@ inEachEngine((engine, launched) => {
       // (providerCode, accessToken, true): the boolean is stayLoggedIn.
       const token = await providerToken(email, "Eve");
       await clearRequests();
-      const user = await inPage(browser, "return Backendless.UserService.loginWithOauth2('GitHub', args[0], true);", token);
+      const user = await inPage(browser, "const user = await Backendless.UserService.loginWithOauth2('GitHub', args[0], true); return { ...user, isUser: user instanceof Backendless.User };", token);
+      assert.equal(user.isUser, true);
+      delete user.isUser;
       assert.deepEqual(await storedItems(browser), { local: sessionMap(user), session: null });
       const [login] = await requestLog(emulator.url);
       assert.equal(login.path, `/${TEST_APP_ID}/${TEST_API_KEY}/users/social/${PROVIDER}/login`, "the code lower-cased, as the official client sends it");
