@@ -120,6 +120,12 @@ fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
         .ok_or_else(|| BackendlessError::argument("The value cannot be sent as JSON"))
 }
 
+/// `stayLoggedIn` of `login` and `loginAsGuest`: `true` itself, as the official client reads it
+/// there (its other calls, like ours, take any truthy value).
+fn stays(stay_logged_in: &JsValue) -> bool {
+    stay_logged_in.as_bool() == Some(true)
+}
+
 /// `UserService.login(login, password, stayLoggedIn)` (or `login(objectId, stayLoggedIn)`, whose
 /// shift the entry module makes): resolves with the user (its `user-token` included). With `stayLoggedIn` the session survives a reload; without it any
 /// stored session is wiped and the new one lives in memory only. A failed login changes nothing.
@@ -132,7 +138,7 @@ pub fn login(
 ) -> Promise {
     let op = credentials(&login, &password).map(|body| Op {
         body: Some(body),
-        stay: stay_logged_in.is_truthy(),
+        stay: stays(&stay_logged_in),
         id: Page::next_id(),
         ..Op::new(Call::Login)
     });
@@ -144,7 +150,7 @@ pub fn login(
 pub fn login_as_guest(stay_logged_in: JsValue, options: JsValue) -> Promise {
     start(
         Ok(Op {
-            stay: stay_logged_in.is_truthy(),
+            stay: stays(&stay_logged_in),
             ..Op::new(Call::Guest)
         }),
         &options,

@@ -242,7 +242,8 @@ inEachEngine((engine, launched) => {
       const { UserService, LocalCache } = Backendless;
       const reads = () => [UserService.getCurrentUserId(), UserService.loggedInUser(), UserService.currentUser?.email ?? null, UserService.getLocalCurrentUser()?.email ?? null];
       const result = { none: reads() };
-      await UserService.login(args[0], args[1]); // memory only
+      // memory only: login's stayLoggedIn is true itself, as the official client reads it
+      await UserService.login(args[0], args[1], "yes");
       result.memory = reads();
       result.memoryStored = LocalCache.get(LocalCache.Keys.CURRENT_USER_ID) ?? null;
       await UserService.login(args[0], args[1], true);
