@@ -30,7 +30,7 @@ const UsersUtils = {
 
 const isObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value);
 const filled = (value) => typeof value == "string" && value !== "";
-// An identity, objectId or role as the official client takes it: a non-empty string, or a number.
+// An identity or objectId as the official client takes it: a non-empty string, or a number.
 const identity = (value) => (typeof value == "number" ? String(value) : filled(value) ? value : null);
 
 // initApp's options, as the official client reads them; others are warned about once per page.
@@ -93,7 +93,7 @@ export function api(wasm, spawn, standalone = false) {
   /** update(user): PUT users/{objectId}; the current user follows when it is the same user. */
   const update = (user, options) => (isUser(user) ? call(Update, user.objectId, user, false, options) : refuse("update: the user needs its objectId"));
 
-  // A call whose path ends with the caller's identity, objectId or role (a string or a number).
+  // A call whose path ends with the caller's identity or objectId (a string or a number).
   const byId = (which, what, body) => (value, options) => {
     const id = identity(value);
     return id ? call(which, id, body, false, options) : nonEmpty(what);

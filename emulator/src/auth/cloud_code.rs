@@ -170,22 +170,9 @@ impl Auth {
     /// `resendconfirmation`: 3103 unless the policy requires confirmation, 3104 for an identity
     /// nobody has, 3102 for an account not waiting. The route turns the code into the link.
     pub async fn create_confirmation_code(&self, identity: &str) -> Result<String, AuthError> {
-        if !self.policy().require_email_confirmation {
-            return Err(AuthError::ConfirmationNotRequired);
-        }
-        let probe = identity.to_string();
-        let Some(user) = self
-            .blocking(move |store| store.user_by_identity(&probe))
-            .await?
-        else {
-            return Err(AuthError::ConfirmationUserNotFound);
-        };
-        if user.status != UserStatus::EmailConfirmationPending {
-            return Err(AuthError::EmailAlreadyConfirmed);
-        }
-        let to = user.email.as_deref().unwrap_or(identity);
-        let code = self.outbox.confirmation_url(to, &user.object_id)?;
-        tracing::info!(user = %user.object_id, "confirmation link handed out (createEmailConfirmationURL)");
+        let (to, user_id) = self.awaiting_confirmation(identity).await?;
+        let code = self.outbox.confirmation_url(&to, &user_id)?;
+        tracing::info!(user = %user_id, "confirmation link handed out (createEmailConfirmationURL)");
         Ok(code)
     }
 }

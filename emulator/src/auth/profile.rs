@@ -167,6 +167,17 @@ impl Auth {
     /// 3104 for an identity nobody has, 3102 for an account not waiting; else a new message in
     /// the outbox.
     pub async fn resend_confirmation(&self, identity: &str) -> Result<(), AuthError> {
+        let (to, user_id) = self.awaiting_confirmation(identity).await?;
+        self.send_confirmation(&to, &user_id)
+    }
+
+    /// The address and id of the account `identity` names, when it waits for its confirmation:
+    /// 3103 unless the policy requires confirmation, 3104 for an identity nobody has, 3102 for an
+    /// account not waiting (the rules of `resendconfirmation` and `createEmailConfirmationURL`).
+    pub(super) async fn awaiting_confirmation(
+        &self,
+        identity: &str,
+    ) -> Result<(String, String), AuthError> {
         if !self.policy().require_email_confirmation {
             return Err(AuthError::ConfirmationNotRequired);
         }
@@ -180,8 +191,8 @@ impl Auth {
         if user.status != UserStatus::EmailConfirmationPending {
             return Err(AuthError::EmailAlreadyConfirmed);
         }
-        let to = user.email.as_deref().unwrap_or(identity);
-        self.send_confirmation(to, &user.object_id)
+        let to = user.email.unwrap_or_else(|| identity.to_string());
+        Ok((to, user.object_id))
     }
 
     /// Records a confirmation message (the log names the account, never the link).
