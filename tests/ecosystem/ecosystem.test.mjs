@@ -347,6 +347,12 @@ async function devOverlayIssues(page) {
 }
 
 async function expectNextApp(base, label) {
+  // Per-request sessions: each request's standalone instance logs in its user and keeps it while
+  // the page renders; alice's and bob's requests at once each see their own, twice over.
+  // First, before any other page has set up the server's shared instance.
+  for (let i = 0; i < 2; i++) {
+    await Promise.all([ALICE, BOB].map((user) => expectServerView(`${base}/standalone`, standaloneView(user), { id: "standalone", user })));
+  }
   // The client component: prerendered on the server (the import runs there), logs in in the page.
   await expectLoggedIn(`${base}/client`, { screenshot: `next-${label}-client`, timeout: 90_000 });
   // The server component: logs in on the server, which keeps nothing of it; its client child
@@ -355,11 +361,6 @@ async function expectNextApp(base, label) {
   await expectLoggedIn(`${base}/server`, { screenshot: `next-${label}-server`, timeout: 90_000 });
   // Another request after both logins: the server still has no session.
   await expectServerView(`${base}/server`, NO_SESSION);
-  // Per-request sessions: each request's standalone instance logs in its user and keeps it while
-  // the page renders; alice's and bob's requests at once each see their own, twice over.
-  for (let i = 0; i < 2; i++) {
-    await Promise.all([ALICE, BOB].map((user) => expectServerView(`${base}/standalone`, standaloneView(user), { id: "standalone", user })));
-  }
 }
 
 describe("Next.js", { timeout: 900_000 }, () => {
