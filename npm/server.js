@@ -24,14 +24,17 @@ function fresh() {
 }
 
 const stateless = new Proxy({}, { get: (_, name) => (...args) => fresh()[name](...args) });
-// The exported enums are plain objects, the same in every instance.
-const { CacheOp, UserCall, Persistence } = instantiate(true);
+// The exported enums are plain objects, the same in every instance. api() destructures them from
+// the object it is given: one left out here comes through the proxy as a function (Read did:
+// getCurrentUserToken() threw "invalid enum value passed").
+const { CacheOp, UserCall, Persistence, Read } = instantiate(true);
 const spawn = () => api(instantiate(true), spawn, true);
 const Backendless = api({
   __proto__: stateless,
   CacheOp,
   UserCall,
   Persistence,
+  Read,
   initApp(...args) {
     instantiate(true).initApp(...args); // throws for bad arguments, as everywhere
     app = args;

@@ -32,6 +32,8 @@ const FIXTURES = join(repoRoot, "tests/ecosystem/fixtures");
 const WORK = join(repoRoot, "target/ecosystem");
 const CACHE = join(repoRoot, "target/npm-cache");
 const ALICE = { email: "alice@yourmail.com", password: "wonderland" };
+// A second user, for two Next.js requests at once with a session each.
+const BOB = { email: "bob@yourmail.com", password: "builder" };
 const EXPECTED = { email: ALICE.email, valid: true, current: ALICE.email };
 // Tools that phone home unless told not to (there is no network here but the registry).
 const QUIET_ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PARCEL_WORKERS: "1", NO_COLOR: "1", FORCE_COLOR: "0", CI: "1" };
@@ -42,7 +44,8 @@ const timings = [];
 
 before(async () => {
   emulator = await useEmulator();
-  await ensureAlice();
+  await ensureUser(ALICE);
+  await ensureUser(BOB);
   await mkdir(WORK, { recursive: true });
   // ECOSYSTEM_PKG: another built package directory (e.g. an older build, to see the fixtures fail).
   const pkgDir = process.env.ECOSYSTEM_PKG ?? join(repoRoot, "pkg");
@@ -59,19 +62,19 @@ after(async () => {
   for (const [name, seconds] of timings) console.log(`${name}: ${seconds.toFixed(1)} s`);
 }, { timeout: 30_000 });
 
-/** alice@yourmail.com / wonderland, registered unless the server already has her (code 3033). */
-async function ensureAlice() {
+/** `user` (alice@yourmail.com / wonderland, say), registered unless the server already has it (code 3033). */
+async function ensureUser(user) {
   const response = await fetch(`${emulator.url}/${TEST_APP_ID}/${TEST_API_KEY}/users/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(ALICE),
+    body: JSON.stringify(user),
   });
   if (response.ok) return;
   const body = await response.json().catch(() => ({}));
-  if (body.code !== 3033) throw new Error(`registering alice: HTTP ${response.status} ${JSON.stringify(body)}`);
+  if (body.code !== 3033) throw new Error(`registering ${user.email}: HTTP ${response.status} ${JSON.stringify(body)}`);
 }
 
-const query = () => new URLSearchParams({ server: emulator.url, appId: TEST_APP_ID, apiKey: TEST_API_KEY, login: ALICE.email, password: ALICE.password });
+const query = (user = ALICE) => new URLSearchParams({ server: emulator.url, appId: TEST_APP_ID, apiKey: TEST_API_KEY, login: user.email, password: user.password });
 
 /**
  * target/ecosystem/<name>: the fixture's files over a scratch copy (its node_modules kept), the
@@ -310,18 +313,46 @@ describe("plain page under a CSP, service worker and Node", { timeout: 300_000 }
 
 // ---- Next.js (App Router) ----------------------------------------------------------------------
 
-/** What the server component rendered (#server): the server's view of the session. */
-async function expectServerView(url, expected) {
-  const html = await (await fetch(`${url}${url.includes("?") ? "&" : "?"}${query()}`)).text();
-  const match = html.match(/<output id="server">([^<]*)<\/output>/);
-  assert.ok(match, `the server component rendered #server:\n${html.slice(0, 2000)}`);
+/**
+ * What the server component rendered (#server, or `#${id}`) for a request that names `user`: the
+ * server's view of the session.
+ */
+async function expectServerView(url, expected, { id = "server", user = ALICE } = {}) {
+  const html = await (await fetch(`${url}${url.includes("?") ? "&" : "?"}${query(user)}`)).text();
+  const match = html.match(new RegExp(`<output id="${id}">([^<]*)</output>`));
+  assert.ok(match, `the server component rendered #${id}:\n${html.slice(0, 2000)}`);
   const seen = JSON.parse(match[1].replaceAll("&quot;", '"'));
-  assert.deepEqual(seen, expected);
+  assert.deepEqual(seen, expected, `#${id} on ${url} for ${user.email}`);
 }
 
 const NO_SESSION = { serverLogin: null, current: null, valid: false, token: null };
 
+// app/standalone: the request's standalone instance has the user it logged in; another one, and
+// the shared instance, have no session.
+const standaloneView = (user) => ({
+  standalone: { current: user.email, valid: true },
+  another: { token: null },
+  shared: { current: null, token: null },
+});
+
+/**
+ * Next's dev overlay: a `nextjs-portal` element holds the dev tools' indicator from the start, so
+ * its mere presence says nothing; an error shows as the issues badge ([data-issues]) or the
+ * error dialog ([data-nextjs-dialog]) inside its shadow root.
+ */
+async function devOverlayIssues(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("nextjs-portal")].flatMap((portal) =>
+      [...(portal.shadowRoot?.querySelectorAll("[data-issues], [data-nextjs-dialog]") ?? [])].map((element) => element.outerHTML.slice(0, 300))));
+}
+
 async function expectNextApp(base, label) {
+  // Per-request sessions: each request's standalone instance logs in its user and keeps it while
+  // the page renders; alice's and bob's requests at once each see their own, twice over.
+  // First, before any other page has set up the server's shared instance.
+  for (let i = 0; i < 2; i++) {
+    await Promise.all([ALICE, BOB].map((user) => expectServerView(`${base}/standalone`, standaloneView(user), { id: "standalone", user })));
+  }
   // The client component: prerendered on the server (the import runs there), logs in in the page.
   await expectLoggedIn(`${base}/client`, { screenshot: `next-${label}-client`, timeout: 90_000 });
   // The server component: logs in on the server, which keeps nothing of it; its client child
@@ -339,7 +370,7 @@ describe("Next.js", { timeout: 900_000 }, () => {
   }, { timeout: 300_000 });
 
   for (const [label, buildArgs] of [["turbopack", ["build"]], ["webpack", ["build", "--webpack"]]]) {
-    test(`next ${buildArgs.join(" ")} + next start: client and server components`, { timeout: 400_000 }, async () => {
+    test(`next ${buildArgs.join(" ")} + next start: client and server components, standalone instances`, { timeout: 400_000 }, async () => {
       await rm(join(dir, ".next"), { recursive: true, force: true });
       await tool(dir, "next", buildArgs, 360_000);
       const port = await freePort();
@@ -352,12 +383,24 @@ describe("Next.js", { timeout: 900_000 }, () => {
     });
   }
 
-  test("next dev: client and server components", { timeout: 300_000 }, async () => {
+  test("next dev: client and server components, standalone instances, StrictMode's double initApp + login", { timeout: 300_000 }, async () => {
     await rm(join(dir, ".next"), { recursive: true, force: true });
     const port = await freePort();
     const server = await serve(dir, "next", ["dev", "-p", String(port), "-H", "127.0.0.1"], port, 180_000);
     try {
       await expectNextApp(server.url, "dev");
+      // initApp + login in one effect, which StrictMode runs twice: both logins resolve with alice
+      // (two runs prove StrictMode is on), and the dev overlay shows no issue.
+      await expectLoggedIn(`${server.url}/strict`, {
+        screenshot: "next-dev-strict",
+        timeout: 90_000,
+        extra: async (page) => {
+          const runs = JSON.parse(await page.locator("#runs").textContent());
+          assert.deepEqual(runs, [{ email: ALICE.email }, { email: ALICE.email }], "each run of the effect logged in");
+          await page.waitForTimeout(1000); // the overlay shows an issue a moment after it happens
+          assert.deepEqual(await devOverlayIssues(page), [], "Next's dev overlay shows no issue");
+        },
+      });
     } finally {
       await server.stop();
     }
