@@ -263,6 +263,29 @@ describe("npm package", { timeout: 120_000 }, () => {
     const { stdout } = await run(process.execPath, ["node-import.mjs", ...args], { cwd: app, timeoutMs: 15_000 });
     assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), { email: user.email, valid: true });
   });
+
+  test("the server entry (backendless-wasm/server): the shared instance reads no session, a standalone one keeps its own", { timeout: 20_000 }, async () => {
+    await writeFile(join(app, "server-entry.mjs"), [
+      'import Backendless from "backendless-wasm/server";',
+      "const [server, appId, apiKey, login, password] = process.argv.slice(2);",
+      "Backendless.initApp({ appId, apiKey, serverURL: server });",
+      "const own = Backendless.initApp({ appId, apiKey, serverURL: server, standalone: true });",
+      "const user = await own.UserService.login(login, password);",
+      "const { UserService } = Backendless;",
+      "console.log(JSON.stringify({",
+      "  shared: [UserService.getCurrentUserToken(), UserService.getCurrentUserId(), UserService.currentUser, await UserService.getCurrentUser()],",
+      "  own: [own.UserService.getCurrentUserId() === user.objectId, (await own.UserService.getCurrentUser()).email, user instanceof Backendless.User],",
+      "  storageName: Backendless.LocalCache.storageName,",
+      "}));",
+    ].join("\n"));
+    const args = [emulator.url, TEST_APP_ID, TEST_API_KEY, user.email, user.password];
+    const { stdout } = await run(process.execPath, ["server-entry.mjs", ...args], { cwd: app, timeoutMs: 15_000 });
+    assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), {
+      shared: [null, null, null, null],
+      own: [true, user.email, true],
+      storageName: `Backendless_${TEST_APP_ID}`,
+    });
+  });
 });
 
 // ---- npm start -----------------------------------------------------------------------------
