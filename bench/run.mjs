@@ -311,7 +311,7 @@ function printAll(size, summary, requests, isolated) {
     row(size.official, "official: backendless.min.js"),
   ]));
   const over = size.budgeted.gzip - size.goalGzipBytes;
-  out.push(`budget: wasm + glue ${bytes(size.budgeted.gzip)} B gzip vs goal ${bytes(size.goalGzipBytes)} B (20 KB): ` +
+  out.push(`budget: wasm + glue ${bytes(size.budgeted.gzip)} B gzip vs goal ${bytes(size.goalGzipBytes)} B: ` +
     `${over > 0 ? `OVER by ${bytes(over)} B` : `under by ${bytes(-over)} B`}; regression ceiling ` +
     `${bytes(size.budgetGzipBytes)} B (size-budget.json): ${size.budgeted.gzip <= size.budgetGzipBytes ? "ok" : "EXCEEDED"}; ` +
     `ours (with entry) is ${fmt((100 * size.shipped.gzip) / size.official.gzip, 0)}% of the official bundle's gzip`);

@@ -25,8 +25,11 @@ export const BROWSER_ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs"];
 export const SHIPPED_FILES = [...ENTRY_FILES, ...BUDGET_FILES];
 /** The official client's browser bundle, measured the same way. */
 export const OFFICIAL_FILE = "node_modules/backendless/dist/backendless.min.js";
-/** The goal of issue 6: wasm + glue at most 20 KB gzip (1 KB = 1,000 B here). */
-export const GOAL_GZIP_BYTES = 20_000;
+/**
+ * The goal: issue 6's 20 KB gzip (1 KB = 1,000 B here), raised to 21,000 B by issue #25 for the
+ * official client's surface (size-budget.json says why).
+ */
+export const GOAL_GZIP_BYTES = 21_000;
 
 export function gzipBytes(buffer) {
   return gzipSync(buffer, { level: 9 }).length;
