@@ -78,6 +78,9 @@ fi
 # Node-driven suites (end-to-end in Chromium via playwright-core and in WebKit via WebDriver,
 # package checks) use the release build and the same running server.
 step "release build" scripts/build.sh
+# The Rust example app (tests/node/rust-app.test.mjs drives it): a debug build over the one the
+# Rust API's browser runs made.
+step "example: Rust web app" scripts/build-example.sh
 for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   if [[ $check == *-webkit.test.mjs && $browsers != *webkit* ]]; then continue; fi
