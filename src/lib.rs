@@ -17,7 +17,7 @@
 //!   [`property`] (JS properties by name) and [`js`] (the `#[wasm_bindgen]` surface: `initApp`,
 //!   `UserService`, `LocalCache`; each call's answer settles its Promise through one closure).
 //!
-//! With the `rust-api` feature, [`rust_api`] is the same SDK for Rust web apps: `async fn` calls
+//! With the `rust-api` feature, `rust_api` is the same SDK for Rust web apps: `async fn` calls
 //! with a typed user and typed errors, over the same exports and the same session.
 //!
 //! From JavaScript:

@@ -203,7 +203,7 @@ impl App {
         async move { User::from_js(answer.await?) }
     }
 
-    /// Registers `user` (`POST users/register`; a [`NewUser`], or any value that serialises to
+    /// Registers `user` (`POST users/register`; a [`NewUser`](super::NewUser), or any value that serialises to
     /// a JSON object) and answers the new user; does not log in. Sends `blUserLocale` (the
     /// page's language, its first two letters) unless `user` has one, as the JavaScript API does.
     pub fn register<T: Serialize + ?Sized>(

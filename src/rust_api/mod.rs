@@ -20,6 +20,8 @@
 //! The module is compiled only with the `rust-api` feature, so the npm package (built without it)
 //! carries none of it.
 
+#![warn(missing_docs)]
+
 mod app;
 mod cache;
 mod error;
