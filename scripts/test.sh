@@ -51,13 +51,18 @@ fi
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-90}
 echo "local server: $EMULATOR_URL (pid $EMULATOR_PID); fault responder: $FAULT_URL (pid $FAULT_PID)"
 
+# The Rust API (feature "rust-api", tests/rust_api.rs) in its own run per engine: the feature is
+# off in the runs above, as in the npm package (same allocator, same code), and its one extra debug
+# build is shared by the three engines (~1 min once, then ~10 s per engine).
 if [[ $browsers == *chromium* ]]; then
   step "browser: headless Chromium" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --test '*'
+  step "browser: headless Chromium, Rust API" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --features rust-api --test rust_api
 fi
 if [[ $browsers == *firefox* ]]; then
   # Keeps Firefox from reaching for its remote-settings host on a closed network.
   export MOZ_REMOTE_SETTINGS_DEVTOOLS=1
   step "browser: headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install -- --test '*'
+  step "browser: headless Firefox, Rust API" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" --mode no-install -- --features rust-api --test rust_api
 fi
 if [[ $browsers == *webkit* ]]; then
   # MiniBrowser has no headless mode: one Xvfb for the run (also used by the WebKit end-to-end
@@ -67,11 +72,15 @@ if [[ $browsers == *webkit* ]]; then
   start_xvfb
   echo "X display for WebKit: $DISPLAY (Xvfb pid $XVFB_PID)"
   step "browser: WebKit (WebKitGTK)" wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" --mode no-install -- --test '*'
+  step "browser: WebKit (WebKitGTK), Rust API" wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" --mode no-install -- --features rust-api --test rust_api
 fi
 
 # Node-driven suites (end-to-end in Chromium via playwright-core and in WebKit via WebDriver,
 # package checks) use the release build and the same running server.
 step "release build" scripts/build.sh
+# The Rust example app (tests/node/rust-app.test.mjs drives it): a debug build over the one the
+# Rust API's browser runs made.
+step "example: Rust web app" scripts/build-example.sh
 for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   if [[ $check == *-webkit.test.mjs && $browsers != *webkit* ]]; then continue; fi

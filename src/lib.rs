@@ -17,6 +17,9 @@
 //!   [`property`] (JS properties by name) and [`js`] (the `#[wasm_bindgen]` surface: `initApp`,
 //!   `UserService`, `LocalCache`; each call's answer settles its Promise through one closure).
 //!
+//! With the `rust-api` feature, `rust_api` is the same SDK for Rust web apps: `async fn` calls
+//! with a typed user and typed errors, over the same exports and the same session.
+//!
 //! From JavaScript:
 //! ```js
 //! import Backendless from "backendless-wasm";
@@ -30,7 +33,9 @@
 
 // The wasm module is single-threaded (no atomics), which is what AssumeSingleThreaded requires;
 // the free-list allocator reuses freed blocks, so a long-lived page does not grow without bound.
-#[cfg(target_arch = "wasm32")]
+// Not with the `rust-api` feature: there the crate is a library of a Rust app, whose binary
+// chooses its own allocator (a second `#[global_allocator]` would not link).
+#[cfg(all(target_arch = "wasm32", not(feature = "rust-api")))]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
@@ -43,6 +48,8 @@ pub mod error;
 pub mod js;
 pub mod property;
 pub mod protocol;
+#[cfg(feature = "rust-api")]
+pub mod rust_api;
 pub mod session;
 pub mod transport;
 pub mod user;

@@ -35,7 +35,7 @@ pub struct CallOptions {
 
 #[wasm_bindgen(module = "/src/js/exchange.js")]
 extern "C" {
-    /// An exchange under way: a Promise of its `{ status, text }` (see [`Ended`]).
+    /// An exchange under way: a Promise of its `{ status, text }` (see `Ended`).
     pub type Exchange;
 
     /// `then(settle, settle)`: one function for either settlement (the exchange never rejects;

@@ -1,6 +1,6 @@
 //! The JavaScript-facing layer: argument decoding, Promise wrapping and the page-wide state.
 //! Nothing here decides anything; the rules live in [`crate::calls`], [`crate::engine`],
-//! [`crate::session`] and [`crate::config`]. [`Page`] is the engine's host: JS values, Promises,
+//! [`crate::session`] and [`crate::config`]. `Page` is the engine's host: JS values, Promises,
 //! and the page's state in thread-locals.
 //!
 //! The raw exports have flat names (`initApp`, `login`, `cache`, …); the npm entry module
