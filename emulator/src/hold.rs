@@ -10,8 +10,14 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use axum::extract::{self, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::oneshot;
+
+use crate::error::ApiError;
+use crate::request_log::logged_path;
 
 /// Most requests parked at once; one more is answered 503.
 pub const MAX_PARKED: usize = 256;
@@ -217,6 +223,31 @@ impl Hold {
         let (done, processed) = oneshot::channel();
         release.send(Release::Process(done)).ok()?;
         Some(processed)
+    }
+}
+
+/// The hold switch as the API's outermost layer (no library layer parks requests for a test to
+/// release): while on, a request is parked here, before anything about it is done.
+pub async fn hold(
+    extract::State(state): extract::State<crate::routes::SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !state.hold.is_holding() {
+        return next.run(request).await;
+    }
+    let path = logged_path(request.uri().path(), &state.cloud_code_api_key).0;
+    match state.hold.admit(request.method().as_str(), path) {
+        Admission::Proceed => next.run(request).await,
+        Admission::Full => ApiError::from(crate::protocol::faults::SERVER_BUSY).into_response(),
+        Admission::Parked(ticket) => match ticket.wait().await {
+            Outcome::Drop => crate::server::drop_connection(),
+            Outcome::Process(processed) => {
+                let response = next.run(request).await;
+                processed.done();
+                response
+            }
+        },
     }
 }
 

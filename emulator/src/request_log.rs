@@ -10,9 +10,15 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use hyper::body::{Frame, SizeHint};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::routes::body::BodyBytes;
+use crate::routes::{percent_decode, user_token, SharedState};
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -44,7 +50,7 @@ const SECRET_HEADERS: &[&str] = &[
 ];
 
 /// Whether a header value must be redacted.
-pub fn is_secret_header(name: &str) -> bool {
+fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.contains(&name)
 }
 
@@ -110,11 +116,70 @@ pub fn logged_body(bytes: &[u8]) -> Value {
 }
 
 /// A header value as the log shows it (the caller redacts secrets first).
-pub fn logged_header(value: &[u8]) -> String {
+fn logged_header(value: &[u8]) -> String {
     if value.len() > MAX_LOGGED_HEADER_BYTES {
         return format!("[header of {} bytes, not kept]", value.len());
     }
     String::from_utf8_lossy(value).into_owned()
+}
+
+/// The path as the log and the hold list show them, and the token in it. Redacted: the segment after
+/// any `isvalidusertoken` (wherever it sits: a malformed URL must not put a token into the log
+/// either) and a CloudCode key as the second segment (it opens business logic's operations, and
+/// local pages can read the log).
+pub fn logged_path(path: &str, cloud_code_key: &str) -> (String, Option<String>) {
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments
+        .get(1)
+        .is_some_and(|key| percent_decode(key) == cloud_code_key)
+    {
+        segments[1] = REDACTED;
+    }
+    let token = segments
+        .iter()
+        .position(|segment| *segment == "isvalidusertoken")
+        .and_then(|index| segments.get_mut(index + 1))
+        .map(|token| percent_decode(std::mem::replace(token, REDACTED)));
+    (format!("/{}", segments.join("/")), token)
+}
+
+/// Records every API request in the log (secrets redacted) before it is handled. (tower-http's
+/// `TraceLayer` writes the debug line; it keeps nothing for `/__emulator/requests`.)
+pub async fn log_request(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (path, path_token) = logged_path(request.uri().path(), &state.cloud_code_api_key);
+    let mut headers = BTreeMap::new();
+    for (name, value) in request.headers() {
+        let text = if is_secret_header(name.as_str()) {
+            REDACTED.to_string()
+        } else {
+            logged_header(value.as_bytes())
+        };
+        headers
+            .entry(name.to_string())
+            .and_modify(|existing: &mut String| {
+                existing.push_str(", ");
+                existing.push_str(&text);
+            })
+            .or_insert(text);
+    }
+    let owner = |token: Option<&str>| {
+        let token = token.filter(|token| !token.is_empty())?;
+        state.auth.token_owner(token).map(|id| id.to_string())
+    };
+    let body = request.extensions().get::<BodyBytes>();
+    state.request_log.push(LoggedRequest {
+        method: request.method().to_string(),
+        path,
+        headers,
+        body: logged_body(body.map_or(&[], |body| &body.0)),
+        token_user_id: owner(user_token(request.headers())),
+        path_token_user_id: owner(path_token.as_deref()),
+    });
+    next.run(request).await
 }
 
 struct Entries {

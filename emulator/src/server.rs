@@ -14,7 +14,8 @@
 //!   whose headers are still arriving); requests in flight get up to the grace period to be
 //!   answered; then whatever is left is closed and `serve` returns.
 //!
-//! (The request body's own deadline is the `read_body` middleware's, which answers 408.)
+//! Hand-written because `axum::serve` has none of these bounds and cannot close a connection
+//! without an answer. (The request body's own deadline is `routes::body`'s, which answers 408.)
 
 use std::collections::BTreeMap;
 use std::future::Future;

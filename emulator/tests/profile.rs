@@ -169,7 +169,7 @@ fn preflight_allows_put() {
         ],
         None,
     );
-    assert_eq!(reply.status, 204);
+    assert_eq!(reply.status, 200);
     assert!(reply
         .header("access-control-allow-methods")
         .unwrap()

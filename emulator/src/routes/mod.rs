@@ -1,14 +1,15 @@
 //! The HTTP surface: an axum [`Router`] of the Backendless operations, served under both URL forms
-//! (`/{appId}/{apiKey}/<op>` and `/api/<op>`) as nested routers, the control endpoints under
-//! `/__emulator`, and the cross-cutting rules as middleware ([`middleware`]): path normalisation,
-//! CORS and the control endpoints' origin rule, the hold switch, reading the body, the request log
-//! and the app id / API key check.
+//! (`/{appId}/{apiKey}/<op>` and `/api/<op>`), the control endpoints under `/__emulator`, the local
+//! identity provider under `/oauth-provider`, and the layers around them ([`router`]): tower-http's
+//! where one does the job, the refusals of [`guards`], the hold switch, the body read once
+//! ([`body`]) and the request log.
 //!
 //! Handlers take extractors ([`Params`] for path parameters) and answer `Result<Response, ApiError>`;
 //! the domain's [`crate::auth::AuthError`] becomes the service's answer in [`crate::error`].
 
+pub mod body;
 pub mod control;
-pub mod middleware;
+pub mod guards;
 pub mod oauth;
 pub mod provider;
 pub mod users;
@@ -17,14 +18,19 @@ pub mod web;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, MatchedPath, OriginalUri};
+use axum::extract::{FromRequestParts, MatchedPath, OriginalUri, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
+use tower::Layer;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer, Vary};
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -77,12 +83,20 @@ pub type SharedState = Arc<AppState>;
 /// The whole HTTP surface.
 pub fn router(state: SharedState) -> Router {
     // The operations, once; served under both URL forms.
-    let limit_signups =
-        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_signups);
-    let limit_oauth_starts =
-        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_oauth_starts);
+    let limit_signups = from_fn_with_state(state.clone(), guards::limit_signups);
+    let limit_oauth_starts = from_fn_with_state(state.clone(), guards::limit_oauth_starts);
     let limit_confirmation_mails =
-        axum::middleware::from_fn_with_state(state.clone(), middleware::limit_confirmation_mails);
+        from_fn_with_state(state.clone(), guards::limit_confirmation_mails);
+    // One debug line per answer, named by the route's template: no token or key from the path.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| {
+            let route = request.extensions().get::<MatchedPath>();
+            let route = route.map_or("(no route)", MatchedPath::as_str);
+            tracing::debug_span!("request", method = %request.method(), route)
+        })
+        .on_request(())
+        .on_eos(())
+        .on_failure(());
     let operations = Router::new()
         .route(
             "/users/register",
@@ -136,61 +150,71 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/users/oauth/{provider}/callback", get(oauth::callback))
         .route("/data/{table}/{object_id}", get(users::read_user))
-        .route("/info", get(users::app_info));
-    let api = Router::new()
-        .nest("/api", operations.clone())
-        .nest("/{app_id}/{api_key}", operations)
-        // A path in neither URL form.
+        .route("/info", get(users::app_info))
+        // A path no operation takes, or takes with another method.
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(unknown_endpoint)
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(trace)
+        .with_state(state.clone());
+    let read_body = from_fn_with_state(state.clone(), body::read_body);
+    // Around the operations, outermost first: the hold switch, the body read, the request log;
+    // then, for `/{appId}/{apiKey}/…`, the key check (on the router's `app_id` and `api_key`).
+    let keyed = from_fn_with_state(state.clone(), guards::check_app_key).layer(operations.clone());
+    let api = Router::new()
+        .nest_service("/api", operations)
+        .nest_service("/{app_id}/{api_key}", keyed)
+        .fallback(unknown_endpoint)
+        .layer(from_fn_with_state(
             state.clone(),
-            middleware::check_app_key,
+            crate::request_log::log_request,
         ))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(read_body.clone())
+        .layer(from_fn_with_state(state.clone(), crate::hold::hold));
+    // CORS: preflights answered for any path, every method the API has, whatever headers they ask
+    // for; the API open to every origin like the hosted service, the control endpoints to pages
+    // on this machine (the origin echoed; others refused by `check_control_origin`).
+    let cors = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(std::time::Duration::from_secs(86400));
+    let api_cors = cors
+        .clone()
+        .allow_origin(AllowOrigin::any())
+        .vary(Vary::list([]));
+    let control_cors = cors
+        .allow_origin(AllowOrigin::mirror_request())
+        .vary([header::ORIGIN]);
+    let control = control::router()
+        .layer(read_body.clone())
+        .layer(from_fn_with_state(
             state.clone(),
-            middleware::log_request,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::read_body,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::hold,
+            guards::check_control_token,
         ))
         .with_state(state.clone());
-    let control = control::router()
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::read_body,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::check_control_token,
-        ));
-    // The local identity provider: not the API (no app key, no hold, not logged), not control.
-    let identity_provider = provider::router().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::read_body,
-    ));
+    let control = (from_fn(guards::check_control_origin), control_cors).layer(control);
+    // The local identity provider: not the API (no app key, no hold, not logged), no CORS.
+    let identity_provider = provider::router()
+        .layer(read_body)
+        .with_state(state.clone());
     let app = Router::new()
-        .nest("/__emulator", control)
-        .nest("/oauth-provider", identity_provider)
-        .fallback_service(api)
-        .layer(axum::middleware::from_fn(middleware::cors))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::check_host,
-        ))
-        .with_state(state);
+        .nest_service("/__emulator", control)
+        .nest_service("/oauth-provider", identity_provider)
+        .fallback_service(api_cors.layer(api))
+        .layer(from_fn_with_state(state, guards::check_host));
     // Paths are matched with their slashes trimmed, as they always were here.
-    Router::new().fallback_service(tower::util::MapRequest::new(app, middleware::trim_slashes))
+    Router::new().fallback_service(NormalizePathLayer::trim_trailing_slash().layer(app))
 }
 
-/// 0 / 404 for anything no route takes.
-async fn unknown_endpoint(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::unknown_endpoint(method.as_str(), uri.path())
+/// 0 / 404 for anything no route takes, named by its whole path (slashes trimmed, as routed).
+async fn unknown_endpoint(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    let path = format!("/{}", uri.path().trim_matches('/'));
+    ApiError::unknown_endpoint(method.as_str(), &path)
 }
 
 /// A 200 JSON response.
@@ -254,7 +278,7 @@ pub fn user_token(headers: &HeaderMap) -> Option<&str> {
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{FFFD}"))
 }
 
-/// Which API key the request came with, as [`middleware::check_app_key`] found it (the
+/// Which API key the request came with, as [`guards::check_app_key`] found it (the
 /// `/api/…` URL form names no key: the app's normal one).
 pub use crate::auth::KeyKind;
 
