@@ -55,6 +55,16 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomnessError> {
     Ok(bytes)
 }
 
+/// Equality of two secrets (tokens, keys) that takes as long wherever the first difference is.
+pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
 /// The digest under which a token is stored and looked up.
 pub fn token_digest(token: &str) -> TokenDigest {
     Blake2s256::digest(token.as_bytes()).into()
@@ -63,6 +73,14 @@ pub fn token_digest(token: &str) -> TokenDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_equal_only_when_every_byte_and_the_length_are() {
+        assert!(constant_time_eq(b"TOKEN", b"TOKEN"));
+        assert!(!constant_time_eq(b"TOKEN", b"TOKEn"));
+        assert!(!constant_time_eq(b"TOKEN", b"TOKENS"));
+        assert!(constant_time_eq(b"", b""));
+    }
 
     #[test]
     fn token_is_upper_case_uuid_form_with_no_fixed_bits() {

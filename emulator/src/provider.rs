@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::clock::SharedClock;
-use crate::ids::{new_secret, new_uuid, RandomnessError};
+use crate::ids::{constant_time_eq, new_secret, new_uuid, RandomnessError};
 use crate::user::{identity_key, is_valid_email};
 
 /// Fake accounts kept (they do not expire).
@@ -145,16 +145,6 @@ fn insert_bounded<T>(
         },
     );
     Ok(key)
-}
-
-/// Equality that takes as long wherever the first difference is.
-fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
-    left.len() == right.len()
-        && left
-            .iter()
-            .zip(right)
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
 }
 
 /// Removes and returns a live entry (an expired one is removed too, and is `None`).

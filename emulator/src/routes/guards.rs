@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{KeyKind, SharedState};
+use crate::ids::constant_time_eq;
 use crate::error::ApiError;
 
 /// The `Host` header must name this machine: `localhost` or a name under `.localhost`, an IP
@@ -73,16 +74,6 @@ pub async fn check_control_token(
         }
     }
     next.run(request).await
-}
-
-/// Equality that takes as long wherever the first difference is.
-fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
-    left.len() == right.len()
-        && left
-            .iter()
-            .zip(right)
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
 }
 
 /// The control endpoints' origin rule: a page elsewhere gets 403 before anything runs (CORS alone
