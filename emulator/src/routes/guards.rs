@@ -8,8 +8,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{KeyKind, SharedState};
-use crate::ids::constant_time_eq;
 use crate::error::ApiError;
+use crate::ids::constant_time_eq;
 
 /// The `Host` header must name this machine: `localhost` or a name under `.localhost`, an IP
 /// address (a DNS-rebinding page can only bring its own name), or a name given with
