@@ -23,6 +23,8 @@ const STORAGE_KEY = `Backendless_${TEST_APP_ID}`;
 // The fault responder (tests/support/fault-server.mjs), for the one answer the real server
 // cannot give: a success that is plain text rather than JSON.
 const FAULT_URL = process.env.BACKENDLESS_FAULT_URL;
+// The server's CloudCode (business logic) API key, for the calls only it may make.
+const CLOUD_CODE_KEY = process.env.BACKENDLESS_TEST_CLOUD_CODE_KEY;
 
 let emulator;
 let site;
@@ -381,6 +383,35 @@ inEachEngine((engine, launched) => {
     assert.equal(seen.oauth1.error, "BackendlessError");
     assert.deepEqual(seen.emptyUserId, { error: "TypeError", code: null });
     assert.equal(seen.stillLoggedIn, true, "refused logins change nothing");
+  });
+
+  test("loginWithOauth1 signs in with a provider's OAuth 1 token and its secret; login(objectId) under a CloudCode key, on a standalone instance", { skip: !CLOUD_CODE_KEY && "BACKENDLESS_TEST_CLOUD_CODE_KEY is not set" }, async () => {
+    const email = uniqueEmail(`oauth1-${engine}`);
+    // An OAuth 1 account at the local identity provider (the server runs with --oauth-provider twitter).
+    const response = await fetch(`${emulator.url}/oauth-provider/twitter/accounts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, name: "Tweety", oauth1: true }),
+    });
+    assert.equal(response.status, 200);
+    const account = await response.json();
+    await openPage(browser);
+    await initApp(browser);
+    const seen = await inPage(browser, `
+      const { UserService } = Backendless;
+      const outcome = (promise) => promise.then((user) => user.email, (error) => [error.name, error.code]);
+      const wrongSecret = await outcome(UserService.loginWithOauth1("Twitter", args[0], args[1] + "x", true));
+      const user = await UserService.loginWithOauth1("Twitter", args[0], args[1], { name: "name" }, true);
+      const byId = Backendless.initApp({ appId: args[2], apiKey: args[3], standalone: true });
+      const same = await byId.UserService.login(user.objectId, true);
+      return {
+        wrongSecret,
+        user: [user.email, user.name, user instanceof Backendless.User, (await UserService.getCurrentUser()).objectId === user.objectId],
+        byId: [same.objectId === user.objectId, same["user-token"] !== user["user-token"], byId.UserService.getCurrentUserId() === user.objectId],
+      };`, account.access_token, account.access_token_secret, TEST_APP_ID, CLOUD_CODE_KEY);
+    assert.deepEqual(seen.wrongSecret, ["BackendlessError", 3211]);
+    assert.deepEqual(seen.user, [email, "Tweety", true, true]);
+    assert.deepEqual(seen.byId, [true, true, true]);
   });
 
   test("getAuthorizationUrlLink resolves with an authorization URL the server sends as plain text", { skip: !FAULT_URL && "BACKENDLESS_FAULT_URL is not set" }, async () => {
