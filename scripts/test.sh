@@ -24,6 +24,7 @@ step() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!!! FAILED: $name"; fi
 }
 
+step "format: cargo fmt --check" cargo fmt --all -- --check
 step "native: SDK core" cargo test --quiet -p backendless-wasm
 step "native: local server" cargo test --quiet -p backendless-emulator --profile server
 

@@ -165,9 +165,11 @@ impl LocalCache {
             warned_corrupt: false,
         };
         cache.place(persistence, JsValue::NULL);
-        if let (Some(legacy), true, Persistence::Local) =
-            (config.legacy_storage_key(), cache.in_web_storage, persistence)
-        {
+        if let (Some(legacy), true, Persistence::Local) = (
+            config.legacy_storage_key(),
+            cache.in_web_storage,
+            persistence,
+        ) {
             migrate_item(&cache.storage, legacy, &cache.key);
         }
         cache
@@ -270,7 +272,12 @@ impl LocalCache {
     /// `LocalCache.get`, `set` or `remove` of `key` (the caller's JS string, a plain data key),
     /// as `op` says: the stored value, or `undefined` (after a `set` or `remove` too). A `set`
     /// fails (nothing written) when the value cannot be turned into JSON (a BigInt, a cycle).
-    pub fn entry(&mut self, op: CacheOp, key: &JsValue, value: &JsValue) -> Result<JsValue, JsValue> {
+    pub fn entry(
+        &mut self,
+        op: CacheOp,
+        key: &JsValue,
+        value: &JsValue,
+    ) -> Result<JsValue, JsValue> {
         let map = self.read_map();
         let found = entry(op, &map, key, value);
         if op != CacheOp::Get {

@@ -109,7 +109,13 @@ pub struct Row {
     pub effect: Effect,
 }
 
-const fn row(method: Method, path: &'static str, json_body: bool, token: Token, effect: Effect) -> Row {
+const fn row(
+    method: Method,
+    path: &'static str,
+    json_body: bool,
+    token: Token,
+    effect: Effect,
+) -> Row {
     Row {
         method,
         path,
@@ -137,7 +143,13 @@ const ROWS: [Row; 16] = {
         // Logout
         row(Get, paths::LOGOUT, false, Session, End),
         // IsValid
-        row(Get, paths::IS_VALID_USER_TOKEN, false, SessionInPath, Validity),
+        row(
+            Get,
+            paths::IS_VALID_USER_TOKEN,
+            false,
+            SessionInPath,
+            Validity,
+        ),
         // Restore
         row(Get, paths::USERS_TABLE, false, Given, Restore),
         // Roles
@@ -169,7 +181,10 @@ impl Call {
 
     /// Calls that change who is logged in take a stamp: the last one made wins.
     pub fn changes_session(self) -> bool {
-        matches!(self.row().effect, Effect::LogIn | Effect::Adopt | Effect::End)
+        matches!(
+            self.row().effect,
+            Effect::LogIn | Effect::Adopt | Effect::End
+        )
     }
 
     /// The request this call sends, given its data segment, the session's token and the token it
@@ -254,18 +269,38 @@ mod tests {
             (Call::Login, Post, "/users/login", true),
             (Call::Guest, Post, "/users/register/guest", false),
             (Call::Register, Post, "/users/register", true),
-            (Call::RestorePassword, Get, "/users/restorepassword/a%40b.c", false),
+            (
+                Call::RestorePassword,
+                Get,
+                "/users/restorepassword/a%40b.c",
+                false,
+            ),
             (Call::Logout, Get, "/users/logout", false),
             (Call::IsValid, Get, "/users/isvalidusertoken/TOK", false),
             (Call::Restore, Get, "/data/Users/a%40b.c", false),
             (Call::Roles, Get, "/users/userroles", false),
             (Call::Update, Put, "/users/a%40b.c", true),
-            (Call::ResendConfirmation, Post, "/users/resendconfirmation/a%40b.c", false),
+            (
+                Call::ResendConfirmation,
+                Post,
+                "/users/resendconfirmation/a%40b.c",
+                false,
+            ),
             (Call::OAuthLogin, Post, "/users/social/a%40b.c/login", true),
-            (Call::AuthorizationUrl, Post, "/users/oauth/a%40b.c/request_url", true),
+            (
+                Call::AuthorizationUrl,
+                Post,
+                "/users/oauth/a%40b.c/request_url",
+                true,
+            ),
             (Call::Adopt, Get, "/data/Users/a%40b.c", false),
             (Call::RolesOf, Get, "/users/userroles/a%40b.c", false),
-            (Call::ConfirmationUrl, Post, "/users/createEmailConfirmationURL/a%40b.c", false),
+            (
+                Call::ConfirmationUrl,
+                Post,
+                "/users/createEmailConfirmationURL/a%40b.c",
+                false,
+            ),
             (Call::DescribeUserClass, Get, "/users/userclassprops", false),
         ];
         assert_eq!(expected.map(|(call, ..)| call), ALL, "one case per call");
@@ -286,20 +321,32 @@ mod tests {
                 _ => "SESSION",
             };
             assert_eq!(request.token, Some(expected), "{call:?}");
-            assert_eq!(call.request(Some("ID"), None, Some("GIVEN")).token.is_some(), expected == "GIVEN");
+            assert_eq!(
+                call.request(Some("ID"), None, Some("GIVEN"))
+                    .token
+                    .is_some(),
+                expected == "GIVEN"
+            );
         }
     }
 
     #[test]
     fn only_calls_that_change_who_is_logged_in_take_a_stamp() {
-        let stamped: Vec<Call> = ALL.into_iter().filter(|call| call.changes_session()).collect();
+        let stamped: Vec<Call> = ALL
+            .into_iter()
+            .filter(|call| call.changes_session())
+            .collect();
         assert_eq!(
             stamped,
-            [Call::Login, Call::Guest, Call::Logout, Call::OAuthLogin, Call::Adopt]
+            [
+                Call::Login,
+                Call::Guest,
+                Call::Logout,
+                Call::OAuthLogin,
+                Call::Adopt
+            ]
         );
     }
-
-
 
     #[test]
     fn data_in_paths_is_encoded() {

@@ -59,7 +59,9 @@ impl AppConfig {
             .or_else(|| trimmed.strip_prefix("http://"));
         match rest {
             Some(host) if !host.is_empty() && !host.bytes().any(is_space_or_control) => {
-                Ok(AppConfig::Domain { domain: trimmed.into() })
+                Ok(AppConfig::Domain {
+                    domain: trimmed.into(),
+                })
             }
             _ => Err(BackendlessError::argument(INIT_APP)),
         }

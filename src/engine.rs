@@ -162,7 +162,9 @@ pub fn begin<'a, H: Host>(
         })?,
         _ => {}
     }
-    let request = op.call.request(op.segment.as_deref(), session, op.token.as_deref());
+    let request = op
+        .call
+        .request(op.segment.as_deref(), session, op.token.as_deref());
     Ok(Begun::Send(request, started))
 }
 
@@ -349,7 +351,11 @@ fn restored<H: Host>(
     restore_id: u32,
 ) -> Result<H::Value, BackendlessError> {
     H::with_state(|state| {
-        if state.restoring.as_ref().is_some_and(|(other, _)| *other == restore_id) {
+        if state
+            .restoring
+            .as_ref()
+            .is_some_and(|(other, _)| *other == restore_id)
+        {
             state.restoring = None;
         }
     })?;

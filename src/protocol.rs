@@ -172,14 +172,19 @@ pub mod faults {
     // and texts are the local server's own choice (in a range the docs do not use).
 
     /// `providerCode` names no enabled login provider (local server).
-    pub const UNKNOWN_OAUTH_PROVIDER: Fault =
-        fault(400, 3210, "The login provider is not enabled for the application");
+    pub const UNKNOWN_OAUTH_PROVIDER: Fault = fault(
+        400,
+        3210,
+        "The login provider is not enabled for the application",
+    );
     /// The access token is not one the provider issued, or it expired (local server).
-    pub const INVALID_OAUTH_TOKEN: Fault =
-        fault(401, 3211, "The login provider did not accept the access token");
+    pub const INVALID_OAUTH_TOKEN: Fault = fault(
+        401,
+        3211,
+        "The login provider did not accept the access token",
+    );
     /// The guest account named for conversion is not a guest, or not this session's (local server).
-    pub const INVALID_GUEST: Fault =
-        fault(400, 3212, "The guest user cannot be converted");
+    pub const INVALID_GUEST: Fault = fault(400, 3212, "The guest user cannot be converted");
     /// The provider's email is an existing account's that is not linked to this provider: the
     /// sign-in would hand that account to whoever holds the provider account (local server).
     pub const ACCOUNT_NOT_LINKED: Fault = fault(
@@ -200,8 +205,11 @@ pub mod faults {
         "Login by object id is allowed only for Code Runner API key",
     );
     /// `users/verifypassowrd` under the normal key. Wire (e2e, whole message).
-    pub const PASSWORD_CHECK_NOT_ALLOWED: Fault =
-        fault(403, 3122, "Password verification allowed only from CloudCode");
+    pub const PASSWORD_CHECK_NOT_ALLOWED: Fault = fault(
+        403,
+        3122,
+        "Password verification allowed only from CloudCode",
+    );
     /// `PUT users/{objectId}/status` under the normal key. Wire (e2e, whole message, final
     /// period included).
     pub const BL_LOGIC_ONLY: Fault = fault(403, 3054, "Operation allowed only for BL logic.");
@@ -218,8 +226,7 @@ pub mod faults {
     /// `assignRole` of a system role. Code: e2e; wording: the local server's.
     pub const SYSTEM_ROLE_ASSIGN: Fault = fault(400, 2007, "A system role cannot be assigned");
     /// `unassignRole` of a system role. Code: e2e; wording: the local server's.
-    pub const SYSTEM_ROLE_UNASSIGN: Fault =
-        fault(400, 2008, "A system role cannot be unassigned");
+    pub const SYSTEM_ROLE_UNASSIGN: Fault = fault(400, 2008, "A system role cannot be unassigned");
     /// `users/userroles/{userId}` of another user, or `users/role/{name}`, under the normal key
     /// (local server: no public source shows the hosted service's answer).
     pub const OTHER_USERS_ROLES: Fault = fault(
@@ -494,24 +501,44 @@ mod tests {
     #[test]
     fn the_js_parts_spell_the_names_as_here() {
         let objects = include_str!("js/objects.js");
-        for name in [keys::STAY_LOGGED_IN, keys::USER_TOKEN, keys::CURRENT_USER_ID] {
-            assert!(objects.contains(&format!("\"{name}\"")), "src/js/objects.js: {name}");
+        for name in [
+            keys::STAY_LOGGED_IN,
+            keys::USER_TOKEN,
+            keys::CURRENT_USER_ID,
+        ] {
+            assert!(
+                objects.contains(&format!("\"{name}\"")),
+                "src/js/objects.js: {name}"
+            );
         }
         let api = include_str!("../npm/api.js");
         for name in [redirect::USER_ID, redirect::USER_TOKEN] {
-            assert!(api.contains(&format!("name !== \"{name}\"")), "npm/api.js: {name}");
+            assert!(
+                api.contains(&format!("name !== \"{name}\"")),
+                "npm/api.js: {name}"
+            );
         }
-        assert!(api.contains(&format!("STATE = \"{}\"", redirect::STATE)), "npm/api.js: STATE");
-        assert!(api.contains(&format!("STATE_KEY = \"{}\"", redirect::STATE_KEY)), "npm/api.js: STATE_KEY");
+        assert!(
+            api.contains(&format!("STATE = \"{}\"", redirect::STATE)),
+            "npm/api.js: STATE"
+        );
+        assert!(
+            api.contains(&format!("STATE_KEY = \"{}\"", redirect::STATE_KEY)),
+            "npm/api.js: STATE_KEY"
+        );
     }
 
     /// The redirect's names are the ones the recorded evidence shows, paired with the user's
     /// fields they carry.
     #[test]
     fn the_redirect_names_are_the_recorded_ones() {
-        let recorded =
-            include_str!("../tests/fixtures/real-service/oauth-redirect/landing-query-native-shell.json");
-        for (field, name) in [(keys::OBJECT_ID, redirect::USER_ID), (keys::USER_TOKEN, redirect::USER_TOKEN)] {
+        let recorded = include_str!(
+            "../tests/fixtures/real-service/oauth-redirect/landing-query-native-shell.json"
+        );
+        for (field, name) in [
+            (keys::OBJECT_ID, redirect::USER_ID),
+            (keys::USER_TOKEN, redirect::USER_TOKEN),
+        ] {
             assert!(
                 recorded.contains(&format!("\"{field}\": \"{name}\"")),
                 "{field} travels as {name}"

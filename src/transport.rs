@@ -159,8 +159,14 @@ fn checked_token(token: &str) -> Result<&str, BackendlessError> {
 /// page while it waits and cannot time out, which is why it is discouraged; no body is sent.
 pub fn send_sync(base: &str, request: &Request<'_>) -> Result<JsValue, BackendlessError> {
     let token = request.token.map(checked_token).transpose()?;
-    let outcome = exchange_sync(request.method.as_str(), base, request.path, request.segment, token)
-        .map_err(|_| BackendlessError::argument(BAD_URL))?;
+    let outcome = exchange_sync(
+        request.method.as_str(),
+        base,
+        request.path,
+        request.segment,
+        token,
+    )
+    .map_err(|_| BackendlessError::argument(BAD_URL))?;
     Ended::of(&outcome).result()
 }
 

@@ -324,7 +324,9 @@ async fn at_quota_a_logout_leaves_no_session_for_a_reload_to_bring_back() {
     assert!(refused.is_ok(), "the page's write lands in memory");
     assert!(logout.is_ok());
     assert!(
-        stored.as_deref().map_or(true, |map| !map.contains("user-token")),
+        stored
+            .as_deref()
+            .map_or(true, |map| !map.contains("user-token")),
         "no session stored after the logout: {stored:?}"
     );
     assert!(restored.unwrap().is_null(), "a reload restores nobody");

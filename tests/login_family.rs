@@ -27,13 +27,7 @@ const PROVIDER: &str = "github";
 // ---- helpers ----------------------------------------------------------------------------------
 
 fn call(kind: UserCall, segment: &str, body: JsValue, stay: bool) -> Promise {
-    user_call(
-        kind,
-        segment.into(),
-        body,
-        stay.into(),
-        JsValue::UNDEFINED,
-    )
+    user_call(kind, segment.into(), body, stay.into(), JsValue::UNDEFINED)
 }
 
 async fn roles() -> Result<Vec<String>, JsValue> {
@@ -66,8 +60,11 @@ async fn provider_account(email: &str, name: &str) -> (String, String) {
         stringify(&email.into()),
         stringify(&name.into())
     );
-    let (status, account) =
-        post_json(&format!("{SERVER}/__emulator/oauth-provider/{PROVIDER}/accounts"), &body).await;
+    let (status, account) = post_json(
+        &format!("{SERVER}/__emulator/oauth-provider/{PROVIDER}/accounts"),
+        &body,
+    )
+    .await;
     assert_eq!(status, 200, "provider account for {email}");
     (
         get_string(&account, "id").unwrap(),
@@ -90,7 +87,11 @@ fn page_origin() -> String {
 }
 
 fn assert_error_name(error: &JsValue, name: &str) {
-    assert_eq!(get_string(error, "name").as_deref(), Some(name), "{error:?}");
+    assert_eq!(
+        get_string(error, "name").as_deref(),
+        Some(name),
+        "{error:?}"
+    );
 }
 
 // ---- getUserRoles -----------------------------------------------------------------------------
@@ -103,9 +104,12 @@ async fn roles_follow_the_session_not_authenticated_guest_and_logged_in() {
     let request = single_request("GET", &format!("{}/users/userroles", base_path())).await;
     assert_eq!(header(&request, "user-token"), None, "no session, no token");
 
-    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
-        .await
-        .unwrap();
+    let guest = resolve(user_service::login_as_guest(
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     assert_eq!(roles().await.unwrap(), ["GuestUser"]);
 
     let (_, id, _) = logged_in_user(true).await;
@@ -200,18 +204,31 @@ async fn update_of_the_current_user_sends_put_and_the_page_follows() {
         header(&request, "content-type").as_deref(),
         Some("application/json")
     );
-    assert_eq!(get_string(&request, "tokenUserId").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        get_string(&request, "tokenUserId").as_deref(),
+        Some(id.as_str())
+    );
     assert_eq!(
         stringify(&get(&request, "body")),
         format!(r#"{{"objectId":"{id}","name":"Alice Liddell"}}"#)
     );
-    assert_eq!(get_string(&updated, "name").as_deref(), Some("Alice Liddell"));
+    assert_eq!(
+        get_string(&updated, "name").as_deref(),
+        Some("Alice Liddell")
+    );
     // The current user is the updated one, token kept; storage is the same session.
     let current = current_user().await.unwrap();
-    assert_eq!(get_string(&current, "name").as_deref(), Some("Alice Liddell"));
+    assert_eq!(
+        get_string(&current, "name").as_deref(),
+        Some("Alice Liddell")
+    );
     assert_eq!(get_string(&current, "user-token"), Some(token));
     assert_eq!(stored_item(), Some(session_map_of(&user)));
-    assert_eq!(listener.ids(), [id.clone()], "listeners hear of the new profile");
+    assert_eq!(
+        listener.ids(),
+        [id.clone()],
+        "listeners hear of the new profile"
+    );
     assert_eq!(
         get_string(&listener.calls.borrow()[0], "name").as_deref(),
         Some("Alice Liddell")
@@ -219,7 +236,10 @@ async fn update_of_the_current_user_sends_put_and_the_page_follows() {
     // The server kept it: a reload restores the new name.
     reload();
     let restored = current_user().await.unwrap();
-    assert_eq!(get_string(&restored, "name").as_deref(), Some("Alice Liddell"));
+    assert_eq!(
+        get_string(&restored, "name").as_deref(),
+        Some("Alice Liddell")
+    );
 }
 
 /// `update` of the user `id` with `property` set to `value`, expected to reject: the error.
@@ -235,16 +255,28 @@ async fn update_errors_carry_the_documented_codes_and_change_nothing() {
     fresh_page();
     let other = register_user(&unique_email(), PASSWORD).await;
     // Not logged in: 3028.
-    assert_error(&update_refused(&other, "name", "x").await, Some(3028), Some(401));
+    assert_error(
+        &update_refused(&other, "name", "x").await,
+        Some(3028),
+        Some(401),
+    );
 
     let (_, id, user) = logged_in_user(true).await;
     let listener = ListenerLog::subscribe();
     // Another user's account: 3029.
-    assert_error(&update_refused(&other, "name", "x").await, Some(3029), Some(403));
+    assert_error(
+        &update_refused(&other, "name", "x").await,
+        Some(3029),
+        Some(403),
+    );
     // An email another account has: 3018.
     let taken = unique_email();
     register_user(&taken, PASSWORD).await;
-    assert_error(&update_refused(&id, "email", &taken).await, Some(3018), Some(409));
+    assert_error(
+        &update_refused(&id, "email", &taken).await,
+        Some(3018),
+        Some(409),
+    );
     // Nothing moved.
     assert!(listener.ids().is_empty());
     assert_eq!(stored_item(), Some(session_map_of(&user)));
@@ -266,9 +298,15 @@ async fn an_update_answered_after_another_login_leaves_the_new_session() {
         call(UserCall::Update, &alice, changes, false)
     };
     let (updated, bob_user) = answered_after_a_later_login(update, &bob, "the update").await;
-    assert_eq!(get_string(&updated.unwrap(), "name").as_deref(), Some("Late"));
+    assert_eq!(
+        get_string(&updated.unwrap(), "name").as_deref(),
+        Some("Late")
+    );
     let current = current_user().await.unwrap();
-    assert_eq!(get_string(&current, "objectId"), get_string(&bob_user, "objectId"));
+    assert_eq!(
+        get_string(&current, "objectId"),
+        get_string(&bob_user, "objectId")
+    );
     assert_eq!(stored_item(), Some(session_map_of(&bob_user)));
 }
 
@@ -303,9 +341,12 @@ async fn answered_after_a_later_login(
 #[wasm_bindgen_test]
 async fn a_guest_that_registers_becomes_that_user_in_the_same_session() {
     fresh_page();
-    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
-        .await
-        .unwrap();
+    let guest = resolve(user_service::login_as_guest(
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     let id = get_string(&guest, "objectId").unwrap();
     let token = get_string(&guest, "user-token").unwrap();
     let listener = ListenerLog::subscribe();
@@ -324,7 +365,10 @@ async fn a_guest_that_registers_becomes_that_user_in_the_same_session() {
         "sent with the guest's token"
     );
     assert_eq!(get_string(&registered, "objectId"), Some(id.clone()));
-    assert_eq!(get_string(&registered, "userStatus").as_deref(), Some("ENABLED"));
+    assert_eq!(
+        get_string(&registered, "userStatus").as_deref(),
+        Some("ENABLED")
+    );
     let current = current_user().await.unwrap();
     assert_eq!(get_string(&current, "email"), Some(email.clone()));
     assert_eq!(get_string(&current, "user-token"), Some(token.clone()));
@@ -348,7 +392,10 @@ async fn registering_someone_else_leaves_the_current_user_alone() {
         .unwrap();
     assert_ne!(get_string(&created, "objectId"), Some(id.clone()));
     assert!(listener.ids().is_empty());
-    assert_eq!(get_string(&current_user().await.unwrap(), "objectId"), Some(id));
+    assert_eq!(
+        get_string(&current_user().await.unwrap(), "objectId"),
+        Some(id)
+    );
     assert_eq!(stored_item(), Some(session_map_of(&user)));
 }
 
@@ -356,7 +403,11 @@ async fn registering_someone_else_leaves_the_current_user_alone() {
 async fn a_registered_user_cannot_be_registered_over() {
     fresh_page();
     let (_, id, user) = logged_in_user(true).await;
-    let account = object(&[("objectId", &id), ("email", &unique_email()), ("password", PASSWORD)]);
+    let account = object(&[
+        ("objectId", &id),
+        ("email", &unique_email()),
+        ("password", PASSWORD),
+    ]);
     let error = resolve(user_service::register(account, JsValue::UNDEFINED))
         .await
         .unwrap_err();
@@ -373,23 +424,45 @@ async fn resend_confirmation_answers_as_the_docs_say() {
     // The app does not require confirmation: 3103.
     register_user(&email, PASSWORD).await;
     clear_requests().await;
-    let error = resolve(call(UserCall::ResendConfirmation, &email, JsValue::UNDEFINED, false))
-        .await
-        .unwrap_err();
+    let error = resolve(call(
+        UserCall::ResendConfirmation,
+        &email,
+        JsValue::UNDEFINED,
+        false,
+    ))
+    .await
+    .unwrap_err();
     assert_error(&error, Some(3103), Some(400));
     let encoded = email.replace('@', "%40");
-    let request =
-        single_request("POST", &format!("{}/users/resendconfirmation/{encoded}", base_path()))
-            .await;
-    assert_eq!(header(&request, "content-type"), None, "no body, no Content-Type");
+    let request = single_request(
+        "POST",
+        &format!("{}/users/resendconfirmation/{encoded}", base_path()),
+    )
+    .await;
+    assert_eq!(
+        header(&request, "content-type"),
+        None,
+        "no body, no Content-Type"
+    );
 
     set_policy(r#"{"requireEmailConfirmation":true}"#).await;
     let pending = unique_email();
     register_user(&pending, PASSWORD).await;
-    let sent = resolve(call(UserCall::ResendConfirmation, &pending, JsValue::UNDEFINED, false)).await;
+    let sent = resolve(call(
+        UserCall::ResendConfirmation,
+        &pending,
+        JsValue::UNDEFINED,
+        false,
+    ))
+    .await;
     // An already confirmed account: 3102; nobody: 3104.
-    let confirmed = resolve(call(UserCall::ResendConfirmation, &email, JsValue::UNDEFINED, false))
-        .await;
+    let confirmed = resolve(call(
+        UserCall::ResendConfirmation,
+        &email,
+        JsValue::UNDEFINED,
+        false,
+    ))
+    .await;
     let nobody = resolve(call(
         UserCall::ResendConfirmation,
         &unique_email(),
@@ -409,7 +482,10 @@ async fn resend_confirmation_answers_as_the_docs_say() {
         .text()
         .await
         .unwrap();
-    assert!(outbox.contains(&pending), "the confirmation went to {pending}: {outbox}");
+    assert!(
+        outbox.contains(&pending),
+        "the confirmation went to {pending}: {outbox}"
+    );
 }
 
 // ---- loginWithOauth2 ----------------------------------------------------------------------------
@@ -422,12 +498,20 @@ async fn oauth_login_exchanges_the_providers_token_for_a_session() {
     let listener = ListenerLog::subscribe();
     clear_requests().await;
 
-    let user = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true))
-        .await
-        .unwrap();
+    let user = resolve(call(
+        UserCall::OAuthLogin,
+        PROVIDER,
+        oauth_body(&access_token),
+        true,
+    ))
+    .await
+    .unwrap();
 
-    let request =
-        single_request("POST", &format!("{}/users/social/{PROVIDER}/login", base_path())).await;
+    let request = single_request(
+        "POST",
+        &format!("{}/users/social/{PROVIDER}/login", base_path()),
+    )
+    .await;
     assert_eq!(
         header(&request, "content-type").as_deref(),
         Some("application/json")
@@ -440,18 +524,30 @@ async fn oauth_login_exchanges_the_providers_token_for_a_session() {
     let id = get_string(&user, "objectId").unwrap();
     assert_eq!(get_string(&user, "email"), Some(email.clone()));
     let identity = Array::from(&get(&user, "oAuthIdentities")).get(0);
-    assert_eq!(get_string(&identity, "providerCode").as_deref(), Some(PROVIDER));
+    assert_eq!(
+        get_string(&identity, "providerCode").as_deref(),
+        Some(PROVIDER)
+    );
     assert_eq!(get_string(&identity, "oAuthId"), Some(account_id));
     assert_eq!(stored_item(), Some(session_map_of(&user)));
     assert_eq!(listener.ids(), [id.clone()]);
     assert_eq!(roles().await.unwrap(), ["AuthenticatedUser"]);
     // The same provider account logs in to the same user again.
     let (_, token_again) = provider_account(&email, "Alice").await;
-    let again = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body(&token_again), false))
-        .await
-        .unwrap();
+    let again = resolve(call(
+        UserCall::OAuthLogin,
+        PROVIDER,
+        oauth_body(&token_again),
+        false,
+    ))
+    .await
+    .unwrap();
     assert_eq!(get_string(&again, "objectId"), Some(id));
-    assert_eq!(stored_item(), Some("{}".into()), "stayLoggedIn false wipes the stored session");
+    assert_eq!(
+        stored_item(),
+        Some("{}".into()),
+        "stayLoggedIn false wipes the stored session"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -459,14 +555,24 @@ async fn oauth_login_failures_keep_the_session_and_carry_codes() {
     fresh_page();
     let (_, _, user) = logged_in_user(true).await;
     let listener = ListenerLog::subscribe();
-    let error = resolve(call(UserCall::OAuthLogin, PROVIDER, oauth_body("not-a-token"), true))
-        .await
-        .unwrap_err();
+    let error = resolve(call(
+        UserCall::OAuthLogin,
+        PROVIDER,
+        oauth_body("not-a-token"),
+        true,
+    ))
+    .await
+    .unwrap_err();
     assert_error(&error, Some(3211), Some(401));
     let (_, access_token) = provider_account(&unique_email(), "Bob").await;
-    let error = resolve(call(UserCall::OAuthLogin, "nosuchprovider", oauth_body(&access_token), true))
-        .await
-        .unwrap_err();
+    let error = resolve(call(
+        UserCall::OAuthLogin,
+        "nosuchprovider",
+        oauth_body(&access_token),
+        true,
+    ))
+    .await
+    .unwrap_err();
     assert_error(&error, Some(3210), Some(400));
     assert!(listener.ids().is_empty());
     assert_eq!(stored_item(), Some(session_map_of(&user)));
@@ -476,9 +582,12 @@ async fn oauth_login_failures_keep_the_session_and_carry_codes() {
 #[wasm_bindgen_test]
 async fn oauth_login_with_a_guest_turns_the_guest_into_the_social_user() {
     fresh_page();
-    let guest = resolve(user_service::login_as_guest(true.into(), JsValue::UNDEFINED))
-        .await
-        .unwrap();
+    let guest = resolve(user_service::login_as_guest(
+        true.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap();
     let guest_id = get_string(&guest, "objectId").unwrap();
     let email = unique_email();
     let (_, access_token) = provider_account(&email, "Carol").await;
@@ -500,7 +609,14 @@ async fn an_oauth_login_answered_after_a_later_password_login_is_superseded() {
     let (_, access_token) = provider_account(&unique_email(), "Dan").await;
     let email = unique_email();
     register_user(&email, PASSWORD).await;
-    let oauth = || call(UserCall::OAuthLogin, PROVIDER, oauth_body(&access_token), true);
+    let oauth = || {
+        call(
+            UserCall::OAuthLogin,
+            PROVIDER,
+            oauth_body(&access_token),
+            true,
+        )
+    };
     let (outcome, user) = answered_after_a_later_login(oauth, &email, "the OAuth login").await;
     assert_eq!(outcome.unwrap_err(), "SupersededError");
     assert_eq!(current_token(), get_string(&user, "user-token"));
@@ -520,26 +636,38 @@ async fn authorization_url_points_at_the_providers_sign_in_page() {
     fresh_page();
     clear_requests().await;
     let back = format!("{}/back", page_origin());
-    let url = resolve(call(UserCall::AuthorizationUrl, PROVIDER, authorization_body(&back), false))
-        .await
-        .unwrap()
-        .as_string()
-        .expect("the authorization URL as a string");
+    let url = resolve(call(
+        UserCall::AuthorizationUrl,
+        PROVIDER,
+        authorization_body(&back),
+        false,
+    ))
+    .await
+    .unwrap()
+    .as_string()
+    .expect("the authorization URL as a string");
     assert!(
         url.starts_with(&format!("{SERVER}/oauth-provider/{PROVIDER}/authorize?")),
         "{url}"
     );
     assert!(url.contains("state="), "{url}");
-    let request =
-        single_request("POST", &format!("{}/users/oauth/{PROVIDER}/request_url", base_path()))
-            .await;
+    let request = single_request(
+        "POST",
+        &format!("{}/users/oauth/{PROVIDER}/request_url", base_path()),
+    )
+    .await;
     assert_eq!(
         stringify(&get(&request, "body")),
         format!(r#"{{"redirectAfterLoginUrl":"{back}","redirect":false}}"#)
     );
-    let error = resolve(call(UserCall::AuthorizationUrl, "nosuchprovider", authorization_body(&back), false))
-        .await
-        .unwrap_err();
+    let error = resolve(call(
+        UserCall::AuthorizationUrl,
+        "nosuchprovider",
+        authorization_body(&back),
+        false,
+    ))
+    .await
+    .unwrap_err();
     assert_error(&error, Some(3210), Some(400));
 }
 
@@ -567,7 +695,10 @@ async fn a_session_brought_back_by_a_redirect_is_taken_over() {
         .await
         .unwrap();
     let request = single_request("GET", &format!("{}/data/Users/{id}", base_path())).await;
-    assert_eq!(get_string(&request, "tokenUserId").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        get_string(&request, "tokenUserId").as_deref(),
+        Some(id.as_str())
+    );
     assert_eq!(get_string(&user, "email"), Some(email));
     assert_eq!(get_string(&user, "user-token"), Some(token.clone()));
     assert_eq!(stored_item(), Some(session_map(&token, &id)));
@@ -579,9 +710,14 @@ async fn a_session_brought_back_by_a_redirect_is_taken_over() {
 async fn a_redirect_with_a_dead_token_changes_nothing() {
     fresh_page();
     let (_, id, user) = logged_in_user(true).await;
-    let error = resolve(call(UserCall::Adopt, &id, "00000000-0000-0000-0000-000000000000".into(), true))
-        .await
-        .unwrap_err();
+    let error = resolve(call(
+        UserCall::Adopt,
+        &id,
+        "00000000-0000-0000-0000-000000000000".into(),
+        true,
+    ))
+    .await
+    .unwrap_err();
     assert_error_name(&error, "BackendlessError");
     assert_eq!(stored_item(), Some(session_map_of(&user)));
     assert_eq!(current_token(), get_string(&user, "user-token"));

@@ -36,7 +36,13 @@ async fn every_call_before_init_app_says_to_call_init_app() {
         assert_not_initialized(&resolve(promise).await.unwrap_err());
     }
     assert_not_initialized(&user_service::is_valid_login_sync().unwrap_err());
-    for read in [Read::Token, Read::UserId, Read::User, Read::StorageName, Read::AppPath] {
+    for read in [
+        Read::Token,
+        Read::UserId,
+        Read::User,
+        Read::StorageName,
+        Read::AppPath,
+    ] {
         assert_eq!(backendless::read(read), JsValue::NULL, "{read:?}");
     }
     assert_not_initialized(&local_cache::get("user-token".into()).unwrap_err());

@@ -62,7 +62,10 @@ async fn login_answers_a_typed_user_and_stores_the_official_map() {
     assert_eq!(user.user_status.as_deref(), Some("ENABLED"));
     assert!(user.created.is_some() && user.last_login.is_some());
     assert!(!user.properties.contains_key("password"));
-    assert!(!user.properties.contains_key("objectId"), "known fields leave the map");
+    assert!(
+        !user.properties.contains_key("objectId"),
+        "known fields leave the map"
+    );
     let token = user.user_token.clone().expect("user-token");
     assert_eq!(stored_item(), Some(session_map(&token, &id)));
     assert_eq!(app.current_user_token(), Some(token));
@@ -93,7 +96,10 @@ async fn a_wrong_password_is_a_typed_backendless_error_and_changes_nothing() {
     let user = app.login(&email, PASSWORD, true).await.unwrap();
     let stored = stored_item();
 
-    let error = app.login(&email, "not the password", true).await.unwrap_err();
+    let error = app
+        .login(&email, "not the password", true)
+        .await
+        .unwrap_err();
 
     assert!(
         matches!(
@@ -117,7 +123,10 @@ async fn an_empty_password_is_refused_before_any_request() {
     let app = app();
     clear_requests().await;
 
-    let error = app.login("someone@example.com", "", true).await.unwrap_err();
+    let error = app
+        .login("someone@example.com", "", true)
+        .await
+        .unwrap_err();
 
     let expected = faults::EMPTY_LOGIN_OR_PASSWORD;
     assert_eq!(
@@ -136,7 +145,10 @@ async fn an_unreachable_server_is_a_network_error() {
     fresh_page();
     let app = App::init(Config::new(APP_ID, API_KEY).server_url(DEAD_SERVER)).unwrap();
 
-    let error = app.login("someone@example.com", PASSWORD, true).await.unwrap_err();
+    let error = app
+        .login("someone@example.com", PASSWORD, true)
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, Error::Network { .. }), "{error:?}");
     assert_eq!(error.name(), "NetworkError");
@@ -178,7 +190,10 @@ async fn init_again_with_the_same_settings_keeps_the_session_and_bad_settings_ch
         Config::domain("ftp://nowhere"),
     ] {
         let error = App::init(config.clone()).unwrap_err();
-        assert!(matches!(error, Error::Argument { .. }), "{config:?}: {error:?}");
+        assert!(
+            matches!(error, Error::Argument { .. }),
+            "{config:?}: {error:?}"
+        );
     }
     assert_eq!(app.current_user_token(), user.user_token);
     assert_eq!(backendless_wasm::js::backendless::server_url(), SERVER);
@@ -189,11 +204,19 @@ async fn current_user_restores_the_session_after_a_reload() {
     let app = app();
     let (email, id) = registered().await;
     let user = app.login(&email, PASSWORD, true).await.unwrap();
-    assert_eq!(app.current_user().await.unwrap(), Some(user.clone()), "from memory");
+    assert_eq!(
+        app.current_user().await.unwrap(),
+        Some(user.clone()),
+        "from memory"
+    );
 
     reload();
     let app = App::init(Config::new(APP_ID, API_KEY).server_url(SERVER)).unwrap();
-    assert_eq!(app.current_user_id(), Some(id.clone()), "known before the fetch");
+    assert_eq!(
+        app.current_user_id(),
+        Some(id.clone()),
+        "known before the fetch"
+    );
     clear_requests().await;
     let restored = app.current_user().await.unwrap().expect("restored");
 
@@ -209,7 +232,10 @@ async fn current_user_restores_the_session_after_a_reload() {
 async fn current_user_without_a_session_is_none() {
     let app = app();
     assert_eq!(app.current_user().await.unwrap(), None);
-    assert_eq!((app.current_user_token(), app.current_user_id()), (None, None));
+    assert_eq!(
+        (app.current_user_token(), app.current_user_id()),
+        (None, None)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -225,7 +251,11 @@ async fn is_valid_login_follows_the_server() {
 
     expire_all_sessions().await;
     assert!(!app.is_valid_login().await.unwrap());
-    assert_eq!(app.current_user_token(), None, "a dead token ends the session");
+    assert_eq!(
+        app.current_user_token(),
+        None,
+        "a dead token ends the session"
+    );
     assert_eq!(stored_item().as_deref(), Some("{}"));
 }
 
@@ -251,7 +281,11 @@ async fn register_sends_the_user_with_the_page_language_and_does_not_log_in() {
     clear_requests().await;
 
     let user = app
-        .register(&NewUser::new(&email, PASSWORD).with("name", "Ann").with("age", 41))
+        .register(
+            &NewUser::new(&email, PASSWORD)
+                .with("name", "Ann")
+                .with("age", 41),
+        )
         .await
         .unwrap();
 
@@ -263,18 +297,27 @@ async fn register_sends_the_user_with_the_page_language_and_does_not_log_in() {
     let request = single_request("POST", &format!("{}/users/register", base_path())).await;
     let body = get(&request, "body");
     let locale = get_string(&body, "blUserLocale").expect("blUserLocale");
-    assert_eq!(Some(&locale), page_locale().as_ref(), "what the JS API sends");
+    assert_eq!(
+        Some(&locale),
+        page_locale().as_ref(),
+        "what the JS API sends"
+    );
     assert_eq!(user.bl_user_locale, Some(locale));
 
     // Any serialisable object will do, and a locale given is kept.
     let other = unique_email();
     let user = app
-        .register(&serde_json::json!({ "email": other, "password": PASSWORD, "blUserLocale": "pt" }))
+        .register(
+            &serde_json::json!({ "email": other, "password": PASSWORD, "blUserLocale": "pt" }),
+        )
         .await
         .unwrap();
     assert_eq!(user.bl_user_locale.as_deref(), Some("pt"));
     // The server's refusal is typed too.
-    let error = app.register(&NewUser::new(&other, PASSWORD)).await.unwrap_err();
+    let error = app
+        .register(&NewUser::new(&other, PASSWORD))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Some(faults::USER_EXISTS.code), "{error:?}");
     let error = app.register(&[1, 2]).await.unwrap_err();
     assert!(matches!(error, Error::Argument { .. }), "{error:?}");
@@ -301,7 +344,11 @@ async fn restore_password_asks_the_server_for_that_identity() {
     app.restore_password(&email).await.unwrap();
 
     let encoded = String::from(js_sys::encode_uri_component(&email));
-    single_request("GET", &format!("{}/users/restorepassword/{encoded}", base_path())).await;
+    single_request(
+        "GET",
+        &format!("{}/users/restorepassword/{encoded}", base_path()),
+    )
+    .await;
     let error = app.restore_password("").await.unwrap_err();
     assert!(matches!(error, Error::Argument { .. }), "{error:?}");
 }
@@ -313,7 +360,9 @@ async fn the_session_listener_hears_every_change_until_it_is_dropped() {
     let heard: Rc<RefCell<Vec<Option<String>>>> = Rc::default();
     let sink = heard.clone();
     let listener = app
-        .on_session_change(move |user: Option<User>| sink.borrow_mut().push(user.map(|u| u.object_id)))
+        .on_session_change(move |user: Option<User>| {
+            sink.borrow_mut().push(user.map(|u| u.object_id))
+        })
         .unwrap();
 
     app.login(&email, PASSWORD, true).await.unwrap();
@@ -333,7 +382,9 @@ async fn another_tabs_logout_reaches_the_rust_listener() {
     app.login(&email, PASSWORD, true).await.unwrap();
     let heard: Rc<RefCell<Vec<Option<User>>>> = Rc::default();
     let sink = heard.clone();
-    let _listener = app.on_session_change(move |user| sink.borrow_mut().push(user)).unwrap();
+    let _listener = app
+        .on_session_change(move |user| sink.borrow_mut().push(user))
+        .unwrap();
 
     // Another tab logged out: it removed the session keys from the shared map.
     dispatch_storage_event(&storage_key(), Some("{}".into()));
@@ -350,7 +401,9 @@ async fn another_tabs_login_reaches_the_rust_listener_with_the_fetched_user() {
     let heard: Rc<RefCell<Vec<Option<String>>>> = Rc::default();
     let sink = heard.clone();
     let _listener = app
-        .on_session_change(move |user: Option<User>| sink.borrow_mut().push(user.map(|u| u.object_id)))
+        .on_session_change(move |user: Option<User>| {
+            sink.borrow_mut().push(user.map(|u| u.object_id))
+        })
         .unwrap();
     // The other tab's login, made straight on the server, and its write of the shared map.
     let (_, other) = post_json(
@@ -379,7 +432,12 @@ async fn the_local_cache_is_the_js_map_typed() {
     let cache = app.local_cache();
     assert_eq!(cache.storage_name(), Some(storage_key()));
 
-    cache.set("settings", &serde_json::json!({ "theme": "dark", "size": 3 })).unwrap();
+    cache
+        .set(
+            "settings",
+            &serde_json::json!({ "theme": "dark", "size": 3 }),
+        )
+        .unwrap();
     cache.set("count", &7u32).unwrap();
     assert_eq!(cache.get::<u32>("count").unwrap(), Some(7));
     assert_eq!(
@@ -387,18 +445,33 @@ async fn the_local_cache_is_the_js_map_typed() {
         Some(serde_json::json!({ "theme": "dark", "size": 3 }))
     );
     assert_eq!(cache.get::<String>("nothing").unwrap(), None);
-    assert!(matches!(cache.get::<String>("count"), Err(Error::InvalidResponse { .. })));
+    assert!(matches!(
+        cache.get::<String>("count"),
+        Err(Error::InvalidResponse { .. })
+    ));
     // The JavaScript LocalCache reads the same map.
-    assert_eq!(local_cache::get("count".into()).unwrap().as_f64(), Some(7.0));
+    assert_eq!(
+        local_cache::get("count".into()).unwrap().as_f64(),
+        Some(7.0)
+    );
     cache.remove("count").unwrap();
     assert!(local_cache::get("count".into()).unwrap().is_undefined());
 
     // The session's keys, as the docs promise them.
     let (email, id) = registered().await;
     let user = app.login(&email, PASSWORD, true).await.unwrap();
-    assert_eq!(cache.get::<String>(LocalCache::USER_TOKEN).unwrap(), user.user_token);
-    assert_eq!(cache.get::<String>(LocalCache::CURRENT_USER_ID).unwrap(), Some(id.clone()));
-    assert_eq!(cache.get::<bool>(LocalCache::STAY_LOGGED_IN).unwrap(), Some(true));
+    assert_eq!(
+        cache.get::<String>(LocalCache::USER_TOKEN).unwrap(),
+        user.user_token
+    );
+    assert_eq!(
+        cache.get::<String>(LocalCache::CURRENT_USER_ID).unwrap(),
+        Some(id.clone())
+    );
+    assert_eq!(
+        cache.get::<bool>(LocalCache::STAY_LOGGED_IN).unwrap(),
+        Some(true)
+    );
 
     // After a reload, a page that writes a session into the cache makes it the session.
     let token = user.user_token.unwrap();
@@ -409,7 +482,10 @@ async fn the_local_cache_is_the_js_map_typed() {
     cache.set(LocalCache::USER_TOKEN, &token).unwrap();
     cache.set(LocalCache::CURRENT_USER_ID, &id).unwrap();
     assert_eq!(app.current_user_token(), Some(token));
-    assert_eq!(app.current_user().await.unwrap().map(|u| u.object_id), Some(id));
+    assert_eq!(
+        app.current_user().await.unwrap().map(|u| u.object_id),
+        Some(id)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -428,7 +504,9 @@ async fn a_rust_login_is_the_session_of_the_js_api() {
     assert_eq!(js_listener.ids(), [id]);
 
     // And JavaScript's logout is Rust's.
-    resolve(user_service::logout(JsValue::UNDEFINED)).await.unwrap();
+    resolve(user_service::logout(JsValue::UNDEFINED))
+        .await
+        .unwrap();
     assert_eq!(app.current_user().await.unwrap(), None);
 }
 
@@ -439,12 +517,18 @@ async fn a_js_login_is_the_session_of_the_rust_api() {
     let heard: Rc<RefCell<Vec<Option<String>>>> = Rc::default();
     let sink = heard.clone();
     let _listener = app
-        .on_session_change(move |user: Option<User>| sink.borrow_mut().push(user.map(|u| u.object_id)))
+        .on_session_change(move |user: Option<User>| {
+            sink.borrow_mut().push(user.map(|u| u.object_id))
+        })
         .unwrap();
 
     let js_user = login_as(&email, true).await.unwrap();
 
-    let user = app.current_user().await.unwrap().expect("the JS login's user");
+    let user = app
+        .current_user()
+        .await
+        .unwrap()
+        .expect("the JS login's user");
     assert_eq!(user.object_id, id);
     assert_eq!(user.user_token, get_string(&js_user, "user-token"));
     assert_eq!(*heard.borrow(), [Some(id)]);
@@ -477,8 +561,14 @@ async fn overlapping_rust_and_js_calls_the_last_made_wins() {
     let outcome = rust_login.await;
     not_holding().await;
 
-    assert!(matches!(outcome, Err(Error::Superseded { .. })), "{outcome:?}");
-    assert_eq!(app.current_user().await.unwrap().map(|u| u.object_id), Some(second_id));
+    assert!(
+        matches!(outcome, Err(Error::Superseded { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        app.current_user().await.unwrap().map(|u| u.object_id),
+        Some(second_id)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -487,7 +577,10 @@ async fn identical_overlapping_logins_share_one_request() {
     let (email, _) = registered().await;
     clear_requests().await;
 
-    let (a, b) = (app.login(&email, PASSWORD, true), app.login(&email, PASSWORD, true));
+    let (a, b) = (
+        app.login(&email, PASSWORD, true),
+        app.login(&email, PASSWORD, true),
+    );
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
 
     assert_eq!(a, b);
@@ -503,8 +596,14 @@ fn errors_of_every_js_name_read_back_as_their_variant() {
         (BackendlessError::aborted(), "AbortError"),
         (BackendlessError::not_initialized(), "NotInitializedError"),
         (BackendlessError::superseded(), "SupersededError"),
-        (BackendlessError::invalid_response(200, "bad"), "InvalidResponseError"),
-        (BackendlessError::server(502, None, None), "BackendlessError"),
+        (
+            BackendlessError::invalid_response(200, "bad"),
+            "InvalidResponseError",
+        ),
+        (
+            BackendlessError::server(502, None, None),
+            "BackendlessError",
+        ),
     ];
     for (error, name) in cases {
         let js = backendless_wasm::js::error_to_js(error.clone());

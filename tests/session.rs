@@ -607,8 +607,15 @@ async fn set_current_user_adopts_a_session_and_the_user_id_is_the_sessions() {
     fresh_page();
     let (_, id, user) = logged_in_user(false).await;
     let user_id = || backendless::read(backendless::Read::UserId).as_string();
-    assert_eq!(user_id().as_deref(), Some(id.as_str()), "the session's, though nothing is stored");
-    assert_eq!(local_cache::get("current-user-id".into()).unwrap(), JsValue::UNDEFINED);
+    assert_eq!(
+        user_id().as_deref(),
+        Some(id.as_str()),
+        "the session's, though nothing is stored"
+    );
+    assert_eq!(
+        local_cache::get("current-user-id".into()).unwrap(),
+        JsValue::UNDEFINED
+    );
     reload();
     assert_eq!(user_id(), None);
 
@@ -617,7 +624,9 @@ async fn set_current_user_adopts_a_session_and_the_user_id_is_the_sessions() {
     assert_eq!(adopted, user);
     assert_eq!(user_id(), Some(id.clone()));
     assert_eq!(
-        local_cache::get("current-user-id".into()).unwrap().as_string(),
+        local_cache::get("current-user-id".into())
+            .unwrap()
+            .as_string(),
         Some(id)
     );
     assert_eq!(current_token(), get_string(&user, "user-token"));

@@ -431,9 +431,7 @@ mod tests {
         assert_eq!(code.len(), 64);
         assert_eq!(provider.take_code(&code), Some(issued));
         assert_eq!(provider.take_code(&code), None);
-        let state = provider
-            .start_login(pending_login())
-            .unwrap();
+        let state = provider.start_login(pending_login()).unwrap();
         assert!(provider.pending(&state).is_some());
         assert!(provider.take_login(&state).is_some());
         assert!(provider.take_login(&state).is_none());
@@ -473,9 +471,7 @@ mod tests {
                 state: "S".into(),
             })
             .unwrap();
-        let state = provider
-            .start_login(pending_login())
-            .unwrap();
+        let state = provider.start_login(pending_login()).unwrap();
         clock.advance(CODE_TTL);
         assert_eq!(provider.take_code(&code), None);
         assert!(provider.pending(&state).is_some());

@@ -408,7 +408,11 @@ fn redirect_flow_end_to_end_over_http() {
         .map(|pair| pair.split_once('=').unwrap())
         .collect();
     assert_eq!(pairs.len(), 2, "{location}");
-    assert_eq!((pairs[0].0, pairs[1].0), (id_name, token_name), "{location}");
+    assert_eq!(
+        (pairs[0].0, pairs[1].0),
+        (id_name, token_name),
+        "{location}"
+    );
     let (user_id, session) = (pairs[0].1, pairs[1].1);
     assert_eq!(done.header("cache-control"), Some("no-store"));
     assert_eq!(

@@ -405,7 +405,10 @@ fn a_page_on_another_site_cannot_use_the_local_provider() {
     // the page says `Referrer-Policy: no-referrer`, so its Origin is `null`, and only Fetch
     // metadata, which no page can set, says where the form was.
     for own_page in [
-        [("origin", "http://127.0.0.1"), ("sec-fetch-site", "same-origin")],
+        [
+            ("origin", "http://127.0.0.1"),
+            ("sec-fetch-site", "same-origin"),
+        ],
         [("origin", "null"), ("sec-fetch-site", "same-origin")],
     ] {
         let url = start_redirect(

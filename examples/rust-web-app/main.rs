@@ -112,7 +112,9 @@ fn show_message(text: &str) {
 
 fn show_error(error: &Error) {
     let text = match error {
-        Error::Backendless { code: Some(3003), .. } => "Wrong email or password".to_owned(),
+        Error::Backendless {
+            code: Some(3003), ..
+        } => "Wrong email or password".to_owned(),
         Error::Network { .. } => "The server cannot be reached; try again".to_owned(),
         other => other.to_string(),
     };

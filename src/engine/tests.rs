@@ -76,8 +76,13 @@ impl Host for Page {
     }
     fn with_state<R>(f: impl FnOnce(&mut State<Page>) -> R) -> Result<R, BackendlessError> {
         STATE.with(|state| {
-            let mut state = state.try_borrow_mut().map_err(|_| BackendlessError::reentrant())?;
-            state.as_mut().map(f).ok_or_else(BackendlessError::not_initialized)
+            let mut state = state
+                .try_borrow_mut()
+                .map_err(|_| BackendlessError::reentrant())?;
+            state
+                .as_mut()
+                .map(f)
+                .ok_or_else(BackendlessError::not_initialized)
         })
     }
     fn stamps<R>(f: impl FnOnce(&mut Stamps) -> R) -> R {
@@ -114,7 +119,11 @@ fn fresh_page() {
 fn session() -> (Option<String>, Option<String>, bool) {
     Page::with_state(|state| {
         let session = &state.session;
-        (session.user_id.clone(), session.token.clone(), session.persisted)
+        (
+            session.user_id.clone(),
+            session.token.clone(),
+            session.persisted,
+        )
     })
     .unwrap()
 }
@@ -135,7 +144,9 @@ impl Sent {
     /// The request's path (segment filled in, not encoded) and `user-token`; `None` when the
     /// call answered without one.
     fn request(&self) -> Option<(&str, Option<&str>)> {
-        self.request.as_ref().map(|(path, token)| (path.as_str(), token.as_deref()))
+        self.request
+            .as_ref()
+            .map(|(path, token)| (path.as_str(), token.as_deref()))
     }
 
     /// The exchange answers: the call settles as a page would see it.
@@ -172,7 +183,9 @@ fn send(op: Op<V>) -> Started {
         Err(error) => return Started::Settled(Err(error)),
         Ok(Begun::Send(request, started)) => (
             (
-                request.path.replacen("{}", request.segment.unwrap_or_default(), 1),
+                request
+                    .path
+                    .replacen("{}", request.segment.unwrap_or_default(), 1),
                 request.token.map(String::from),
             ),
             started,
@@ -189,7 +202,9 @@ fn send(op: Op<V>) -> Started {
 fn sent(op: Op<V>) -> Sent {
     match send(op) {
         Started::Sent(sent) => *sent,
-        Started::Settled(settled) => panic!("expected a request, the call settled with {settled:?}"),
+        Started::Settled(settled) => {
+            panic!("expected a request, the call settled with {settled:?}")
+        }
     }
 }
 
@@ -238,7 +253,8 @@ fn a_failed_login_changes_nothing() {
     fresh_page();
     logged_in_as("ID", "TOK", true);
     let before = storage();
-    let error = sent(login("alice", true)).answer(Err(BackendlessError::server(401, Some(3003), None)));
+    let error =
+        sent(login("alice", true)).answer(Err(BackendlessError::server(401, Some(3003), None)));
     assert_eq!(error.unwrap_err().code, Some(3003));
     assert_eq!(session(), (Some("ID".into()), Some("TOK".into()), true));
     assert_eq!(storage(), before);
@@ -275,13 +291,19 @@ fn the_last_session_call_made_wins_whatever_order_the_answers_come_in() {
     let logout = sent(Op::new(Call::Logout));
     assert_eq!(logout.request(), Some(("users/logout", Some("TB"))));
     logout.answer(Ok(V::Null)).unwrap();
-    assert_eq!(kind(carol.answer(Ok(user("CAROL", Some("TC"))))), ErrorKind::Superseded);
+    assert_eq!(
+        kind(carol.answer(Ok(user("CAROL", Some("TC"))))),
+        ErrorKind::Superseded
+    );
     assert_eq!(session(), (None, None, false));
 
     // A change made outside any call (initApp) supersedes every call made before it.
     let dave = sent(login("dave", true));
     Page::stamps(Stamps::supersede_all);
-    assert_eq!(kind(dave.answer(Ok(user("DAVE", Some("TD"))))), ErrorKind::Superseded);
+    assert_eq!(
+        kind(dave.answer(Ok(user("DAVE", Some("TD"))))),
+        ErrorKind::Superseded
+    );
 }
 
 #[test]
@@ -294,9 +316,15 @@ fn an_identical_login_in_flight_is_shared_and_counts_as_made_last() {
     Page::with_state(|state| state.share_login(first_id, "promise")).unwrap();
 
     let same = login("alice", true);
-    assert_eq!(Page::with_state(|state| state.join_login(&same)).unwrap(), Some("promise"));
+    assert_eq!(
+        Page::with_state(|state| state.join_login(&same)).unwrap(),
+        Some("promise")
+    );
     for other in [login("alice", false), login("bob", true)] {
-        assert_eq!(Page::with_state(|state| state.join_login(&other)).unwrap(), None);
+        assert_eq!(
+            Page::with_state(|state| state.join_login(&other)).unwrap(),
+            None
+        );
     }
     // A logout made between the two: the shared login was made after it, so it wins.
     let logout = sent(Op::new(Call::Logout));
@@ -306,25 +334,44 @@ fn an_identical_login_in_flight_is_shared_and_counts_as_made_last() {
     assert_eq!(kind(logout.answer(Ok(V::Null))), ErrorKind::Superseded);
     assert_eq!(session(), (Some("ID".into()), Some("TOK".into()), true));
     // Once answered, nothing is left to join.
-    assert_eq!(Page::with_state(|state| state.join_login(&same)).unwrap(), None);
+    assert_eq!(
+        Page::with_state(|state| state.join_login(&same)).unwrap(),
+        None
+    );
 }
 
 #[test]
 fn logout_ends_the_local_session_whatever_the_server_says() {
     fresh_page();
     // No session: no request, and nothing to end.
-    assert_eq!(send(Op::new(Call::Logout)).ok().map(Result::unwrap), Some(V::Undefined));
+    assert_eq!(
+        send(Op::new(Call::Logout)).ok().map(Result::unwrap),
+        Some(V::Undefined)
+    );
 
     logged_in_as("ID", "TOK", true);
     let unreachable = sent(Op::new(Call::Logout)).answer(Err(BackendlessError::network()));
-    assert_eq!(kind(unreachable), ErrorKind::Network, "the caller still hears of it");
+    assert_eq!(
+        kind(unreachable),
+        ErrorKind::Network,
+        "the caller still hears of it"
+    );
     assert_eq!(session(), (None, None, false));
     assert_eq!(storage().last(), Some(&StorageChange::Clear));
 
-    for gone in [codes::LOGOUT_ERROR, codes::STALE_TOKEN, codes::USER_DISABLED, codes::SESSION_UNKNOWN] {
+    for gone in [
+        codes::LOGOUT_ERROR,
+        codes::STALE_TOKEN,
+        codes::USER_DISABLED,
+        codes::SESSION_UNKNOWN,
+    ] {
         logged_in_as("ID", "TOK", true);
         let outcome = sent(Op::new(Call::Logout)).answer(Err(server_error(gone)));
-        assert_eq!(outcome.unwrap(), V::Undefined, "{gone}: the session was gone anyway");
+        assert_eq!(
+            outcome.unwrap(),
+            V::Undefined,
+            "{gone}: the session was gone anyway"
+        );
         assert_eq!(session(), (None, None, false));
     }
 }
@@ -332,15 +379,31 @@ fn logout_ends_the_local_session_whatever_the_server_says() {
 #[test]
 fn is_valid_login_asks_only_with_a_token_and_ends_only_a_disowned_one() {
     fresh_page();
-    assert_eq!(send(Op::new(Call::IsValid)).ok().map(Result::unwrap), Some(V::Bool(false)));
+    assert_eq!(
+        send(Op::new(Call::IsValid)).ok().map(Result::unwrap),
+        Some(V::Bool(false))
+    );
 
     logged_in_as("ID", "TOK", true);
     let call = sent(Op::new(Call::IsValid));
-    assert_eq!(call.request(), Some(("users/isvalidusertoken/TOK", Some("TOK"))));
+    assert_eq!(
+        call.request(),
+        Some(("users/isvalidusertoken/TOK", Some("TOK")))
+    );
     assert_eq!(call.answer(Ok(V::Bool(true))).unwrap(), V::Bool(true));
-    assert_eq!(kind(sent(Op::new(Call::IsValid)).answer(Err(BackendlessError::timeout()))), ErrorKind::Timeout);
-    assert_eq!(kind(sent(Op::new(Call::IsValid)).answer(Ok(V::Text("true")))), ErrorKind::InvalidResponse);
-    assert_eq!(session().1.as_deref(), Some("TOK"), "no answer about the token: kept");
+    assert_eq!(
+        kind(sent(Op::new(Call::IsValid)).answer(Err(BackendlessError::timeout()))),
+        ErrorKind::Timeout
+    );
+    assert_eq!(
+        kind(sent(Op::new(Call::IsValid)).answer(Ok(V::Text("true")))),
+        ErrorKind::InvalidResponse
+    );
+    assert_eq!(
+        session().1.as_deref(),
+        Some("TOK"),
+        "no answer about the token: kept"
+    );
 
     // An answer about a token the page has since replaced says nothing about the new session.
     let stale = sent(Op::new(Call::IsValid));
@@ -348,40 +411,75 @@ fn is_valid_login_asks_only_with_a_token_and_ends_only_a_disowned_one() {
     assert_eq!(stale.answer(Ok(V::Bool(false))).unwrap(), V::Bool(false));
     assert_eq!(session().1.as_deref(), Some("NEW"));
 
-    assert_eq!(sent(Op::new(Call::IsValid)).answer(Err(server_error(codes::STALE_TOKEN))).unwrap(), V::Bool(false));
+    assert_eq!(
+        sent(Op::new(Call::IsValid))
+            .answer(Err(server_error(codes::STALE_TOKEN)))
+            .unwrap(),
+        V::Bool(false)
+    );
     assert_eq!(session(), (None, None, false));
 }
 
 #[test]
 fn concurrent_restores_share_one_request_and_a_dead_token_answers_null() {
     fresh_page();
-    assert!(matches!(restore::<Page>(false), Ok(Restore::Ready(V::Null))));
+    assert!(matches!(
+        restore::<Page>(false),
+        Ok(Restore::Ready(V::Null))
+    ));
     Page::apply(Event::Loaded(crate::session::StoredSession {
         token: Some("TOK".into()),
         user_id: Some("ID".into()),
     }))
     .unwrap();
 
-    let Ok(Restore::Fetch(id, token)) = restore::<Page>(false) else { panic!("a restore starts") };
+    let Ok(Restore::Fetch(id, token)) = restore::<Page>(false) else {
+        panic!("a restore starts")
+    };
     let op = restore_op::<Page>(id, token);
     let id = op.id;
     let call = sent(op);
     assert_eq!(call.request(), Some(("data/Users/ID", Some("TOK"))));
     Page::with_state(|state| state.restoring = Some((id, "restore"))).unwrap();
-    assert!(matches!(restore::<Page>(false), Ok(Restore::Shared("restore"))));
+    assert!(matches!(
+        restore::<Page>(false),
+        Ok(Restore::Shared("restore"))
+    ));
 
     let found = call.answer(Ok(user("ID", None))).unwrap();
-    assert_eq!(Page::token(&found).as_deref(), Some("TOK"), "the user gets its token back");
-    assert!(matches!(restore::<Page>(false), Ok(Restore::Ready(V::User(_)))), "then from memory");
-    assert!(matches!(restore::<Page>(true), Ok(Restore::Fetch(..))), "unless reloaded");
+    assert_eq!(
+        Page::token(&found).as_deref(),
+        Some("TOK"),
+        "the user gets its token back"
+    );
+    assert!(
+        matches!(restore::<Page>(false), Ok(Restore::Ready(V::User(_)))),
+        "then from memory"
+    );
+    assert!(
+        matches!(restore::<Page>(true), Ok(Restore::Fetch(..))),
+        "unless reloaded"
+    );
 
-    let Ok(Restore::Fetch(id, token)) = restore::<Page>(true) else { panic!() };
+    let Ok(Restore::Fetch(id, token)) = restore::<Page>(true) else {
+        panic!()
+    };
     let op = restore_op::<Page>(id, token);
-    assert_eq!(kind(sent(op).answer(Ok(user("SOMEONE-ELSE", None)))), ErrorKind::InvalidResponse);
+    assert_eq!(
+        kind(sent(op).answer(Ok(user("SOMEONE-ELSE", None)))),
+        ErrorKind::InvalidResponse
+    );
     assert_eq!(session().1.as_deref(), Some("TOK"));
-    let Ok(Restore::Fetch(id, token)) = restore::<Page>(true) else { panic!() };
+    let Ok(Restore::Fetch(id, token)) = restore::<Page>(true) else {
+        panic!()
+    };
     let op = restore_op::<Page>(id, token);
-    assert_eq!(sent(op).answer(Err(server_error(codes::STALE_TOKEN))).unwrap(), V::Null);
+    assert_eq!(
+        sent(op)
+            .answer(Err(server_error(codes::STALE_TOKEN)))
+            .unwrap(),
+        V::Null
+    );
     assert_eq!(session(), (None, None, false));
 }
 
@@ -399,15 +497,25 @@ fn an_update_of_the_sessions_own_user_becomes_the_current_user_keeping_the_token
     let notified = NOTIFIED.with(Cell::get);
     let answered = call.answer(Ok(user("ID", None))).unwrap();
     assert_eq!(Page::token(&answered).as_deref(), Some("TOK"));
-    assert_eq!(NOTIFIED.with(Cell::get), notified + 1, "the listeners hear of it");
+    assert_eq!(
+        NOTIFIED.with(Cell::get),
+        notified + 1,
+        "the listeners hear of it"
+    );
 
     // Someone else's user, or an answer after the session changed: the session stays.
-    sent(update("OTHER")).answer(Ok(user("OTHER", None))).unwrap();
+    sent(update("OTHER"))
+        .answer(Ok(user("OTHER", None)))
+        .unwrap();
     let late = sent(update("ID"));
     logged_in_as("ID2", "T2", true);
     late.answer(Ok(user("ID", None))).unwrap();
     assert_eq!(session(), (Some("ID2".into()), Some("T2".into()), true));
-    assert_eq!(NOTIFIED.with(Cell::get), notified + 2, "only the login since");
+    assert_eq!(
+        NOTIFIED.with(Cell::get),
+        notified + 2,
+        "only the login since"
+    );
 }
 
 #[test]
@@ -421,14 +529,25 @@ fn a_redirects_session_is_taken_over_only_for_the_user_it_names() {
     };
     let call = sent(adopt(Some("REDIRECT")));
     assert_eq!(call.request(), Some(("data/Users/ID", Some("REDIRECT"))));
-    assert_eq!(kind(call.answer(Ok(user("OTHER", None)))), ErrorKind::InvalidResponse);
+    assert_eq!(
+        kind(call.answer(Ok(user("OTHER", None)))),
+        ErrorKind::InvalidResponse
+    );
     assert_eq!(session(), (None, None, false));
     // Without a token to take over, the answer is no session either.
-    assert_eq!(kind(sent(adopt(None)).answer(Ok(user("ID", None)))), ErrorKind::InvalidResponse);
+    assert_eq!(
+        kind(sent(adopt(None)).answer(Ok(user("ID", None)))),
+        ErrorKind::InvalidResponse
+    );
     assert_eq!(session(), (None, None, false));
 
-    sent(adopt(Some("REDIRECT"))).answer(Ok(user("ID", None))).unwrap();
-    assert_eq!(session(), (Some("ID".into()), Some("REDIRECT".into()), true));
+    sent(adopt(Some("REDIRECT")))
+        .answer(Ok(user("ID", None)))
+        .unwrap();
+    assert_eq!(
+        session(),
+        (Some("ID".into()), Some("REDIRECT".into()), true)
+    );
 }
 
 #[test]
@@ -443,8 +562,14 @@ fn calls_that_leave_the_session_alone_answer_as_their_row_says() {
         segment: Some("a@b.c".into()),
         ..Op::new(Call::RestorePassword)
     };
-    assert_eq!(sent(restore_password).answer(Ok(V::Null)).unwrap(), V::Undefined);
-    assert_eq!(kind(sent(Op::new(Call::Roles)).answer(Err(BackendlessError::network()))), ErrorKind::Network);
+    assert_eq!(
+        sent(restore_password).answer(Ok(V::Null)).unwrap(),
+        V::Undefined
+    );
+    assert_eq!(
+        kind(sent(Op::new(Call::Roles)).answer(Err(BackendlessError::network()))),
+        ErrorKind::Network
+    );
     assert_eq!(storage(), before);
     assert_eq!(session(), (Some("ID".into()), Some("TOK".into()), true));
 }
@@ -455,5 +580,7 @@ fn every_call_before_init_app_fails_clearly() {
     for op in [login("alice", true), Op::new(Call::Logout)] {
         assert_eq!(kind(send(op).ok().unwrap()), ErrorKind::NotInitialized);
     }
-    assert!(matches!(restore::<Page>(false), Err(error) if error.kind == ErrorKind::NotInitialized));
+    assert!(
+        matches!(restore::<Page>(false), Err(error) if error.kind == ErrorKind::NotInitialized)
+    );
 }

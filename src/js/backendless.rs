@@ -9,8 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::{error_to_js, replace_app, with_server_url, App, Page, SERVER_URL};
 use crate::cache::{LocalCache, Persistence, GLOBAL};
 use crate::config::{normalize_server_url, AppConfig, BAD_SERVER_URL};
-use crate::error::BackendlessError;
 use crate::engine::{transition, State};
+use crate::error::BackendlessError;
 use crate::session::Event;
 
 /// `Backendless.initApp(appId, apiKey)` or `initApp("https://xxxx.backendless.app")`; the entry
@@ -90,7 +90,8 @@ pub enum Read {
 pub fn read(what: Read) -> JsValue {
     super::with_app(|app| {
         let session = &app.state.session;
-        let text = |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        let text =
+            |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
         match what {
             Read::Token => text(&session.token),
             Read::UserId => text(&session.user_id),

@@ -242,7 +242,9 @@ pub fn user_call(
     options: JsValue,
 ) -> Promise {
     let stay = stay_logged_in.is_truthy();
-    let adopted = (call == UserCall::Adopt).then(|| body.as_string()).flatten();
+    let adopted = (call == UserCall::Adopt)
+        .then(|| body.as_string())
+        .flatten();
     let call = FAMILY[call as usize];
     let body = match call.row().json_body {
         true => json_text(&body).map(Some),
@@ -330,8 +332,15 @@ pub fn set_current_user(user: JsValue, stay_logged_in: JsValue) -> Result<JsValu
     let stamp = Page::stamps(Stamps::issue);
     let set = if !user.is_truthy() {
         engine::transition::<Page>(Some(stamp), crate::session::Event::Ended).map(|_| JsValue::NULL)
-    } else if user::is_plain_object(&user) && user::object_id(&user).is_some() && user::token(&user).is_some() {
-        engine::logged_in::<Page>(Some(stamp), user::as_user(&user), stay_logged_in.is_truthy())
+    } else if user::is_plain_object(&user)
+        && user::object_id(&user).is_some()
+        && user::token(&user).is_some()
+    {
+        engine::logged_in::<Page>(
+            Some(stamp),
+            user::as_user(&user),
+            stay_logged_in.is_truthy(),
+        )
     } else {
         Err(BackendlessError::argument(
             "setCurrentUser: the user must be an object with its objectId and user-token",

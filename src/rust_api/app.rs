@@ -85,7 +85,9 @@ pub(crate) fn reapply() -> Result<(), Error> {
 }
 
 fn init_app((first, second): &(String, Option<String>)) -> Result<(), Error> {
-    let second = second.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+    let second = second
+        .as_deref()
+        .map_or(JsValue::UNDEFINED, JsValue::from_str);
     backendless::init_app(JsValue::from_str(first), second).map_err(Error::from_js)
 }
 
@@ -98,8 +100,7 @@ fn is_in_force((first, second): &(String, Option<String>)) -> Result<bool, Error
     .map_err(|error| Error::from_js(error_to_js(error)))?;
     let path = config.base_url(&backendless::server_url());
     let read = |what| backendless::read(what).as_string();
-    Ok(read(Read::AppPath) == Some(path)
-        && read(Read::StorageName) == Some(config.storage_key()))
+    Ok(read(Read::AppPath) == Some(path) && read(Read::StorageName) == Some(config.storage_key()))
 }
 
 /// The app: every `UserService` call as an `async fn`, the session's synchronous reads, the
@@ -241,10 +242,13 @@ impl App {
     pub fn is_valid_login(&self) -> impl Future<Output = Result<bool, Error>> + 'static {
         let answer = settle(user_service::is_valid_login(self.options()));
         async move {
-            answer.await?.as_bool().ok_or_else(|| Error::InvalidResponse {
-                status: None,
-                message: "isValidLogin answered no boolean".into(),
-            })
+            answer
+                .await?
+                .as_bool()
+                .ok_or_else(|| Error::InvalidResponse {
+                    status: None,
+                    message: "isValidLogin answered no boolean".into(),
+                })
         }
     }
 
@@ -276,7 +280,10 @@ impl App {
 
     /// Asks the server to mail `identity` (the user's email, by default) a password reset link
     /// (`GET users/restorepassword/{identity}`).
-    pub fn restore_password(&self, identity: &str) -> impl Future<Output = Result<(), Error>> + 'static {
+    pub fn restore_password(
+        &self,
+        identity: &str,
+    ) -> impl Future<Output = Result<(), Error>> + 'static {
         let answer = settle(user_service::restore_password(
             JsValue::from_str(identity),
             self.options(),

@@ -48,10 +48,12 @@ impl LocalCache {
     /// Stores `value` (as JSON) under `key`.
     pub fn set<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), Error> {
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let value = value.serialize(&serializer).map_err(|error| Error::Argument {
-            code: None,
-            message: format!("LocalCache.set: the value cannot be stored as JSON: {error}"),
-        })?;
+        let value = value
+            .serialize(&serializer)
+            .map_err(|error| Error::Argument {
+                code: None,
+                message: format!("LocalCache.set: the value cannot be stored as JSON: {error}"),
+            })?;
         self.write(CacheOp::Set, key, value)
     }
 

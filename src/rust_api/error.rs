@@ -153,7 +153,10 @@ impl Error {
             .map(|n| n as u16);
         let Some(name) = text("name") else {
             let message = value.as_string().unwrap_or(message);
-            return Error::Other { name: String::new(), message };
+            return Error::Other {
+                name: String::new(),
+                message,
+            };
         };
         let kind = [
             ErrorKind::Server,

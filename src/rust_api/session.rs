@@ -46,6 +46,8 @@ impl Drop for SessionListener {
 
 impl std::fmt::Debug for SessionListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionListener").field("id", &self.id).finish()
+        f.debug_struct("SessionListener")
+            .field("id", &self.id)
+            .finish()
     }
 }

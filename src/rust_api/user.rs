@@ -27,7 +27,11 @@ pub struct User {
     #[serde(default)]
     pub user_status: Option<String>,
     /// The session's token (`user-token`), on the user a login answers and on the current user.
-    #[serde(rename = "user-token", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "user-token",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_token: Option<String>,
     /// Who owns the record (`ownerId`).
     #[serde(default)]

@@ -73,7 +73,6 @@ pub async fn settle_briefly() {
     resolve(promise).await.unwrap();
 }
 
-
 /// A call's settlement once it comes: `Ok(value)` or `Err(error name)`.
 pub type Settled = Rc<RefCell<Option<Result<JsValue, String>>>>;
 

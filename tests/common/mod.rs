@@ -123,7 +123,11 @@ pub async fn post_json(url: &str, body: &str) -> (u16, JsValue) {
         .await
         .unwrap();
     let text = response.text().await.unwrap();
-    let value = if text.is_empty() { JsValue::NULL } else { json(&text) };
+    let value = if text.is_empty() {
+        JsValue::NULL
+    } else {
+        json(&text)
+    };
     (response.status(), value)
 }
 

@@ -490,11 +490,23 @@ mod tests {
     fn the_session_joins_the_query_before_the_fragment() {
         let cases = [
             ("http://h/p", "http://h/p?userId=U&userToken=a%2Bb%26c"),
-            ("http://h/p?x=1", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c"),
+            (
+                "http://h/p?x=1",
+                "http://h/p?x=1&userId=U&userToken=a%2Bb%26c",
+            ),
             ("http://h/p?", "http://h/p?userId=U&userToken=a%2Bb%26c"),
-            ("http://h/p?x=1&", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c"),
-            ("http://h/p#top", "http://h/p?userId=U&userToken=a%2Bb%26c#top"),
-            ("http://h/p?x=1#a?b", "http://h/p?x=1&userId=U&userToken=a%2Bb%26c#a?b"),
+            (
+                "http://h/p?x=1&",
+                "http://h/p?x=1&userId=U&userToken=a%2Bb%26c",
+            ),
+            (
+                "http://h/p#top",
+                "http://h/p?userId=U&userToken=a%2Bb%26c#top",
+            ),
+            (
+                "http://h/p?x=1#a?b",
+                "http://h/p?x=1&userId=U&userToken=a%2Bb%26c#a?b",
+            ),
         ];
         for (url, expected) in cases {
             assert_eq!(with_session(url, "U", "a+b&c"), expected, "{url}");
