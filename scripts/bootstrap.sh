@@ -27,6 +27,13 @@ if ! rustup component list --installed | grep -qx rust-src; then
   rustup component add rust-src
 fi
 
+# npm test checks the formatting first (cargo fmt --check): rustfmt is in rustup's default
+# profile, not in its minimal one.
+if ! rustup component list --installed | grep -q '^rustfmt'; then
+  say "adding the rustfmt component"
+  rustup component add rustfmt
+fi
+
 if ! command -v wasm-pack >/dev/null; then
   say "installing wasm-pack from crates.io"
   cargo install --locked wasm-pack
