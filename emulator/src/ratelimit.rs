@@ -1,7 +1,8 @@
 //! A token bucket per client (IP address) for operations one client must not be able to do
 //! without end (account creation, starting OAuth sign-ins, confirmation mails): `per_minute`
 //! tokens, refilled evenly over a minute, so a client may do that many in a burst and then one
-//! every `60 / per_minute` seconds.
+//! every `60 / per_minute` seconds. At most [`MAX_CLIENTS`] buckets are kept: while that many
+//! clients are all mid-allowance (thousands of addresses at once), new ones share one bucket.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,7 +12,10 @@ use std::time::{Duration, Instant};
 use crate::clock::SharedClock;
 
 /// Buckets kept before full ones (equivalent to no bucket) are forgotten.
-const MAX_CLIENTS: usize = 10_000;
+pub const MAX_CLIENTS: usize = 10_000;
+
+/// The bucket new clients share while [`MAX_CLIENTS`] others are mid-allowance.
+const OVERFLOW: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
 /// One allowance of every client.
 pub struct RateLimiter {
@@ -42,10 +46,14 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= MAX_CLIENTS {
+        let mut client = client;
+        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(&client) {
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_second < capacity
             });
+            if buckets.len() >= MAX_CLIENTS {
+                client = OVERFLOW;
+            }
         }
         let (tokens, at) = buckets.entry(client).or_insert((capacity, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
@@ -80,6 +88,28 @@ mod tests {
         );
         assert!(limiter.take(IpAddr::from([127, 0, 0, 2])).is_ok());
         assert!(RateLimiter::new(0, Arc::new(SystemClock)).take(me).is_ok());
+    }
+
+    #[test]
+    fn thousands_of_addresses_at_once_share_one_bucket_beyond_the_cap() {
+        let clock = Arc::new(ShiftedClock::default());
+        let limiter = RateLimiter::new(3, clock.clone());
+        let address = |n: u32| IpAddr::from((0x0a00_0000 + n).to_be_bytes());
+        for n in 0..MAX_CLIENTS as u32 {
+            assert!(limiter.take(address(n)).is_ok());
+        }
+        // Every bucket is mid-allowance: the next addresses share one, of 3 operations.
+        let newcomers: Vec<bool> = (0..5)
+            .map(|n| limiter.take(address(MAX_CLIENTS as u32 + n)).is_ok())
+            .collect();
+        assert_eq!(newcomers, [true, true, true, false, false]);
+        assert!(limiter.take(address(0)).is_ok(), "a known client keeps its own bucket");
+        let kept = limiter.buckets.lock().unwrap().len();
+        assert_eq!(kept, MAX_CLIENTS + 1, "the map stays bounded");
+        // A minute later the old buckets are full again and forgotten: newcomers get their own.
+        clock.advance(Duration::from_secs(60));
+        assert!(limiter.take(address(2 * MAX_CLIENTS as u32)).is_ok());
+        assert!(limiter.buckets.lock().unwrap().len() <= 2);
     }
 
     #[test]
