@@ -85,11 +85,13 @@ pub async fn login(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
+    // Parsed once, for either form of login.
+    let body = parse_json(&body)?;
     if let Some(object_id) = object_id_login(&body)? {
         let user = state.auth.login_by_object_id(&object_id, key).await?;
         return Ok(json_response(&user));
     }
-    let credentials = credentials(&body)?;
+    let credentials = credentials(body)?;
     let user = state.auth.login(credentials).await?;
     Ok(json_response(&user))
 }
@@ -97,8 +99,8 @@ pub async fn login(
 /// The objectId of a login body that names one and neither `login` nor `password` (as the
 /// official client sends `login(objectId)`); `None` for any other body. 8002 for an objectId
 /// that is not a non-empty string.
-fn object_id_login(body: &[u8]) -> Result<Option<String>, ApiError> {
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+fn object_id_login(body: &Value) -> Result<Option<String>, ApiError> {
+    let Value::Object(fields) = body else {
         return Ok(None);
     };
     if fields.contains_key("login") || fields.contains_key("password") {
@@ -302,10 +304,10 @@ pub async fn create_confirmation_url(
     })))
 }
 
-/// The login request's body as [`Credentials`].
-fn credentials(body: &[u8]) -> Result<Credentials, ApiError> {
+/// The login request's body (parsed) as [`Credentials`].
+fn credentials(body: Value) -> Result<Credentials, ApiError> {
     use crate::protocol::faults;
-    let (login, password) = match parse_json(body)? {
+    let (login, password) = match body {
         Value::Object(mut fields) => (fields.remove("login"), fields.remove("password")),
         Value::Null => (None, None),
         _ => {
