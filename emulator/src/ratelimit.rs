@@ -103,7 +103,10 @@ mod tests {
             .map(|n| limiter.take(address(MAX_CLIENTS as u32 + n)).is_ok())
             .collect();
         assert_eq!(newcomers, [true, true, true, false, false]);
-        assert!(limiter.take(address(0)).is_ok(), "a known client keeps its own bucket");
+        assert!(
+            limiter.take(address(0)).is_ok(),
+            "a known client keeps its own bucket"
+        );
         let kept = limiter.buckets.lock().unwrap().len();
         assert_eq!(kept, MAX_CLIENTS + 1, "the map stays bounded");
         // A minute later the old buckets are full again and forgotten: newcomers get their own.
