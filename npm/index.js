@@ -11,8 +11,10 @@ import { instantiate } from "./wasm.js";
 import { api } from "./api.js";
 import { User } from "./api.js";
 
-// initApp({ standalone: true }) answers a Backendless over an instance of its own.
-const spawn = () => api(instantiate(), spawn, true);
+// initApp({ standalone: true }) answers a Backendless over an instance of its own. Where there is
+// no localStorage at all (Node, workers) it does not repeat the "memory only" warning: on a server
+// that makes one per request, it would be a line per request.
+const spawn = () => api(instantiate(typeof localStorage == "undefined"), spawn, true);
 const Backendless = api(instantiate(), spawn);
 
 // @exports: the build turns these into `module.exports = Backendless` for index.cjs.

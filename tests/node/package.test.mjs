@@ -257,11 +257,15 @@ describe("npm package", { timeout: 120_000 }, () => {
       "Backendless.serverURL = server;",
       "Backendless.initApp(appId, apiKey);",
       "const user = await Backendless.UserService.login(login, password);",
+      "// A server's per-request instances: no warning of their own.",
+      "for (let i = 0; i < 3; i++) Backendless.initApp({ appId, apiKey, standalone: true });",
       "console.log(JSON.stringify({ email: user.email, valid: await Backendless.UserService.isValidLogin() }));",
     ].join("\n"));
     const args = [emulator.url, TEST_APP_ID, TEST_API_KEY, user.email, user.password];
-    const { stdout } = await run(process.execPath, ["node-import.mjs", ...args], { cwd: app, timeoutMs: 15_000 });
+    const { stdout, stderr } = await run(process.execPath, ["node-import.mjs", ...args], { cwd: app, timeoutMs: 15_000 });
     assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), { email: user.email, valid: true });
+    // The shared instance says once that the session lives in memory; the standalone ones do not repeat it.
+    assert.equal(stderr.match(/kept in memory only/g)?.length, 1, stderr);
   });
 
   test("the server entry (backendless-wasm/server): the shared instance reads no session, a standalone one keeps its own", { timeout: 20_000 }, async () => {
