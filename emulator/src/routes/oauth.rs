@@ -46,6 +46,16 @@ fn app_prefix(path: &str) -> String {
         .collect()
 }
 
+/// The route's `{provider}`, or 3210 unless it is an enabled login provider.
+fn enabled_provider<'a>(state: &SharedState, params: &'a Params) -> Result<&'a str, ApiError> {
+    let provider = params.get("provider");
+    if state.provider.is_enabled(provider) {
+        Ok(provider)
+    } else {
+        Err(faults::UNKNOWN_OAUTH_PROVIDER.into())
+    }
+}
+
 /// `POST users/oauth/{provider}/request_url` with `{fieldsMapping?, permissions?, redirect?,
 /// redirectAfterLoginUrl?, callbackUrlDomain?}`: records a pending login under a fresh `state`
 /// and answers the provider's authorization URL as a JSON string (302 there only with
@@ -57,10 +67,7 @@ pub async fn request_url(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let provider = params.get("provider");
-    if !state.provider.is_enabled(provider) {
-        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
-    }
+    let provider = enabled_provider(&state, &params)?;
     let fields = body_object(&body)?;
     let url = start_sign_in(&state, provider, original.path(), &headers, &fields, None)?;
     if fields.get("redirect") == Some(&Value::Bool(true)) {
@@ -84,10 +91,7 @@ pub async fn popup_request_url(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let provider = params.get("provider");
-    if !state.provider.is_enabled(provider) {
-        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
-    }
+    let provider = enabled_provider(&state, &params)?;
     let mut fields = body_object(&body)?;
     fields.retain(|name, _| name == "fieldsMapping" || name == "permissions");
     let popup = Popup {
@@ -437,10 +441,7 @@ pub async fn login(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
-    let provider = params.get("provider");
-    if !state.provider.is_enabled(provider) {
-        return Err(faults::UNKNOWN_OAUTH_PROVIDER.into());
-    }
+    let provider = enabled_provider(&state, &params)?;
     let request = login_request(&body)?;
     // An OAuth1 token needs its secret, an OAuth2 one none: either mismatch is a bad token.
     let account = match &request.secret {
