@@ -271,10 +271,10 @@ export function api(wasm, spawn, standalone = false) {
     for (const name in config) {
       if (!OPTIONS.includes(name) && !warned.has(name)) console.warn("Backendless.initApp ignores the option", warned.add(name) && name);
     }
-    const { domain, debugMode = settings.debugMode, serverURL = wasm.serverURL() } = config;
+    const before = wasm.serverURL();
+    const { domain, debugMode = settings.debugMode, serverURL = before } = config;
     if (config.standalone) return spawn().initApp({ ...config, debugMode, serverURL, standalone: false });
     const [first, second] = domain ? [domain] : [config.appId, config.apiKey];
-    const before = wasm.serverURL();
     if (serverURL !== before) wasm.setServerURL(serverURL);
     // The same settings again (a React effect run twice) change nothing: calls in flight carry on.
     if (`${applied}` === `${first},${second}` && wasm.serverURL() === before) return Backendless;
