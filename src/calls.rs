@@ -57,6 +57,21 @@ pub enum Call {
     /// `createEmailConfirmationURL(identity)`.
     ConfirmationUrl,
     DescribeUserClass,
+    /// `verifyPassword(currentPassword)`: business logic's (the CloudCode key's) call, as are the
+    /// four below. Feature `business-logic`: only the Node entries have them (see
+    /// `npm/business-logic.js` for why).
+    #[cfg(feature = "business-logic")]
+    VerifyPassword,
+    /// `findByRole(roleName, loadRoles, query)`: its query is [`Request::query`].
+    #[cfg(feature = "business-logic")]
+    UsersByRole,
+    #[cfg(feature = "business-logic")]
+    AssignRole,
+    #[cfg(feature = "business-logic")]
+    UnassignRole,
+    /// `enableUser`, `disableUser`, `updateUserStatus`.
+    #[cfg(feature = "business-logic")]
+    UserStatus,
 }
 
 /// Which token a call sends in the `user-token` header.
@@ -127,7 +142,7 @@ const fn row(
 
 /// The table, in the order of [`Call`]'s variants (static data rather than a `match`: size: see
 /// BENCHMARKS.md#size-call-table).
-const ROWS: [Row; 16] = {
+const ROWS: &[Row] = &{
     use Effect::*;
     use Method::*;
     use Token::*;
@@ -170,6 +185,21 @@ const ROWS: [Row; 16] = {
         row(Post, paths::CREATE_CONFIRMATION_URL, false, Session, Answer),
         // DescribeUserClass
         row(Get, paths::USER_CLASS_PROPS, false, Session, Answer),
+        // VerifyPassword
+        #[cfg(feature = "business-logic")]
+        row(Post, paths::VERIFY_PASSWORD, true, Session, Answer),
+        // UsersByRole
+        #[cfg(feature = "business-logic")]
+        row(Get, paths::USERS_BY_ROLE, false, Session, Answer),
+        // AssignRole
+        #[cfg(feature = "business-logic")]
+        row(Post, paths::ASSIGN_ROLE, true, Session, Answer),
+        // UnassignRole
+        #[cfg(feature = "business-logic")]
+        row(Post, paths::UNASSIGN_ROLE, true, Session, Answer),
+        // UserStatus
+        #[cfg(feature = "business-logic")]
+        row(Put, paths::USER_STATUS, true, Session, Answer),
     ]
 };
 
@@ -205,6 +235,8 @@ impl Call {
             method: row.method,
             path: row.path,
             segment,
+            #[cfg(feature = "business-logic")]
+            query: None,
             json_body: row.json_body,
             token,
         }
@@ -222,6 +254,9 @@ pub struct Request<'a> {
     pub path: &'static str,
     /// The path's segment taken from data, sent encoded as `encodeURIComponent` does.
     pub segment: Option<&'a str>,
+    /// The query string, already encoded by the caller (`findByRole`'s), sent after a `?`.
+    #[cfg(feature = "business-logic")]
+    pub query: Option<&'a str>,
     /// True when a JSON body follows (and so `Content-Type: application/json`).
     pub json_body: bool,
     /// Sent as the lowercase `user-token` header when present.
@@ -232,7 +267,14 @@ impl Request<'_> {
     /// The request's URL below `base`, as the exchange builds it.
     pub fn url(&self, base: &str) -> String {
         let segment = crate::protocol::encode_uri_component(self.segment.unwrap_or_default());
-        format!("{base}/{}", self.path.replacen("{}", &segment, 1))
+        #[cfg(feature = "business-logic")]
+        let query = self
+            .query
+            .map(|query| format!("?{query}"))
+            .unwrap_or_default();
+        #[cfg(not(feature = "business-logic"))]
+        let query = "";
+        format!("{base}/{}{query}", self.path.replacen("{}", &segment, 1))
     }
 }
 
@@ -241,7 +283,7 @@ mod tests {
     use super::*;
 
     const BASE: &str = "http://127.0.0.1:8200/APP/KEY";
-    const ALL: [Call; 16] = [
+    const ALL: &[Call] = &[
         Call::Login,
         Call::Guest,
         Call::Register,
@@ -258,6 +300,16 @@ mod tests {
         Call::RolesOf,
         Call::ConfirmationUrl,
         Call::DescribeUserClass,
+        #[cfg(feature = "business-logic")]
+        Call::VerifyPassword,
+        #[cfg(feature = "business-logic")]
+        Call::UsersByRole,
+        #[cfg(feature = "business-logic")]
+        Call::AssignRole,
+        #[cfg(feature = "business-logic")]
+        Call::UnassignRole,
+        #[cfg(feature = "business-logic")]
+        Call::UserStatus,
     ];
 
     /// The official client's request for each call: method, path (with the segment "a@b.c"
@@ -302,6 +354,16 @@ mod tests {
                 false,
             ),
             (Call::DescribeUserClass, Get, "/users/userclassprops", false),
+            #[cfg(feature = "business-logic")]
+            (Call::VerifyPassword, Post, "/users/verifypassowrd", true),
+            #[cfg(feature = "business-logic")]
+            (Call::UsersByRole, Get, "/users/role/a%40b.c", false),
+            #[cfg(feature = "business-logic")]
+            (Call::AssignRole, Post, "/users/assignRole", true),
+            #[cfg(feature = "business-logic")]
+            (Call::UnassignRole, Post, "/users/unassignRole", true),
+            #[cfg(feature = "business-logic")]
+            (Call::UserStatus, Put, "/users/a%40b.c/status", true),
         ];
         assert_eq!(expected.map(|(call, ..)| call), ALL, "one case per call");
         for (call, method, path, json_body) in expected {
@@ -333,7 +395,8 @@ mod tests {
     #[test]
     fn only_calls_that_change_who_is_logged_in_take_a_stamp() {
         let stamped: Vec<Call> = ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|call| call.changes_session())
             .collect();
         assert_eq!(
@@ -345,6 +408,19 @@ mod tests {
                 Call::OAuthLogin,
                 Call::Adopt
             ]
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "business-logic")]
+    fn a_query_follows_the_path_as_given() {
+        let request = Request {
+            query: Some("loadRoles=true&where=a%3D1"),
+            ..Call::UsersByRole.request(Some("R/1"), None, None)
+        };
+        assert_eq!(
+            request.url(BASE),
+            format!("{BASE}/users/role/R%2F1?loadRoles=true&where=a%3D1")
         );
     }
 

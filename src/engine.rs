@@ -107,6 +107,9 @@ pub struct Op<V> {
     pub call: Call,
     /// The path segment taken from data: identity, objectId or provider code.
     pub segment: Option<String>,
+    /// The request's query string, encoded (`findByRole`'s).
+    #[cfg(feature = "business-logic")]
+    pub query: Option<String>,
     /// The request's JSON text.
     pub body: Option<V>,
     /// The token sent instead of the session's (see [`crate::calls::Token::Given`]).
@@ -121,6 +124,8 @@ impl<V> Op<V> {
         Op {
             call,
             segment: None,
+            #[cfg(feature = "business-logic")]
+            query: None,
             body: None,
             token: None,
             stay: false,
@@ -165,6 +170,11 @@ pub fn begin<'a, H: Host>(
     let request = op
         .call
         .request(op.segment.as_deref(), session, op.token.as_deref());
+    #[cfg(feature = "business-logic")]
+    let request = Request {
+        query: op.query.as_deref(),
+        ..request
+    };
     Ok(Begun::Send(request, started))
 }
 

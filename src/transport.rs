@@ -126,10 +126,23 @@ pub fn send(
     let token = request.token.map(checked_token).transpose()?;
     let body = body.filter(|_| request.json_body);
     let timeout = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+    // The exchange fills the path's first `{}` only, so a query after it is sent as it is.
+    #[cfg(feature = "business-logic")]
+    let with_query;
+    #[cfg(feature = "business-logic")]
+    let path = match request.query {
+        Some(query) => {
+            with_query = [request.path, "?", query].concat();
+            &with_query
+        }
+        None => request.path,
+    };
+    #[cfg(not(feature = "business-logic"))]
+    let path = request.path;
     exchange(
         request.method.as_str(),
         base,
-        request.path,
+        path,
         request.segment,
         token,
         body,

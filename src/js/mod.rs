@@ -7,6 +7,8 @@
 //! assembles them into `Backendless`, `Backendless.UserService` and `Backendless.LocalCache`.
 
 pub mod backendless;
+#[cfg(feature = "business-logic")]
+pub mod business_logic;
 pub mod local_cache;
 pub mod user_service;
 

@@ -23,7 +23,7 @@ use crate::user;
 
 /// Starts `op` as a Promise, or answers one already rejected with the argument error. An
 /// identical login in flight is joined instead (see [`engine::State::join_login`]).
-fn start(op: Result<Op<JsValue>, BackendlessError>, options: &JsValue) -> Promise {
+pub(super) fn start(op: Result<Op<JsValue>, BackendlessError>, options: &JsValue) -> Promise {
     let (op, options) = match op.and_then(|op| Ok((op, call_options(options)?))) {
         Ok(checked) => checked,
         Err(error) => return Promise::reject(&error_to_js(error)),
@@ -111,7 +111,7 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<JsValue, Backendle
 }
 
 /// `JSON.stringify(value)`, kept as a JS string.
-fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
+pub(super) fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
     JSON::stringify(value)
         .ok()
         .map(JsValue::from)
