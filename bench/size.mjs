@@ -9,17 +9,18 @@ import { join } from "node:path";
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /**
- * The release wasm and its wasm-bindgen JS glue: the parts every entry inlines (they stay in pkg/
- * for this measurement, but are not shipped).
+ * The release wasm and its wasm-bindgen JS glue: the parts every browser entry inlines (they stay
+ * in pkg/ for this measurement, but are not shipped). The Node entries inline the same built with
+ * business logic's calls (backendless_wasm_node*).
  */
 export const BUDGET_FILES = ["pkg/backendless_wasm_bg.wasm", "pkg/backendless_wasm.js"];
 /**
  * The shipped entries, each self-contained (glue and wasm inlined): index.js is everything a page
- * or a bundled app downloads for the SDK (index.cjs the same as CommonJS, for require(); server.js
- * never reaches a browser). Each entry's own size is its all-in size.
+ * or a bundled app downloads for the SDK (index.cjs the same as CommonJS, for require(); node.js,
+ * node.cjs and server.js never reach a browser). Each entry's own size is its all-in size.
  */
-export const ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs", "pkg/server.js"];
-/** The entries a browser can download (server.js runs on servers only). */
+export const ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs", "pkg/node.js", "pkg/node.cjs", "pkg/server.js"];
+/** The entries a browser can download (node.js, node.cjs and server.js run in Node only). */
 export const BROWSER_ENTRY_FILES = ["pkg/index.js", "pkg/index.cjs"];
 /** Everything the benchmark measures and copies: entries and parts. */
 export const SHIPPED_FILES = [...ENTRY_FILES, ...BUDGET_FILES];

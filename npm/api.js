@@ -29,7 +29,7 @@ const UsersUtils = {
 };
 
 const isObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value);
-const filled = (value) => typeof value == "string" && value !== "";
+export const filled = (value) => typeof value == "string" && value !== "";
 // An identity or objectId as the official client takes it: a non-empty string, or a number.
 const identity = (value) => (typeof value == "number" ? String(value) : filled(value) ? value : null);
 

@@ -194,7 +194,53 @@ export interface UserServiceApi {
    * the flow with getAuthorizationUrlLink (a link someone else made: login CSRF).
    */
   completeOAuthRedirect(stayLoggedIn?: boolean, options?: CallOptions): Promise<User | null>;
+
+  // Business logic's calls. The server answers them under the CloudCode API key only, a key no
+  // page may hold, so only the Node entries have them (the "node" export condition, and
+  // `backendless-wasm/server`); in the browser entries they are undefined.
+  /** Whether `password` is the logged-in user's password (rejects with a TypeError without a session). */
+  verifyPassword?(password: string, options?: CallOptions): Promise<boolean>;
+  verifyPassword?(password: string, callbacks: Async<boolean>): void;
+  /** The users having the role; `loadRoles` adds each one's `roles`, `query` pages them. */
+  findByRole?(roleName: string, loadRoles?: boolean, query?: DataQuery, options?: CallOptions): Promise<User[]>;
+  findByRole?(roleName: string, loadRoles: boolean | undefined, query: DataQuery | undefined, callbacks: Async<User[]>): void;
+  /** Gives the user (identity or objectId) the role. */
+  assignRole?(identity: string | number, roleName: string, options?: CallOptions): Promise<void>;
+  assignRole?(identity: string | number, roleName: string, callbacks: Async<void>): void;
+  /** Takes the role from the user (identity or objectId). */
+  unassignRole?(identity: string | number, roleName: string, options?: CallOptions): Promise<void>;
+  unassignRole?(identity: string | number, roleName: string, callbacks: Async<void>): void;
+  /** `updateUserStatus(userId, "ENABLED")`. */
+  enableUser?(userId: string | number, options?: CallOptions): Promise<User>;
+  enableUser?(userId: string | number, callbacks: Async<User>): void;
+  /** `updateUserStatus(userId, "DISABLED")`: the user's sessions end and its logins are refused. */
+  disableUser?(userId: string | number, options?: CallOptions): Promise<User>;
+  disableUser?(userId: string | number, callbacks: Async<User>): void;
+  updateUserStatus?(userId: string | number, userStatus: "ENABLED" | "DISABLED", options?: CallOptions): Promise<User>;
+  updateUserStatus?(userId: string | number, userStatus: "ENABLED" | "DISABLED", callbacks: Async<User>): void;
 }
+
+/**
+ * A data query as the official client's DataQueryBuilder writes it into the URL (findByRole), or
+ * anything whose `toJSON()` answers one (a DataQueryBuilder).
+ */
+export type DataQuery =
+  | {
+      pageSize?: number;
+      offset?: number;
+      properties?: string[];
+      excludeProps?: string[];
+      where?: string;
+      having?: string;
+      sortBy?: string | string[];
+      groupBy?: string | string[];
+      relations?: string[];
+      relationsDepth?: number;
+      relationsPageSize?: number;
+      distinct?: boolean;
+      fileReferencePrefix?: string;
+    }
+  | { toJSON(): DataQuery };
 
 /** A column of the Users table, as describeUserClass answers it. */
 export interface UserProperty {

@@ -8,9 +8,11 @@
 //   then keep nothing: no later call, in this request or another, sees that session.
 // A request that wants a session of its own asks for one: `initApp({ …, standalone: true })`
 // answers a Backendless over an instance of its own (README, "On the server").
+// Business logic's calls (npm/business-logic.js) are here too: a server may hold the CloudCode key.
 import { instantiate } from "./wasm.js";
 import { api } from "./api.js";
 import { User } from "./api.js";
+import { addBusinessLogic } from "./business-logic.js";
 
 let app = null; // the arguments of the last successful initApp
 let server = null; // the serverURL last set
@@ -27,14 +29,18 @@ const stateless = new Proxy({}, { get: (_, name) => (...args) => fresh()[name](.
 // The exported enums are plain objects, the same in every instance. api() destructures them from
 // the object it is given: one left out here comes through the proxy as a function (Read did:
 // getCurrentUserToken() threw "invalid enum value passed").
-const { CacheOp, UserCall, Persistence, Read } = instantiate(true);
-const spawn = () => api(instantiate(true), spawn, true);
-const Backendless = api({
+const { CacheOp, UserCall, Persistence, Read, BusinessCall } = instantiate(true);
+const spawn = () => {
+  const wasm = instantiate(true);
+  return addBusinessLogic(api(wasm, spawn, true), wasm);
+};
+const shared = {
   __proto__: stateless,
   CacheOp,
   UserCall,
   Persistence,
   Read,
+  BusinessCall,
   initApp(...args) {
     instantiate(true).initApp(...args); // throws for bad arguments, as everywhere
     app = args;
@@ -47,7 +53,8 @@ const Backendless = api({
     wasm.setServerURL(url); // throws for a bad URL, as everywhere
     server = wasm.serverURL();
   },
-}, spawn);
+};
+const Backendless = addBusinessLogic(api(shared, spawn), shared);
 
 // @exports
 export const { initApp, connectEmulator, setPersistence, UserService, LocalCache, Async } = Backendless;

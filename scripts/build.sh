@@ -49,6 +49,15 @@ trap 'rm -rf "$out"' EXIT
 wasm-pack --quiet build --release --target web --mode no-install --out-dir "$out" --out-name backendless_wasm --no-pack . \
   -- -Zbuild-std=std,panic_abort
 node scripts/shrink.mjs "$out"
+# The Node entries' wasm: the same with business logic's calls (feature "business-logic"; see
+# npm/business-logic.js), built and shrunk on its own, then put next to the first as
+# backendless_wasm_node*.
+wasm-pack --quiet build --release --target web --mode no-install --out-dir "$out/node" --out-name backendless_wasm --no-pack . \
+  -- -Zbuild-std=std,panic_abort --features business-logic
+node scripts/shrink.mjs "$out/node"
+mv "$out/node/backendless_wasm.js" "$out/backendless_wasm_node.js"
+mv "$out/node/backendless_wasm_bg.wasm" "$out/backendless_wasm_node_bg.wasm"
+rm -rf "$out/node"
 node scripts/package.mjs "$out"
 old="target/pkg-old-$$"
 if [ -d pkg ]; then mv pkg "$old"; fi

@@ -5,12 +5,16 @@
 // factory, and the wasm's bytes inlined in a string literal), npm/api.js and the entry's own
 // module, concatenated and minified with terser. So the package loads the same way everywhere:
 // no top-level await, no fetch, no `new URL(…, import.meta.url)` for a bundler to understand.
-//   index.js   ESM, for pages, bundlers, workers, service workers, Node `import`
+//   index.js   ESM, for pages, bundlers, workers, service workers
 //   index.cjs  the same as CommonJS, for `require` (Node 20 has no require() of ESM)
+//   node.js    ESM for Node (the "node" condition): index.js plus business logic's calls
+//   node.cjs   the same as CommonJS
 //   server.js  ESM without any session state, for the "react-server" condition and
 //              `backendless-wasm/server` (see npm/server.js)
-// pkg/backendless_wasm_bg.wasm and pkg/backendless_wasm.js stay in pkg/ for the size report and
-// the benchmark, but are not shipped: nothing loads them.
+// The browser entries inline backendless_wasm_bg.wasm and backendless_wasm.js (wasm-pack's
+// build); the Node ones backendless_wasm_node_bg.wasm and backendless_wasm_node.js (the build
+// with the feature `business-logic`, see npm/business-logic.js). Those four stay in pkg/ for the
+// size report and the benchmark, but are not shipped: nothing loads them.
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { minify } from "terser";
@@ -30,48 +34,59 @@ for (const [from, to] of [["npm/index.d.ts", "index.d.ts"], ["README.md", "READM
   copyFileSync(new URL(from, root), new URL(to, pkg));
 }
 
-// ---- the glue as an instance factory -------------------------------------------------------
-// shrink.mjs left it as an ES module: `export function name(…)` for each raw export and one
-// `export{x as initSync}`. Inside a function they become locals, returned as one object.
-let glue = readFileSync(new URL("backendless_wasm.js", pkg), "utf8");
-// Exported enums (`#[wasm_bindgen] enum`) are `export const Name = Object.freeze(…)`.
-const names = [...glue.matchAll(/(?<![\w$])export (?:function|const) ([\w$]+)/g)].map((m) => m[1]);
-const exportList = glue.match(/export\s*\{([^}]*)\};?/);
-if (names.length === 0 || !exportList) fail("the glue's exports were not found");
-glue = glue.replace(/(?<![\w$])export (function|const) /g, "$1 ").replace(exportList[0], "");
-if (/(?<![\w$])(export|import)(?![\w$])/.test(glue)) fail("the glue still has an import or export statement");
-const returned = [...names, ...exportList[1].split(",").map((item) => {
-  const [local, exported = local] = item.trim().split(/\s+as\s+/);
-  return `${exported}:${local}`;
-})];
-glue = `${glue}\nreturn{${returned.join(",")}};`;
+// ---- the glue as an instance factory and the wasm bytes as a string literal ----------------
+/**
+ * The two parts of a wasm build (`name` is its files' stem in pkg/) that an entry inlines:
+ * - `glue`: shrink.mjs left it as an ES module, `export function name(…)` for each raw export and
+ *   one `export{x as initSync}`; inside a function they become locals, returned as one object;
+ * - `literal`: the wasm's bytes in the encoding npm/wasm.js's decode() reads (printable ASCII
+ *   without `\` and `"`), and `wasm` the bytes themselves.
+ */
+function parts(name) {
+  let glue = readFileSync(new URL(`${name}.js`, pkg), "utf8");
+  // Exported enums (`#[wasm_bindgen] enum`) are `export const Name = Object.freeze(…)`.
+  const names = [...glue.matchAll(/(?<![\w$])export (?:function|const) ([\w$]+)/g)].map((m) => m[1]);
+  const exportList = glue.match(/export\s*\{([^}]*)\};?/);
+  if (names.length === 0 || !exportList) fail(`${name}: the glue's exports were not found`);
+  glue = glue.replace(/(?<![\w$])export (function|const) /g, "$1 ").replace(exportList[0], "");
+  if (/(?<![\w$])(export|import)(?![\w$])/.test(glue)) fail(`${name}: the glue still has an import or export statement`);
+  const returned = [...names, ...exportList[1].split(",").map((item) => {
+    const [local, exported = local] = item.trim().split(/\s+as\s+/);
+    return `${exported}:${local}`;
+  })];
+  glue = `${glue}\nreturn{${returned.join(",")}};`;
 
-// ---- the wasm bytes as a string literal ----------------------------------------------------
-// The encoding npm/wasm.js's decode() reads: printable ASCII without `\` and `"`.
-const wasm = readFileSync(new URL("backendless_wasm_bg.wasm", pkg));
-const DIGITS = [];
-for (let c = 32; c < 127; c++) if (c !== 0x22 && c !== 0x5c) DIGITS.push(String.fromCharCode(c));
-let text = "";
-for (const byte of wasm) {
-  const r = (byte + 1) & 255;
-  text += r < 91 ? DIGITS[r] : DIGITS[91 + Math.floor((r - 91) / 93)] + DIGITS[(r - 91) % 93];
+  const wasm = readFileSync(new URL(`${name}_bg.wasm`, pkg));
+  const DIGITS = [];
+  for (let c = 32; c < 127; c++) if (c !== 0x22 && c !== 0x5c) DIGITS.push(String.fromCharCode(c));
+  let text = "";
+  for (const byte of wasm) {
+    const r = (byte + 1) & 255;
+    text += r < 91 ? DIGITS[r] : DIGITS[91 + Math.floor((r - 91) / 93)] + DIGITS[(r - 91) % 93];
+  }
+  return { glue, wasm, literal: `"${text}"` };
 }
-const literal = `"${text}"`;
+const browser = parts("backendless_wasm");
+const node = parts("backendless_wasm_node");
 
 // ---- the entries ---------------------------------------------------------------------------
 /** A module's source without its imports of the parts (they are concatenated instead). */
 function body(path, { keepExports }) {
-  let source = read(path).replace(/^import \{ \w+ \} from "\.\/(wasm|api)\.js";\n/gm, "");
+  let source = read(path).replace(/^import \{ \w+ \} from "\.\/(wasm|api|business-logic)\.js";\n/gm, "");
   if (/^import /m.test(source)) fail(`${path}: an import the build does not inline`);
   if (!keepExports) source = source.replace(/^export (function|const|class) /gm, "$1 ");
   return source;
 }
 
-const wasmPart = body("npm/wasm.js", { keepExports: false }).replace("/* GLUE */", () => glue);
-if (!/\bBYTES\b/.test(wasmPart)) fail("npm/wasm.js: the BYTES placeholder was not found");
+const wasmModule = body("npm/wasm.js", { keepExports: false });
+if (!/\bBYTES\b/.test(wasmModule)) fail("npm/wasm.js: the BYTES placeholder was not found");
 const apiPart = body("npm/api.js", { keepExports: false });
+const businessPart = body("npm/business-logic.js", { keepExports: false });
 
-async function entry(source, format) {
+/** One entry: `source`'s own module after the parts it imports, over one of the two wasm builds. */
+async function entry(source, format, { glue, literal } = browser) {
+  const wasmPart = wasmModule.replace("/* GLUE */", () => glue);
+  const extra = /from "\.\/business-logic\.js"/.test(read(source)) ? businessPart : "";
   let own = body(source, { keepExports: true });
   if (format === "cjs") {
     // Everything the ESM entry exports is a member of Backendless: CommonJS exports that object.
@@ -79,7 +94,7 @@ async function entry(source, format) {
     if (marker < 0) fail(`${source}: no // @exports marker`);
     own = `${own.slice(0, marker)}module.exports = Backendless;\n`;
   }
-  const { code } = await minify(`${wasmPart}\n${apiPart}\n${own}`, {
+  const { code } = await minify(`${wasmPart}\n${apiPart}\n${extra}\n${own}`, {
     module: format === "esm",
     toplevel: true,
     ecma: 2020,
@@ -98,9 +113,11 @@ async function entry(source, format) {
 const header = (what) => `/* backendless-wasm ${field("version")} (${what}): glue and wasm inlined, see the package's README. */\n`;
 writeFileSync(new URL("index.js", pkg), header("ESM") + (await entry("npm/index.js", "esm")));
 writeFileSync(new URL("index.cjs", pkg), header("CommonJS") + (await entry("npm/index.js", "cjs")));
-writeFileSync(new URL("server.js", pkg), header("server, no session state") + (await entry("npm/server.js", "esm")));
+writeFileSync(new URL("node.js", pkg), header("ESM for Node") + (await entry("npm/node.js", "esm", node)));
+writeFileSync(new URL("node.cjs", pkg), header("CommonJS for Node") + (await entry("npm/node.js", "cjs", node)));
+writeFileSync(new URL("server.js", pkg), header("server, no session state") + (await entry("npm/server.js", "esm", node)));
 
-const files = ["index.js", "index.cjs", "server.js", "index.d.ts", "README.md", "LICENSE"];
+const files = ["index.js", "index.cjs", "node.js", "node.cjs", "server.js", "index.d.ts", "README.md", "LICENSE"];
 const manifest = {
   name: field("name"),
   version: field("version"),
@@ -117,6 +134,8 @@ const manifest = {
       types: "./index.d.ts",
       // Server components, server actions and route handlers (Next.js and other RSC bundlers).
       "react-server": "./server.js",
+      // Node (and bundlers building for it): the same API, plus business logic's calls.
+      node: { import: "./node.js", require: "./node.cjs" },
       import: "./index.js",
       require: "./index.cjs",
       default: "./index.js",
@@ -133,8 +152,10 @@ writeFileSync(new URL("package.json", pkg), JSON.stringify(manifest, null, 2) + 
 // ---- check: the literal decodes to the wasm, and each entry loads in Node -------------------
 const decodeSource = read("npm/wasm.js").match(/^function decode\(text\) \{[\s\S]*?^\}/m)?.[0];
 if (!decodeSource) fail("npm/wasm.js: decode() not found");
-const decoded = new Function(`${decodeSource}; return decode(${literal});`)();
-if (!Buffer.from(decoded).equals(wasm)) fail("the bytes literal does not decode to the wasm");
+for (const { literal, wasm } of [browser, node]) {
+  const decoded = new Function(`${decodeSource}; return decode(${literal});`)();
+  if (!Buffer.from(decoded).equals(wasm)) fail("the bytes literal does not decode to the wasm");
+}
 const check = async (label, load) => {
   const Backendless = await load();
   if (typeof Backendless?.UserService?.login !== "function") fail(`${label}: no UserService.login`);
@@ -147,4 +168,6 @@ const warn = console.warn;
 console.warn = (message, ...rest) => { if (!/localStorage is unavailable/.test(message)) warn(message, ...rest); };
 await check("index.js", async () => (await import(new URL(`index.js${bust}`, pkg).href)).default);
 await check("server.js", async () => (await import(new URL(`server.js${bust}`, pkg).href)).default);
+await check("node.js", async () => (await import(new URL(`node.js${bust}`, pkg).href)).default);
+await check("node.cjs", async () => createRequire(new URL("node.cjs", pkg))(new URL("node.cjs", pkg).pathname));
 await check("index.cjs", async () => createRequire(new URL("index.cjs", pkg))(new URL("index.cjs", pkg).pathname));

@@ -26,6 +26,8 @@ step() {
 
 step "format: cargo fmt --check" cargo fmt --all -- --check
 step "native: SDK core" cargo test --quiet -p backendless-wasm
+# The Node entries' wasm adds business logic's rows (feature "business-logic").
+step "native: SDK core, business logic" cargo test --quiet -p backendless-wasm --features business-logic
 step "native: local server" cargo test --quiet -p backendless-emulator --profile server
 
 build_emulator

@@ -31,6 +31,8 @@ const PACKAGE_FILES = [
   "package/package.json",
   "package/index.js",
   "package/index.cjs",
+  "package/node.js",
+  "package/node.cjs",
   "package/server.js",
   "package/index.d.ts",
   "package/README.md",
@@ -110,6 +112,7 @@ async function expectViteAppLogsIn(baseUrl, screenshotName) {
     assert.match(result.token, /^[0-9A-F-]{36}$/);
     assert.equal(result.storedToken, result.token, "login(…, true) stored the session");
     assert.equal(result.namedExportsMatch, true);
+    assert.equal(result.businessLogic, "undefined", "a browser build gets the browser entry, without business logic's calls");
     assert.deepEqual(page.pageErrors, []);
     await page.screenshot({ path: screenshotPath(screenshotName) });
   } finally {
@@ -118,7 +121,7 @@ async function expectViteAppLogsIn(baseUrl, screenshotName) {
 }
 
 describe("npm package", { timeout: 120_000 }, () => {
-  test("npm pack holds the entry modules (ESM, CommonJS, server), their types, README, LICENSE and package.json, and nothing else", { timeout: 20_000 }, async () => {
+  test("npm pack holds the entry modules (ESM, CommonJS, Node ESM and CommonJS, server), their types, README, LICENSE and package.json, and nothing else", { timeout: 20_000 }, async () => {
     const { stdout } = await run("tar", ["tzf", tarball]);
     const entries = stdout.split("\n").filter(Boolean);
     assert.deepEqual([...entries].sort(), [...PACKAGE_FILES].sort(), "the tarball holds exactly these files");
@@ -137,7 +140,9 @@ describe("npm package", { timeout: 120_000 }, () => {
     assert.ok(Array.isArray(manifest.files), "files lists what ships");
     // Every file the manifest points at was shipped and is not empty.
     const conditions = manifest.exports["."];
-    const pointedAt = [manifest.main, manifest.module, manifest.types, ...Object.values(conditions), ...Object.values(manifest.exports["./server"])];
+    // A condition's value is a file, or conditions nested under it ("node": { import, require }).
+    const files = (value) => (typeof value == "string" ? [value] : Object.values(value).flatMap(files));
+    const pointedAt = [manifest.main, manifest.module, manifest.types, ...files(conditions), ...files(manifest.exports["./server"])];
     for (const file of new Set(pointedAt)) {
       assert.ok((await stat(join(installed, file))).size > 0, `${file} (named in package.json) is shipped and not empty`);
     }
@@ -259,11 +264,14 @@ describe("npm package", { timeout: 120_000 }, () => {
       "const user = await Backendless.UserService.login(login, password);",
       "// A server's per-request instances: no warning of their own.",
       "for (let i = 0; i < 3; i++) Backendless.initApp({ appId, apiKey, standalone: true });",
-      "console.log(JSON.stringify({ email: user.email, valid: await Backendless.UserService.isValidLogin() }));",
+      "// The \"node\" condition's entry: business logic's calls are there (under import and require).",
+      'const cjs = (await import("node:module")).createRequire(import.meta.url)("backendless-wasm");',
+      "const businessLogic = [Backendless, cjs].map((sdk) => typeof sdk.UserService.verifyPassword);",
+      "console.log(JSON.stringify({ email: user.email, valid: await Backendless.UserService.isValidLogin(), businessLogic }));",
     ].join("\n"));
     const args = [emulator.url, TEST_APP_ID, TEST_API_KEY, user.email, user.password];
     const { stdout, stderr } = await run(process.execPath, ["node-import.mjs", ...args], { cwd: app, timeoutMs: 15_000 });
-    assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), { email: user.email, valid: true });
+    assert.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1)), { email: user.email, valid: true, businessLogic: ["function", "function"] });
     // The shared instance says once that the session lives in memory; the standalone ones do not repeat it.
     assert.equal(stderr.match(/kept in memory only/g)?.length, 1, stderr);
   });

@@ -101,4 +101,20 @@ async function dropIn(accessToken: string): Promise<string | null> {
   return UserService.getCurrentUserId();
 }
 
-export { docsFlow, loginFamily, dropIn };
+// Business logic's calls exist in the Node entries only: typed as optional members.
+async function businessLogic(roleName: string): Promise<number> {
+  // @ts-expect-error may be undefined (a browser entry)
+  await UserService.verifyPassword("secret");
+  const { findByRole, disableUser } = UserService;
+  if (!findByRole || !disableUser) return 0;
+  const editors: User[] = await findByRole(roleName, true, { pageSize: 5, sortBy: ["email"] });
+  const disabled: User = await disableUser(editors[0].objectId);
+  await UserService.assignRole?.(editors[0].objectId, roleName);
+  const valid: boolean | undefined = await UserService.verifyPassword?.("secret");
+  // @ts-expect-error a status is ENABLED or DISABLED
+  await UserService.updateUserStatus?.(disabled.objectId, "SLEEPING");
+  console.log(valid);
+  return editors.length;
+}
+
+export { docsFlow, loginFamily, dropIn, businessLogic };

@@ -17,6 +17,8 @@ function userLoggedIn(user) {
     storedToken: LocalCache.get("user-token"),
     // Named exports are the same objects as the default export's members.
     namedExportsMatch: UserService === Backendless.UserService && typeof initApp === "function",
+    // Only the Node entries have business logic's calls; a browser build gets the browser entry.
+    businessLogic: typeof UserService.verifyPassword,
   });
 }
 
