@@ -71,7 +71,7 @@ function sizeTable() {
   const row = (r, label = `\`${r.file}\``) => [label, bytes(r.raw), bytes(r.gzip), bytes(r.brotli)];
   return md(["file", "raw", "gzip -9", "brotli"], [
     ...size.files.map((r) => row(r)),
-    row(size.budgeted, "ours: wasm + glue, the parts inlined in each entry"),
+    row(size.budgeted, "ours: wasm + glue, the parts inlined in each browser entry"),
     row(size.shipped, "**ours: all a page loads** (`index.js`, one file)"),
     row(size.official, "**official**: `backendless.min.js`"),
   ], ["l"]);

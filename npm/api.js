@@ -71,7 +71,7 @@ export function api(wasm, spawn, standalone = false) {
   // Every call beyond the password flow goes through one export (UserCall in
   // src/js/user_service.rs); its arguments are checked and placed here (size: see
   // BENCHMARKS.md#size-family-in-js).
-  const { Roles, Update, ResendConfirmation, OAuthLogin, AuthorizationUrl, Adopt, RolesOf, ConfirmationUrl, DescribeUserClass } =
+  const { Roles, Update, ResendConfirmation, OAuthLogin, AuthorizationUrl, Adopt, RolesOf, ConfirmationUrl, DescribeUserClass, SdkLogin } =
     wasm.UserCall;
   const call = (which, segment, body, stayLoggedIn, options) => wasm.userCall(which, segment, body, stayLoggedIn, options);
   const { Token, UserId, User: CurrentUser, StorageName, AppPath } = wasm.Read;
@@ -104,17 +104,19 @@ export function api(wasm, spawn, standalone = false) {
 
   /**
    * loginWithOauth2(providerCode, accessToken, guestUser?, fieldsMapping?, stayLoggedIn?) and
-   * loginWithOauth1(providerCode, accessToken, accessTokenSecret, guestUser?, …), with the
-   * official client's shifts: a guestUser argument that is no user is the fieldsMapping, and a
-   * boolean where the fieldsMapping goes is stayLoggedIn.
+   * loginWithOauth1(providerCode, accessToken, accessTokenSecret, guestUser?, …) (`which` is
+   * OAuthLogin), with the official client's shifts: a guestUser argument that is no user is the
+   * fieldsMapping, and a boolean where the fieldsMapping goes is stayLoggedIn. The provider SDK
+   * logins (SdkLogin) take no guest (undefined here): after the token come the fieldsMapping, or
+   * stayLoggedIn in its place.
    */
-  function oauthLogin(providerCode, tokens, guestUser, fieldsMapping, stayLoggedIn, options) {
+  function oauthLogin(which, providerCode, tokens, guestUser, fieldsMapping, stayLoggedIn, options) {
     if (guestUser && !isUser(guestUser)) [guestUser, fieldsMapping, stayLoggedIn, options] = [undefined, guestUser, fieldsMapping, stayLoggedIn];
     if (typeof fieldsMapping === "boolean") [fieldsMapping, stayLoggedIn, options] = [undefined, fieldsMapping, stayLoggedIn];
     const code = provider(providerCode);
     if (!code) return nonEmpty("providerCode");
     for (const name in tokens) if (!filled(tokens[name])) return nonEmpty(name);
-    return call(OAuthLogin, code, { ...tokens, fieldsMapping, guestUser }, stayLoggedIn, options);
+    return call(which, code, { ...tokens, fieldsMapping, guestUser }, stayLoggedIn, options);
   }
 
   // Login CSRF: a landing URL carrying someone else's session must not log this tab in. A flow
@@ -208,9 +210,11 @@ export function api(wasm, spawn, standalone = false) {
     resendEmailConfirmation: callbacks(byId(ResendConfirmation, "identity")),
     createEmailConfirmationURL: callbacks(byId(ConfirmationUrl, "identity")),
     describeUserClass: callbacks((options) => call(DescribeUserClass, "", undefined, false, options)),
-    loginWithOauth2: callbacks((providerCode, accessToken, ...rest) => oauthLogin(providerCode, { accessToken }, ...rest)),
+    loginWithOauth2: callbacks((providerCode, accessToken, ...rest) => oauthLogin(OAuthLogin, providerCode, { accessToken }, ...rest)),
     loginWithOauth1: callbacks((providerCode, accessToken, accessTokenSecret, ...rest) =>
-      oauthLogin(providerCode, { accessToken, accessTokenSecret }, ...rest)),
+      oauthLogin(OAuthLogin, providerCode, { accessToken, accessTokenSecret }, ...rest)),
+    loginWithFacebookSdk: callbacks((accessToken, ...rest) => oauthLogin(SdkLogin, "facebook", { accessToken }, undefined, ...rest)),
+    loginWithGooglePlusSdk: callbacks((accessToken, ...rest) => oauthLogin(SdkLogin, "googleplus", { accessToken }, undefined, ...rest)),
     getAuthorizationUrlLink: callbacks(getAuthorizationUrlLink),
     completeOAuthRedirect: callbacks(completeOAuthRedirect),
     isValidLoginSync: () => wasm.isValidLoginSync(),

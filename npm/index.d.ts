@@ -173,6 +173,14 @@ export interface UserServiceApi {
   loginWithOauth1(providerCode: string, accessToken: string, accessTokenSecret: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   loginWithOauth1(providerCode: string, accessToken: string, accessTokenSecret: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
   /**
+   * Exchanges the access token a provider's own JS SDK gave the page (Facebook's, Google's) for a
+   * Backendless session. A boolean in the fieldsMapping's place is stayLoggedIn.
+   */
+  loginWithFacebookSdk(accessToken: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginWithFacebookSdk(accessToken: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginWithGooglePlusSdk(accessToken: string, fieldsMapping?: FieldsMapping, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  loginWithGooglePlusSdk(accessToken: string, stayLoggedIn?: boolean, options?: CallOptions): Promise<User>;
+  /**
    * The provider's authorization (sign-in) URL, for the redirect flow. A string
    * `redirectAfterLoginUrl` gets the tab's flow state added to its query (`blState`), which
    * completeOAuthRedirect requires back.

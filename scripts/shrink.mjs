@@ -82,8 +82,8 @@ glue = glue.replace(exportsLine, "export { initSync };");
 // file with no imports, as the entries need. The functions of SHARED stay exports of the glue, so
 // that the entry module (npm/api.js) uses the very same ones: `jsError` is the SDK's one error
 // constructor, for the wasm's rejections and the entry's alike; `setUserClass` gives the glue the
-// entry's Backendless.User, and `asUser` makes one of an answer (findByRole's users).
-const SHARED = new Set(["jsError", "setUserClass", "asUser"]);
+// entry's Backendless.User.
+const SHARED = new Set(["jsError", "setUserClass"]);
 glue = glue.replace(/^import \{([^}]*)\} from '(\.\/snippets\/[^']+)';\n/gm, (line, names, path) => {
   const source = readFileSync(new URL(path, pkg), "utf8");
   for (const name of names.split(",").map((n) => n.trim())) {
@@ -96,6 +96,22 @@ for (const name of SHARED) {
 }
 rmSync(new URL("snippets", pkg), { recursive: true, force: true });
 
+// initSync as the entry calls it (see the leftovers below): once per glue, with `{ module }`.
+const INIT = [
+  [
+    /let wasmModule, wasmInstance, wasm;\nfunction __wbg_finalize_init\(instance, module\) \{[^}]*\}/g,
+    "let wasm;\nfunction __wbg_finalize_init(instance) {\n    wasm = instance.exports;\n    return wasm;\n}",
+  ],
+  [
+    /function initSync\(module\) \{\n[\s\S]*?\n\}\n/g,
+    "function initSync({ module }) {\n    return __wbg_finalize_init(new WebAssembly.Instance(module, __wbg_get_imports()));\n}\n",
+  ],
+];
+for (const [pattern, replacement] of INIT) {
+  if ((glue.match(pattern) ?? []).length !== 1) fail(`glue init ${pattern} not found once`);
+  glue = glue.replace(pattern, replacement);
+}
+
 const minified = await minify(glue, { module: true, ecma: 2020, compress: { passes: 2 }, mangle: true });
 if (!minified.code) fail("terser produced nothing");
 // What the glue carries that this package never runs (size: see BENCHMARKS.md#size-glue-leftovers),
@@ -103,13 +119,14 @@ if (!minified.code) fail("terser produced nothing");
 // - each exported enum maps names to numbers and numbers back to names; the entry only reads
 //   names (`UserCall.Roles`), so the numbers' names go;
 // - a TextEncoder.encodeInto polyfill: every engine the SDK runs in has encodeInto;
-// - initSync's warning for its old argument form: the entry passes `{ module }`;
+// - initSync's other argument forms (bytes, the old bare form and its warning), its return of an
+//   instance already made, and the instance and module it keeps: the entry calls it once per
+//   glue with `{ module }`, a compiled module, and reads only the exports (see INIT below);
 // - a stand-in for a missing FinalizationRegistry: every engine the SDK runs in has one.
 let lean = minified.code.replace(/Object\.freeze\(\{[^}]*\}\)/g, (object) => object.replace(/,\d+:"\w+"/g, ""));
 if (lean === minified.code) fail("no exported enum found in the glue");
 const leftovers = [
   [/"encodeInto"in (\w+)\|\|\(\1\.encodeInto=function\(\w+,\w+\)\{[^{}]*\{[^{}]*\}\}\);/g, ""],
-  [/Object\.getPrototypeOf\((\w+)\)===Object\.prototype\?\(\{module:\1\}=\1\):console\.warn\("[^"]*"\)/g, "({module:$1}=$1)"],
   [/"undefined"==typeof FinalizationRegistry\?\{register:\(\)=>\{\},unregister:\(\)=>\{\}\}:/g, ""],
 ];
 for (const [pattern, replacement] of leftovers) {
@@ -123,7 +140,7 @@ rmSync(new URL("backendless_wasm_bg.wasm.d.ts", pkg), { force: true });
 
 // Link check: instantiate with the rewritten glue's import object (initSync), as a page would.
 const { initSync } = await import(`${gluePath.href}?check=${Date.now()}`);
-initSync({ module: readFileSync(wasmPath) });
+initSync({ module: new WebAssembly.Module(readFileSync(wasmPath)) });
 
 function importModules(bytes) {
   let offset = 8;

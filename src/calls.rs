@@ -57,6 +57,8 @@ pub enum Call {
     /// `createEmailConfirmationURL(identity)`.
     ConfirmationUrl,
     DescribeUserClass,
+    /// `loginWithFacebookSdk`, `loginWithGooglePlusSdk`: a provider SDK's access token.
+    SdkLogin,
     /// `verifyPassword(currentPassword)`: business logic's (the CloudCode key's) call, as are the
     /// four below. Feature `business-logic`: only the Node entries have them (see
     /// `npm/business-logic.js` for why).
@@ -185,6 +187,8 @@ const ROWS: &[Row] = &{
         row(Post, paths::CREATE_CONFIRMATION_URL, false, Session, Answer),
         // DescribeUserClass
         row(Get, paths::USER_CLASS_PROPS, false, Session, Answer),
+        // SdkLogin: the provider code is "facebook" or "googleplus", as the official client sends.
+        row(Post, paths::SOCIAL_SDK_LOGIN, true, Session, LogIn),
         // VerifyPassword
         #[cfg(feature = "business-logic")]
         row(Post, paths::VERIFY_PASSWORD, true, Session, Answer),
@@ -300,6 +304,7 @@ mod tests {
         Call::RolesOf,
         Call::ConfirmationUrl,
         Call::DescribeUserClass,
+        Call::SdkLogin,
         #[cfg(feature = "business-logic")]
         Call::VerifyPassword,
         #[cfg(feature = "business-logic")]
@@ -354,6 +359,12 @@ mod tests {
                 false,
             ),
             (Call::DescribeUserClass, Get, "/users/userclassprops", false),
+            (
+                Call::SdkLogin,
+                Post,
+                "/users/social/a%40b.c/sdk/login",
+                true,
+            ),
             #[cfg(feature = "business-logic")]
             (Call::VerifyPassword, Post, "/users/verifypassowrd", true),
             #[cfg(feature = "business-logic")]
@@ -406,7 +417,8 @@ mod tests {
                 Call::Guest,
                 Call::Logout,
                 Call::OAuthLogin,
-                Call::Adopt
+                Call::Adopt,
+                Call::SdkLogin
             ]
         );
     }

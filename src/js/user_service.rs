@@ -213,11 +213,14 @@ pub enum UserCall {
     /// `createEmailConfirmationURL(identity)`: `segment` the identity.
     ConfirmationUrl = 7,
     DescribeUserClass = 8,
+    /// `loginWithFacebookSdk`, `loginWithGooglePlusSdk`: `segment` the provider code, `body`
+    /// `{accessToken, fieldsMapping}`.
+    SdkLogin = 9,
 }
 
 /// The calls of [`UserCall`], in its order (static data rather than a `match`: size: see
 /// BENCHMARKS.md#size-call-table).
-const FAMILY: [Call; 9] = [
+const FAMILY: [Call; 10] = [
     Call::Roles,
     Call::Update,
     Call::ResendConfirmation,
@@ -227,9 +230,10 @@ const FAMILY: [Call; 9] = [
     Call::RolesOf,
     Call::ConfirmationUrl,
     Call::DescribeUserClass,
+    Call::SdkLogin,
 ];
 
-/// One export for every call beyond the password flow: one path in the wasm for nine calls (their
+/// One export for every call beyond the password flow: one path in the wasm for ten calls (their
 /// cost per call is in BENCHMARKS.md). The entry module checks and places the caller's arguments
 /// (npm/api.js): `segment` is the checked path segment (objectId, identity, lower-cased provider
 /// code), `body` the request body object, or for [`UserCall::Adopt`] the redirect's user-token.

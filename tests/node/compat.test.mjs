@@ -351,8 +351,8 @@ test("initApp's object forms, { appId, apiKey } and { domain } (read by the pack
 /**
  * One client's requests for the calls the drop-in added, made as a page written for the official
  * client makes them: registration with `new Backendless.User(…)`, then, logged in, another
- * user's roles, the Users columns, a confirmation link, an OAuth 1 login and a login by
- * objectId (both refused by this server: only the requests count here).
+ * user's roles, the Users columns, a confirmation link, an OAuth 1 login, the provider-SDK
+ * logins and a login by objectId (refused by this server: only the requests count here).
  */
 async function recordDropIn(load) {
   const email = uniqueEmail("drop-in-wire");
@@ -369,6 +369,8 @@ async function recordDropIn(load) {
     await UserService.describeUserClass();
     await settle(UserService.createEmailConfirmationURL(email));
     await settle(UserService.loginWithOauth1("twitter", "token", "secret", true));
+    await settle(UserService.loginWithFacebookSdk("fb-token", { name: "name" }, true));
+    await settle(UserService.loginWithGooglePlusSdk("gp-token", false));
     await settle(UserService.login(registered.objectId, true));
     return registered.objectId;
   }, [email, PASSWORD]);
@@ -385,7 +387,7 @@ async function recordDropIn(load) {
     }));
 }
 
-test("the drop-in calls' requests are the official client's: register with Backendless.User and blUserLocale, roles, columns, confirmation link, OAuth 1, login by objectId", async () => {
+test("the drop-in calls' requests are the official client's: register with Backendless.User and blUserLocale, roles, columns, confirmation link, OAuth 1, provider-SDK logins, login by objectId", async () => {
   const official = await recordDropIn(loadOfficial);
   const ours = await recordDropIn(loadOurs);
   assert.deepEqual(
@@ -397,6 +399,8 @@ test("the drop-in calls' requests are the official client's: register with Backe
       "GET {base}/users/userclassprops",
       "POST {base}/users/createEmailConfirmationURL/{email}",
       "POST {base}/users/social/twitter/login",
+      "POST {base}/users/social/facebook/sdk/login",
+      "POST {base}/users/social/googleplus/sdk/login",
       "POST {base}/users/login",
     ],
   );

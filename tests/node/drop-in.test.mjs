@@ -414,6 +414,46 @@ inEachEngine((engine, launched) => {
     assert.deepEqual(seen.byId, [true, true, true]);
   });
 
+  test("loginWithFacebookSdk and loginWithGooglePlusSdk exchange a provider SDK's access token for a session, with the official client's argument shift", async () => {
+    // Accounts at the local identity provider (the server runs with --oauth-provider facebook
+    // and googleplus): the access tokens a provider's JS SDK would hand the page.
+    const account = async (provider, name) => {
+      const response = await fetch(`${emulator.url}/oauth-provider/${provider}/accounts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: uniqueEmail(`sdk-${provider}-${engine}`), name }),
+      });
+      assert.equal(response.status, 200);
+      return response.json();
+    };
+    const facebook = await account("facebook", "Faye");
+    const google = await account("googleplus", "Gus");
+    await openPage(browser);
+    await initApp(browser);
+    const seen = await inPage(browser, `
+      const { UserService, LocalCache } = Backendless;
+      const outcome = (promise) => promise.then((user) => user.email, (error) => [error.name, error.code]);
+      const noToken = await outcome(UserService.loginWithFacebookSdk(""));
+      // Google's token at Facebook's door: the server refuses it, and the session stays empty.
+      const crossed = await outcome(UserService.loginWithFacebookSdk(args[1]));
+      const before = UserService.getCurrentUserToken();
+      // fieldsMapping, then stayLoggedIn.
+      const fb = await UserService.loginWithFacebookSdk(args[0], { name: "name" }, true);
+      const fbStored = LocalCache.get("user-token") === fb["user-token"];
+      // A boolean in the fieldsMapping's place is stayLoggedIn.
+      const gp = await UserService.loginWithGooglePlusSdk(args[1], false);
+      return {
+        noToken, crossed, before,
+        fb: [fb.email, fb.name, fb instanceof Backendless.User, fbStored],
+        gp: [gp.email, UserService.getCurrentUserId() === gp.objectId, LocalCache.get("user-token") ?? null],
+      };`, facebook.access_token, google.access_token);
+    assert.deepEqual(seen.noToken, ["TypeError", null]);
+    assert.deepEqual(seen.crossed, ["BackendlessError", 3211]);
+    assert.equal(seen.before, null);
+    assert.deepEqual(seen.fb, [facebook.email, "Faye", true, true]);
+    assert.deepEqual(seen.gp, [google.email, true, null], "stayLoggedIn false: the session is not stored");
+  });
+
   test("getAuthorizationUrlLink resolves with an authorization URL the server sends as plain text", { skip: !FAULT_URL && "BACKENDLESS_FAULT_URL is not set" }, async () => {
     await openPage(browser);
     const seen = await inPage(browser, `

@@ -87,6 +87,10 @@ async function dropIn(accessToken: string): Promise<string | null> {
   const registered: User = await app.UserService.register(fresh);
   const byId: User = await server.UserService.login(registered.objectId, true);
   const twitter: User = await UserService.loginWithOauth1("twitter", accessToken, "secret", true);
+  const facebook: User = await UserService.loginWithFacebookSdk(accessToken, { name: "name" }, true);
+  const google: User = await UserService.loginWithGooglePlusSdk(accessToken, false);
+  // @ts-expect-error the access token is a string
+  await UserService.loginWithFacebookSdk(42);
   const theirs: string[] = await UserService.getUserRoles(byId.objectId);
   const link: { confirmationURL: string } = await UserService.createEmailConfirmationURL("alice@example.com");
   const columns: string[] = (await UserService.describeUserClass()).map((column) => column.name);
@@ -97,7 +101,7 @@ async function dropIn(accessToken: string): Promise<string | null> {
   const className: "Users" = User.className;
   // @ts-expect-error appId is changed through initApp
   Backendless.appId = "OTHER";
-  console.log(twitter, theirs, link, columns, current, name, key, className, app.appPath, server.standalone);
+  console.log(twitter, facebook, google, theirs, link, columns, current, name, key, className, app.appPath, server.standalone);
   return UserService.getCurrentUserId();
 }
 
