@@ -96,7 +96,7 @@ for (const name of SHARED) {
 }
 rmSync(new URL("snippets", pkg), { recursive: true, force: true });
 
-// initSync as the entry calls it (see the leftovers below): once per glue, with `{ module }`.
+// initSync as the entry calls it (one of the leftovers below): once per glue, with `{ module }`.
 const INIT = [
   [
     /let wasmModule, wasmInstance, wasm;\nfunction __wbg_finalize_init\(instance, module\) \{[^}]*\}/g,
@@ -121,7 +121,7 @@ if (!minified.code) fail("terser produced nothing");
 // - a TextEncoder.encodeInto polyfill: every engine the SDK runs in has encodeInto;
 // - initSync's other argument forms (bytes, the old bare form and its warning), its return of an
 //   instance already made, and the instance and module it keeps: the entry calls it once per
-//   glue with `{ module }`, a compiled module, and reads only the exports (see INIT below);
+//   glue with `{ module }`, a compiled module, and reads only the exports (INIT, above);
 // - a stand-in for a missing FinalizationRegistry: every engine the SDK runs in has one.
 let lean = minified.code.replace(/Object\.freeze\(\{[^}]*\}\)/g, (object) => object.replace(/,\d+:"\w+"/g, ""));
 if (lean === minified.code) fail("no exported enum found in the glue");
