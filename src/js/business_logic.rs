@@ -8,7 +8,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use super::user_service::{json_text, start};
+use super::user_service::{segment_call, start};
 use crate::calls::Call;
 use crate::engine::Op;
 
@@ -49,16 +49,6 @@ pub fn business_call(
     let query = (call == BusinessCall::UsersByRole)
         .then(|| body.as_string())
         .flatten();
-    let call = CALLS[call as usize];
-    let body = match call.row().json_body {
-        true => json_text(&body).map(Some),
-        false => Ok(None),
-    };
-    let op = body.map(|body| Op {
-        segment: Some(segment),
-        query,
-        body,
-        ..Op::new(call)
-    });
+    let op = segment_call(CALLS[call as usize], segment, &body).map(|op| Op { query, ..op });
     start(op, &options)
 }

@@ -111,7 +111,7 @@ fn credentials(login: &JsValue, password: &JsValue) -> Result<JsValue, Backendle
 }
 
 /// `JSON.stringify(value)`, kept as a JS string.
-pub(super) fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
+fn json_text(value: &JsValue) -> Result<JsValue, BackendlessError> {
     JSON::stringify(value)
         .ok()
         .map(JsValue::from)
@@ -249,19 +249,29 @@ pub fn user_call(
     let adopted = (call == UserCall::Adopt)
         .then(|| body.as_string())
         .flatten();
-    let call = FAMILY[call as usize];
-    let body = match call.row().json_body {
-        true => json_text(&body).map(Some),
-        false => Ok(None),
-    };
-    let op = body.map(|body| Op {
-        segment: Some(segment),
-        body,
+    let op = segment_call(FAMILY[call as usize], segment, &body).map(|op| Op {
         token: adopted,
         stay,
-        ..Op::new(call)
+        ..op
     });
     start(op, &options)
+}
+
+/// The [`Op`] of a call taking a path segment and, when its row says so, `body` as JSON.
+pub(super) fn segment_call(
+    call: Call,
+    segment: String,
+    body: &JsValue,
+) -> Result<Op<JsValue>, BackendlessError> {
+    let body = match call.row().json_body {
+        true => Some(json_text(body)?),
+        false => None,
+    };
+    Ok(Op {
+        segment: Some(segment),
+        body,
+        ..Op::new(call)
+    })
 }
 
 /// `UserService.logout()`: always ends the local session, even when the server cannot be
