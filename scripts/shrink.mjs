@@ -96,8 +96,13 @@ for (const name of SHARED) {
 }
 rmSync(new URL("snippets", pkg), { recursive: true, force: true });
 
-// initSync as the entry calls it (one of the leftovers below): once per glue, with `{ module }`.
+// initSync as the entry calls it (one of the leftovers below): once per glue, with `{ module }`;
+// and strings passed in as the glue passes them, always with the wasm's realloc.
 const INIT = [
+  [
+    /(function passStringToWasm0\(arg, malloc, realloc\) \{\n)    if \(realloc === undefined\) \{\n[^}]*\}\n/g,
+    "$1",
+  ],
   [
     /let wasmModule, wasmInstance, wasm;\nfunction __wbg_finalize_init\(instance, module\) \{[^}]*\}/g,
     "let wasm;\nfunction __wbg_finalize_init(instance) {\n    wasm = instance.exports;\n    return wasm;\n}",
@@ -107,8 +112,11 @@ const INIT = [
     "function initSync({ module }) {\n    return __wbg_finalize_init(new WebAssembly.Instance(module, __wbg_get_imports()));\n}\n",
   ],
 ];
+const stringCalls = glue.match(/passStringToWasm0\(/g)?.length ?? 0;
+const withRealloc = glue.match(/passStringToWasm0\(\w+, wasm\.\w+, wasm\.\w+\)/g)?.length ?? 0;
+if (stringCalls !== withRealloc + 1) fail("a passStringToWasm0 call without the wasm's realloc");
 for (const [pattern, replacement] of INIT) {
-  if ((glue.match(pattern) ?? []).length !== 1) fail(`glue init ${pattern} not found once`);
+  if ((glue.match(pattern) ?? []).length !== 1) fail(`glue leftover ${pattern} not found once`);
   glue = glue.replace(pattern, replacement);
 }
 
@@ -122,6 +130,7 @@ if (!minified.code) fail("terser produced nothing");
 // - initSync's other argument forms (bytes, the old bare form and its warning), its return of an
 //   instance already made, and the instance and module it keeps: the entry calls it once per
 //   glue with `{ module }`, a compiled module, and reads only the exports (INIT, above);
+// - passStringToWasm0's form for a wasm without realloc: every call passes the wasm's (INIT);
 // - a stand-in for a missing FinalizationRegistry: every engine the SDK runs in has one.
 let lean = minified.code.replace(/Object\.freeze\(\{[^}]*\}\)/g, (object) => object.replace(/,\d+:"\w+"/g, ""));
 if (lean === minified.code) fail("no exported enum found in the glue");
