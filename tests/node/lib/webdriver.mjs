@@ -45,6 +45,9 @@ export const ENGINES = {
   webkit: { driver: WEBKIT_DRIVER, display: true, capabilities: () => ({}) },
 };
 
+/** How long a new session (a browser starting) may take; well under a second normally. */
+const SESSION_START_MS = 20_000;
+
 /** WebDriver key codes (W3C "keyboard actions" table). */
 export const Keys = { ENTER: "\uE007", TAB: "\uE004", BACKSPACE: "\uE003" };
 
@@ -62,11 +65,12 @@ export class WebDriverError extends Error {
 /**
  * The X display WebKit draws on: `$DISPLAY` when set (npm test starts one Xvfb for the whole
  * run), else a fresh Xvfb on a free display number (`-displayfd` lets Xvfb pick it), stopped by
- * `stop()`.
+ * `stop()`. `-noreset` as in scripts/lib.sh: an Xvfb resetting after its last client refuses the
+ * next browser, and WebKitWebDriver then waits for that browser forever.
  */
 export async function useDisplay() {
   if (process.env.DISPLAY) return { display: process.env.DISPLAY, stop: async () => {} };
-  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"], {
+  const child = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
   });
   killOnExit(child);
@@ -303,7 +307,13 @@ export async function launchEngine(name) {
     name,
     display: display.display,
     async newSession() {
-      const session = await WebDriverSession.create(driver.url, engine.capabilities());
+      // A browser that dies as it starts leaves WebKitWebDriver waiting for it forever: bounded
+      // here, failing with the driver's output (which holds the browser's own).
+      let timer;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${engine.driver} opened no session within ${SESSION_START_MS / 1000} s; its output:\n${driver.output().slice(-2000)}`)), SESSION_START_MS);
+      });
+      const session = await Promise.race([WebDriverSession.create(driver.url, engine.capabilities()), late]).finally(() => clearTimeout(timer));
       sessions.add(session);
       const end = session.delete.bind(session);
       session.delete = async () => {
