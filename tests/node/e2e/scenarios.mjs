@@ -45,7 +45,7 @@ function waitForText(page, selector, expected, timeoutMs) {
   return page.waitFor(`${selector} to read "${expected}"`, (s, e) => document.querySelector(s).textContent === e, [selector, expected], timeoutMs);
 }
 
-/** A screenshot under this engine's name for it, if it has one (the names of the separate files before). */
+/** A screenshot under the name given for this engine, if one is. */
 async function screenshot(page, names) {
   if (names[page.engine]) await page.screenshot(screenshotPath(names[page.engine]));
 }
