@@ -607,10 +607,20 @@ impl Store {
     }
 
     /// A successful login: new session, `lastLogin` set, failed attempts and lock cleared. Returns the updated user.
-    pub fn record_login(&self, session: &SessionRecord) -> Result<Option<UserRecord>, StoreError> {
+    /// `None`, and nothing written, when the account is no longer as the login checked it (`seen`):
+    /// gone (a reset), or its password or status changed while the password was being checked, so
+    /// a login with a password just replaced, or of an account just disabled, gets no session.
+    pub fn record_login(
+        &self,
+        session: &SessionRecord,
+        seen: &UserRecord,
+    ) -> Result<Option<UserRecord>, StoreError> {
         self.transaction(|tx| {
-            if !tx.open_session(session)? {
-                return Ok(None); // deleted meanwhile (a reset); nothing written
+            let unchanged = tx.user_by_id(&session.user_id)?.is_some_and(|now| {
+                now.password_hash == seen.password_hash && now.status == seen.status
+            });
+            if !unchanged || !tx.open_session(session)? {
+                return Ok(None);
             }
             tx.user_by_id(&session.user_id)
         })
@@ -891,10 +901,39 @@ mod tests {
             user_id: "A".into(),
             last_activity: 2000,
         };
-        let after = store.record_login(&session).unwrap().unwrap();
+        let seen = store.user_by_id("A").unwrap().unwrap();
+        let after = store.record_login(&session, &seen).unwrap().unwrap();
         assert_eq!(after.locked_until, None);
         assert_eq!(after.last_login, Some(2000));
         assert_eq!(store.open_sessions().unwrap(), vec![session]);
+    }
+
+    #[test]
+    fn a_login_of_an_account_changed_since_its_check_writes_nothing() {
+        let store = Store::open(":memory:").unwrap();
+        let mut account = user("A", "a@x");
+        account.password_hash = Some("old".into());
+        store.insert_user(&account).unwrap();
+        let seen = store.user_by_id("A").unwrap().unwrap();
+        let session = SessionRecord {
+            token_digest: [7; 32],
+            user_id: "A".into(),
+            last_activity: 2000,
+        };
+        let changes: [fn(&mut UserRecord); 2] = [
+            |user| user.password_hash = Some("new".into()),
+            |user| user.status = UserStatus::Disabled,
+        ];
+        for change in changes {
+            let mut changed = seen.clone();
+            change(&mut changed);
+            store.transaction(|tx| tx.put_user(&changed)).unwrap();
+            assert_eq!(store.record_login(&session, &seen).unwrap(), None);
+            assert_eq!(store.open_sessions().unwrap(), vec![]);
+            assert_eq!(store.user_by_id("A").unwrap().unwrap().last_login, None);
+            store.transaction(|tx| tx.put_user(&seen)).unwrap();
+        }
+        assert!(store.record_login(&session, &seen).unwrap().is_some());
     }
 
     #[test]
@@ -912,14 +951,14 @@ mod tests {
     fn purge_removes_ended_and_idle_sessions_only() {
         let store = Store::open(":memory:").unwrap();
         store.insert_user(&user("A", "a@x")).unwrap();
+        let seen = store.user_by_id("A").unwrap().unwrap();
         for (byte, at) in [(1u8, 100), (2, 500), (3, 900)] {
-            store
-                .record_login(&SessionRecord {
-                    token_digest: [byte; 32],
-                    user_id: "A".into(),
-                    last_activity: at,
-                })
-                .unwrap();
+            let session = SessionRecord {
+                token_digest: [byte; 32],
+                user_id: "A".into(),
+                last_activity: at,
+            };
+            store.record_login(&session, &seen).unwrap();
         }
         store.end_session(&[3; 32]).unwrap();
         assert_eq!(store.purge_dead_sessions(None).unwrap(), 1);

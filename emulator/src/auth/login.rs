@@ -125,6 +125,7 @@ impl Auth {
     ) -> Result<Value, AuthError> {
         let (token, digest) = new_token()?;
         let user_id = user.object_id.clone();
+        let seen = user.clone();
         let store = self.store.clone();
         let sessions = self.sessions.clone();
         let gate = self.session_gate.clone();
@@ -139,12 +140,12 @@ impl Auth {
                 user_id,
                 last_activity: now,
             };
-            match store.record_login(&session)? {
+            match store.record_login(&session, &seen)? {
                 Some(user) => {
                     sessions.insert(&session);
                     Ok(user)
                 }
-                // The user vanished (reset) between the check and now.
+                // Gone (a reset), or its password or status changed, since the checks above.
                 None => Err(AuthError::InvalidLogin),
             }
         })
@@ -174,4 +175,101 @@ pub(super) fn check_session_policy(policy: &Policy, live: usize) -> Result<(), A
         return Err(AuthError::LoginLimitReached);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::config::SeedUser;
+    use crate::store::Store;
+
+    const LOGIN: &str = "victim@x.io";
+    const OLD: &str = "old-password";
+
+    async fn auth() -> Arc<Auth> {
+        let store = Arc::new(Store::open(":memory:").unwrap());
+        let seed = SeedUser {
+            login: LOGIN.into(),
+            password: OLD.into(),
+        };
+        let clock = Arc::new(SystemClock);
+        Arc::new(
+            Auth::new(store, Policy::default(), vec![seed], vec![], 4, clock)
+                .await
+                .unwrap(),
+        )
+    }
+
+    fn credentials(password: &str) -> Credentials {
+        Credentials {
+            login: LOGIN.into(),
+            password: password.into(),
+        }
+    }
+
+    /// A login of `password` stopped after its password checked out (at the session gate), while
+    /// `meanwhile` runs; then let through.
+    async fn login_across(
+        auth: &Arc<Auth>,
+        password: &str,
+        meanwhile: impl Future<Output = ()>,
+    ) -> Result<Value, AuthError> {
+        let gate = auth.session_gate.clone();
+        let held = gate.lock().unwrap();
+        let login = tokio::spawn({
+            let (auth, credentials) = (auth.clone(), credentials(password));
+            async move { auth.login(credentials).await }
+        });
+        // `open_session` takes its own handle on the gate once the password has checked out.
+        while Arc::strong_count(&gate) < 3 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        meanwhile.await;
+        drop(held);
+        login.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_login_with_a_password_replaced_during_its_check_gets_no_session() {
+        let auth = auth().await;
+        let owner = auth.login(credentials(OLD)).await.unwrap();
+        let (id, token) = (
+            owner["objectId"].as_str().unwrap(),
+            owner["user-token"].as_str().unwrap(),
+        );
+        let change = async {
+            let body = Ok(json!({"password": "new-password"}));
+            auth.update_user(id, Some(token), body).await.unwrap();
+        };
+        let raced = login_across(&auth, OLD, change).await;
+        assert!(matches!(raced, Err(AuthError::InvalidLogin)), "{raced:?}");
+        assert_eq!(
+            auth.sessions.live_count(id, auth.now_ms(), 0),
+            1,
+            "only the owner's session"
+        );
+        assert!(auth.login(credentials("new-password")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_login_of_an_account_disabled_during_its_check_gets_no_session() {
+        let auth = auth().await;
+        let id = auth.login(credentials(OLD)).await.unwrap()["objectId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let disable = async {
+            auth.set_user_status(&id, &json!("DISABLED")).await.unwrap();
+        };
+        let raced = login_across(&auth, OLD, disable).await;
+        assert!(matches!(raced, Err(AuthError::InvalidLogin)), "{raced:?}");
+        assert_eq!(auth.sessions.live_count(&id, auth.now_ms(), 0), 0);
+    }
 }
