@@ -730,6 +730,34 @@ fn one_client_cannot_push_confirmation_links_out_of_the_outbox() {
 }
 
 #[test]
+fn registering_pending_accounts_from_one_client_pushes_out_only_its_own_links() {
+    // The sign-up limit off: one client registers more pending accounts than the outbox holds.
+    // Each used to push the oldest link out, other people's first.
+    let server = common::App::start(&["--require-email-confirmation", "--signups-per-minute", "0"]);
+    let victim = std::net::SocketAddr::from(([127, 0, 0, 2], 40000));
+    let flooder = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+    let register = |peer, email: &str| {
+        let body = serde_json::json!({ "email": email, "password": "pw" }).to_string();
+        let reply = post_from(&server, peer, &format!("{APP}/users/register"), &body);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    };
+    register(victim, "victim@x.io");
+    let flood = backendless_emulator::auth::outbox::MAX_MAILS + 10;
+    for index in 0..flood {
+        register(flooder, &format!("f{index}@x.io"));
+    }
+    let outbox = server.get("/__emulator/outbox").json();
+    let mails = outbox.as_array().unwrap();
+    assert_eq!(mails.len(), backendless_emulator::auth::outbox::MAX_MAILS);
+    assert_eq!(mails[0]["to"], "victim@x.io");
+    assert_eq!(mails[1]["to"], "f11@x.io", "the flooder's own oldest went");
+    let link = mails[0]["link"].as_str().unwrap();
+    let confirmed = server.get(link.strip_prefix("http://127.0.0.1").unwrap());
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_eq!(server.login("victim@x.io", "pw")["userStatus"], "ENABLED");
+}
+
+#[test]
 fn guests_whose_sessions_ended_or_expired_are_purged() {
     let server = common::App::start(&["--session-timeout-secs", "3600"]);
     let guest = || {

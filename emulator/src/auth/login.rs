@@ -215,7 +215,9 @@ mod tests {
     }
 
     /// A login of `password` stopped after its password checked out (at the session gate), while
-    /// `meanwhile` runs; then let through.
+    /// `meanwhile` runs; then let through. (The gate is a std mutex held across awaits on purpose:
+    /// the login waits for it on a blocking thread, not on this task.)
+    #[allow(clippy::await_holding_lock)]
     async fn login_across(
         auth: &Arc<Auth>,
         password: &str,
@@ -246,7 +248,7 @@ mod tests {
         );
         let change = async {
             let body = Ok(json!({"password": "new-password"}));
-            auth.update_user(id, Some(token), body).await.unwrap();
+            auth.update_user(id, Some(token), body, None).await.unwrap();
         };
         let raced = login_across(&auth, OLD, change).await;
         assert!(matches!(raced, Err(AuthError::InvalidLogin)), "{raced:?}");

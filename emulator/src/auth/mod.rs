@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod profile;
 pub mod roles;
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{Map, Value};
@@ -274,7 +275,13 @@ impl Auth {
     /// (ENABLED, or EMAIL_CONFIRMATION_PENDING with a confirmation in the outbox when the policy
     /// requires it). A body naming a GUEST's `objectId`, sent with that guest's own `token`,
     /// converts the guest in place instead ([`Auth::guest_to_convert`]).
-    pub async fn register(&self, body: Value, token: Option<&str>) -> Result<Value, AuthError> {
+    /// `client` is who asked (the outbox keeps clients' messages apart).
+    pub async fn register(
+        &self,
+        body: Value,
+        token: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<Value, AuthError> {
         self.check_registration_open()?;
         let Value::Object(mut properties) = body else {
             return Err(AuthError::UnparsableBody(
@@ -327,7 +334,7 @@ impl Auth {
         };
         if let Some(guest_id) = guest {
             let fields = (email, hash, status, properties);
-            return self.convert_guest(guest_id, fields, &policy).await;
+            return self.convert_guest(guest_id, fields, &policy, client).await;
         }
         let user = new_user(
             self.now_ms(),
@@ -344,7 +351,7 @@ impl Auth {
         }
         tracing::info!(user = %user.object_id, "user registered");
         if status == UserStatus::EmailConfirmationPending {
-            self.send_confirmation(&email, &user.object_id)?;
+            self.send_confirmation(&email, &user.object_id, client)?;
         }
         Ok(Value::Object(user.to_wire()))
     }

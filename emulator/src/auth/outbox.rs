@@ -3,12 +3,14 @@
 //! its out-of-band codes. Each carries a single-use CSPRNG code; opening its link confirms the
 //! account, or (an e-mail change) makes the address it went to the account's.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::ids::{new_secret, RandomnessError};
 
-/// Messages kept; the oldest go first (their codes with them).
+/// Messages kept; beyond it, the oldest of the client that asked for the most go (their codes
+/// with them).
 pub const MAX_MAILS: usize = 1000;
 
 /// One message.
@@ -26,6 +28,8 @@ pub struct Mail {
     new_email: Option<String>,
     /// The link was opened already (it works once).
     used: bool,
+    /// The client (IP address) whose request made it; `None` for business logic's.
+    client: Option<IpAddr>,
 }
 
 /// What opening a link does.
@@ -51,15 +55,21 @@ impl Outbox {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a confirmation message to `to` for the account `user_id`.
-    pub fn confirmation(&self, to: &str, user_id: &str) -> Result<(), RandomnessError> {
-        self.confirming(to, user_id, "confirmation").map(drop)
+    /// Records a confirmation message to `to` for the account `user_id`, asked for by `client`.
+    pub fn confirmation(
+        &self,
+        to: &str,
+        user_id: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), RandomnessError> {
+        self.confirming(to, user_id, "confirmation", client)
+            .map(drop)
     }
 
     /// Records a confirmation link handed to business logic (`createEmailConfirmationURL`), not
     /// mailed: kind `confirmation-url`. Its code.
     pub fn confirmation_url(&self, to: &str, user_id: &str) -> Result<String, RandomnessError> {
-        self.confirming(to, user_id, "confirmation-url")
+        self.confirming(to, user_id, "confirmation-url", None)
     }
 
     fn confirming(
@@ -67,6 +77,7 @@ impl Outbox {
         to: &str,
         user_id: &str,
         kind: &'static str,
+        client: Option<IpAddr>,
     ) -> Result<String, RandomnessError> {
         let code = new_secret()?;
         self.push(Mail {
@@ -76,6 +87,7 @@ impl Outbox {
             user_id: user_id.to_string(),
             new_email: None,
             used: false,
+            client,
         });
         Ok(code)
     }
@@ -83,7 +95,12 @@ impl Outbox {
     /// Records the confirmation of `new_email` as the address of `user_id`. An account has one
     /// pending change at a time: an earlier unopened one is dropped, so a user cannot flood the
     /// outbox (and push other people's links out) by changing its address over and over.
-    pub fn email_change(&self, new_email: &str, user_id: &str) -> Result<(), RandomnessError> {
+    pub fn email_change(
+        &self,
+        new_email: &str,
+        user_id: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), RandomnessError> {
         let mail = Mail {
             to: new_email.to_string(),
             kind: "email-change",
@@ -91,6 +108,7 @@ impl Outbox {
             user_id: user_id.to_string(),
             new_email: Some(new_email.to_string()),
             used: false,
+            client,
         };
         self.lock()
             .retain(|old| old.used || old.new_email.is_none() || old.user_id != user_id);
@@ -98,10 +116,29 @@ impl Outbox {
         Ok(())
     }
 
+    /// Adds `mail`. When the outbox is full, the oldest message of the client with the most
+    /// (this one counted) goes: a client that floods it, by registering accounts or asking for
+    /// mails from many addresses of one account, pushes out its own links, not other people's.
     fn push(&self, mail: Mail) {
         let mut mails = self.lock();
-        while mails.len() >= MAX_MAILS {
-            mails.pop_front();
+        if mails.len() >= MAX_MAILS {
+            let mut counts: HashMap<Option<IpAddr>, usize> = HashMap::new();
+            for client in mails
+                .iter()
+                .map(|queued| queued.client)
+                .chain([mail.client])
+            {
+                *counts.entry(client).or_default() += 1;
+            }
+            let most = counts.values().copied().max().unwrap_or(0);
+            match mails
+                .iter()
+                .position(|queued| counts[&queued.client] == most)
+            {
+                Some(oldest) => drop(mails.remove(oldest)),
+                // Only the new message's client has that many: its earlier ones are all it has.
+                None => drop(mails.pop_front()),
+            }
         }
         mails.push_back(mail);
     }
@@ -137,7 +174,7 @@ mod tests {
     #[test]
     fn codes_work_once_and_the_oldest_go_first() {
         let outbox = Outbox::default();
-        outbox.confirmation("a@x.io", "A").unwrap();
+        outbox.confirmation("a@x.io", "A", None).unwrap();
         let code = outbox.list()[0].code.clone();
         assert_eq!(code.len(), 64);
         assert_eq!(
@@ -149,7 +186,9 @@ mod tests {
         );
         assert_eq!(outbox.redeem(&code), None);
         for index in 0..MAX_MAILS {
-            outbox.confirmation(&format!("{index}@x.io"), "B").unwrap();
+            outbox
+                .confirmation(&format!("{index}@x.io"), "B", None)
+                .unwrap();
         }
         assert_eq!(outbox.list().len(), MAX_MAILS);
         assert_eq!(outbox.list()[0].to, "0@x.io");
@@ -158,11 +197,13 @@ mod tests {
     #[test]
     fn an_account_has_one_pending_email_change() {
         let outbox = Outbox::default();
-        outbox.confirmation("a@x.io", "A").unwrap();
+        outbox.confirmation("a@x.io", "A", None).unwrap();
         for index in 0..5 {
-            outbox.email_change(&format!("a{index}@x.io"), "A").unwrap();
+            outbox
+                .email_change(&format!("a{index}@x.io"), "A", None)
+                .unwrap();
         }
-        outbox.email_change("b2@x.io", "B").unwrap();
+        outbox.email_change("b2@x.io", "B", None).unwrap();
         let mails = outbox.list();
         let kinds: Vec<(&str, &str)> = mails
             .iter()
@@ -183,5 +224,38 @@ mod tests {
                 new_email: Some("a4@x.io".into())
             })
         );
+    }
+
+    #[test]
+    fn a_full_outbox_drops_the_oldest_message_of_the_client_with_the_most() {
+        let outbox = Outbox::default();
+        let (victim, flooder) = (Some([10, 0, 0, 1].into()), Some([10, 0, 0, 2].into()));
+        outbox.confirmation("victim@x.io", "V", victim).unwrap();
+        outbox.email_change("new@x.io", "W", victim).unwrap();
+        for index in 0..3 * MAX_MAILS {
+            let to = format!("{index}@x.io");
+            outbox
+                .confirmation(&to, &index.to_string(), flooder)
+                .unwrap();
+        }
+        let mails = outbox.list();
+        assert_eq!(mails.len(), MAX_MAILS);
+        assert_eq!(
+            (mails[0].to.as_str(), mails[1].to.as_str()),
+            ("victim@x.io", "new@x.io")
+        );
+        let first_kept = 3 * MAX_MAILS - (MAX_MAILS - 2);
+        assert_eq!(mails[2].to, format!("{first_kept}@x.io"));
+        // A second flood pushes out the first one's messages until the two hold as many; the
+        // victim's stay.
+        let other = Some([10, 0, 0, 3].into());
+        for index in 0..MAX_MAILS {
+            outbox
+                .confirmation(&format!("o{index}@x.io"), "O", other)
+                .unwrap();
+        }
+        let mails = outbox.list();
+        let from = |client| mails.iter().filter(|mail| mail.client == client).count();
+        assert_eq!((from(victim), from(flooder), from(other)), (2, 499, 499));
     }
 }

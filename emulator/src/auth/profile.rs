@@ -1,6 +1,8 @@
 //! What a logged-in user does with its own account: `update`, email confirmation
 //! (resend, the outbox link), and turning a guest into a registered user.
 
+use std::net::IpAddr;
+
 use serde_json::{Map, Value};
 
 use super::{Auth, AuthError};
@@ -28,6 +30,7 @@ impl Auth {
         object_id: &str,
         token: Option<&str>,
         body: Result<Value, AuthError>,
+        client: Option<IpAddr>,
     ) -> Result<Value, AuthError> {
         let Some(token) = token.filter(|token| !token.is_empty()) else {
             return Err(AuthError::NotLoggedIn);
@@ -151,7 +154,8 @@ impl Auth {
                     tracing::info!(user = %user.object_id, ended = ended.len(), "password changed: other sessions ended");
                 }
                 if let Some(new_email) = pending_email {
-                    self.outbox.email_change(&new_email, &user.object_id)?;
+                    self.outbox
+                        .email_change(&new_email, &user.object_id, client)?;
                     tracing::info!(user = %user.object_id, "email change waits for its link in /__emulator/outbox");
                 }
                 tracing::info!(user = %user.object_id, "user updated");
@@ -166,9 +170,13 @@ impl Auth {
     /// `POST users/resendconfirmation/{identity}`: 3103 unless the policy requires confirmation,
     /// 3104 for an identity nobody has, 3102 for an account not waiting; else a new message in
     /// the outbox.
-    pub async fn resend_confirmation(&self, identity: &str) -> Result<(), AuthError> {
+    pub async fn resend_confirmation(
+        &self,
+        identity: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
         let (to, user_id) = self.awaiting_confirmation(identity).await?;
-        self.send_confirmation(&to, &user_id)
+        self.send_confirmation(&to, &user_id, client)
     }
 
     /// The address and id of the account `identity` names, when it waits for its confirmation:
@@ -196,8 +204,13 @@ impl Auth {
     }
 
     /// Records a confirmation message (the log names the account, never the link).
-    pub(super) fn send_confirmation(&self, to: &str, user_id: &str) -> Result<(), AuthError> {
-        self.outbox.confirmation(to, user_id)?;
+    pub(super) fn send_confirmation(
+        &self,
+        to: &str,
+        user_id: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        self.outbox.confirmation(to, user_id, client)?;
         tracing::info!(user = %user_id, "confirmation mail recorded in /__emulator/outbox");
         Ok(())
     }
@@ -281,6 +294,7 @@ impl Auth {
         guest_id: String,
         (email, hash, status, properties): GuestFields,
         policy: &Policy,
+        client: Option<IpAddr>,
     ) -> Result<Value, AuthError> {
         let (max_chars, max_bytes) = (policy.max_property_length, policy.max_user_bytes);
         let stored_email = email.clone();
@@ -316,7 +330,7 @@ impl Auth {
         };
         tracing::info!(user = %user.object_id, "guest converted to a registered user");
         if status == UserStatus::EmailConfirmationPending {
-            self.send_confirmation(&email, &user.object_id)?;
+            self.send_confirmation(&email, &user.object_id, client)?;
         }
         Ok(Value::Object(user.to_wire()))
     }

@@ -199,11 +199,7 @@ async fn within_allowance(
     request: Request,
     next: Next,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
-    if let Some(client) = client {
+    if let super::ClientIp(Some(client)) = super::ClientIp::of(request.extensions()) {
         if let Err(wait) = limiter.take(client) {
             tracing::debug!(%client, what, "refused: over the client's allowance");
             let mut response =

@@ -294,6 +294,27 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyKind {
     }
 }
 
+/// The client's IP address, as the accept loop saw it (`None` where no connection is known, as
+/// in tests that call the router directly).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl ClientIp {
+    /// The address in `extensions`.
+    pub fn of(extensions: &axum::http::Extensions) -> Self {
+        let info = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        ClientIp(info.map(|info| info.0.ip()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(&parts.extensions))
+    }
+}
+
 /// The path parameters of the matched route, percent-decoded leniently: a segment that does not
 /// decode to UTF-8 (`%ff`) is still a value (with U+FFFD), so an odd id or token gets the
 /// operation's answer (1000, `false`, 3020) rather than a bare 400 — axum's `Path` would refuse it.

@@ -7,13 +7,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{json_response, parse_json, user_token, KeyKind, Params, SharedState};
+use super::{json_response, parse_json, user_token, ClientIp, KeyKind, Params, SharedState};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
 /// `POST users/register`. The app's switch (3009) comes before the body's checks.
 pub async fn register(
     State(state): State<SharedState>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -24,7 +25,7 @@ pub async fn register(
     }
     let user = state
         .auth
-        .register(parse_json(&body)?, user_token(&headers))
+        .register(parse_json(&body)?, user_token(&headers), client)
         .await?;
     Ok(json_response(&user))
 }
@@ -41,6 +42,7 @@ pub async fn user_roles(
 /// `PUT users/{objectId}`: the updated user (no password, no token).
 pub async fn update_user(
     State(state): State<SharedState>,
+    ClientIp(client): ClientIp,
     params: Params,
     headers: HeaderMap,
     body: Bytes,
@@ -53,7 +55,7 @@ pub async fn update_user(
     };
     let user = state
         .auth
-        .update_user(params.get("object_id"), user_token(&headers), body)
+        .update_user(params.get("object_id"), user_token(&headers), body, client)
         .await?;
     Ok(json_response(&user))
 }
@@ -61,11 +63,12 @@ pub async fn update_user(
 /// `POST users/resendconfirmation/{identity}`: 200 with an empty body.
 pub async fn resend_confirmation(
     State(state): State<SharedState>,
+    ClientIp(client): ClientIp,
     params: Params,
 ) -> Result<Response, ApiError> {
     state
         .auth
-        .resend_confirmation(params.get("identity"))
+        .resend_confirmation(params.get("identity"), client)
         .await?;
     Ok(StatusCode::OK.into_response())
 }
