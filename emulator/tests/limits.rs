@@ -672,6 +672,7 @@ fn one_client_cannot_fill_the_pending_oauth_sign_ins() {
     let path = format!("{APP}/users/oauth/github/request_url");
     let flood = backendless_emulator::provider::MAX_PENDING + 1;
     let mut accepted = 0;
+    let started = Instant::now();
     for _ in 0..flood {
         let reply = post_from(&server, flooder, &path, "{}");
         match reply.status {
@@ -682,7 +683,12 @@ fn one_client_cannot_fill_the_pending_oauth_sign_ins() {
             }
         }
     }
-    assert!(accepted <= 60, "{accepted} sign-ins started by one client");
+    // The allowance, plus one a second for as long as the flood took (a loaded machine is slow).
+    let refilled = started.elapsed().as_secs() + 1;
+    assert!(
+        accepted <= 60 + refilled,
+        "{accepted} sign-ins started by one client in {refilled} s"
+    );
     let reply = post_from(&server, other, &path, "{}");
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply
@@ -713,6 +719,7 @@ fn one_client_cannot_push_confirmation_links_out_of_the_outbox() {
         )
     };
     let mut accepted = 0;
+    let started = Instant::now();
     for _ in 0..backendless_emulator::auth::outbox::MAX_MAILS + 100 {
         let reply = resend(flooder, "flooder@x.io");
         match reply.status {
@@ -720,7 +727,12 @@ fn one_client_cannot_push_confirmation_links_out_of_the_outbox() {
             _ => reply.assert_fault(faults::TOO_MANY_REQUESTS),
         }
     }
-    assert!(accepted <= 30, "{accepted} mails sent for one client");
+    // The allowance, plus one every two seconds for as long as the flood took.
+    let refilled = started.elapsed().as_secs() / 2 + 1;
+    assert!(
+        accepted <= 30 + refilled,
+        "{accepted} mails sent for one client in {refilled} refills"
+    );
     // The victim's link still confirms; another client still gets its mail.
     let path = link.strip_prefix("http://127.0.0.1").unwrap();
     let confirmed = server.get(path);
