@@ -306,25 +306,32 @@ inEachEngine((engine, launched) => {
     assert.equal(checked.tokenUserId, objectId, "isValidLogin asked about the new token");
   });
 
-  test("a session the page writes into LocalCache itself is the one getCurrentUser and isValidLogin use", async () => {
+  test("a session the page writes into LocalCache itself is the one getCurrentUser and isValidLogin use; a login started before the write is superseded", async () => {
     const email = uniqueEmail(`written-${engine}`);
     const { objectId } = await registerUser(emulator.url, { email, password: PASSWORD });
     const session = await restLogin(email);
+    const other = uniqueEmail(`written-other-${engine}`);
+    await registerUser(emulator.url, { email: other, password: PASSWORD });
     await openPage(browser);
     await initApp(browser);
     const seen = await inPage(browser, `
       const { UserService, LocalCache } = Backendless;
       const before = [await UserService.isValidLogin(), await UserService.getCurrentUser()];
+      // Another user's login, in flight while the page writes its session (a row of the
+      // README's differences table: the official client lets the login's answer replace it).
+      const pending = UserService.login(args[2], args[3], true);
       LocalCache.set(LocalCache.Keys.USER_TOKEN, args[0]);
       LocalCache.set(LocalCache.Keys.CURRENT_USER_ID, args[1]);
+      const raced = await pending.then((user) => user.email, (error) => error.name);
       const user = await UserService.getCurrentUser();
       return {
         before,
+        raced,
         user: user && [user.email, user["user-token"] === args[0], user instanceof Backendless.User],
         valid: await UserService.isValidLogin(),
         token: UserService.getCurrentUserToken() === args[0],
-      };`, session["user-token"], objectId);
-    assert.deepEqual(seen, { before: [false, null], user: [email, true, true], valid: true, token: true });
+      };`, session["user-token"], objectId, other, PASSWORD);
+    assert.deepEqual(seen, { before: [false, null], raced: "SupersededError", user: [email, true, true], valid: true, token: true });
   });
 
   test("register sends blUserLocale, the page's language, unless the user has one", async () => {
