@@ -89,7 +89,7 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
     // Parsed once, for either form of login.
-    let body = parse_json(&body)?;
+    let body = LoginFields::parse(&body)?;
     if let Some(object_id) = object_id_login(&body)? {
         let user = state.auth.login_by_object_id(&object_id, key).await?;
         return Ok(json_response(&user));
@@ -102,14 +102,14 @@ pub async fn login(
 /// The objectId of a login body that names one and neither `login` nor `password` (as the
 /// official client sends `login(objectId)`); `None` for any other body. 8002 for an objectId
 /// that is not a non-empty string.
-fn object_id_login(body: &Value) -> Result<Option<String>, ApiError> {
-    let Value::Object(fields) = body else {
+fn object_id_login(body: &LoginFields) -> Result<Option<String>, ApiError> {
+    let LoginFields::Object(fields) = body else {
         return Ok(None);
     };
-    if fields.contains_key("login") || fields.contains_key("password") {
+    if fields.login.is_some() || fields.password.is_some() {
         return Ok(None);
     }
-    match fields.get("objectId") {
+    match &fields.object_id {
         None => Ok(None),
         Some(Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
         Some(_) => Err(ApiError::unparsable_body(
@@ -308,12 +308,17 @@ pub async fn create_confirmation_url(
 }
 
 /// The login request's body (parsed) as [`Credentials`].
-fn credentials(body: Value) -> Result<Credentials, ApiError> {
+fn credentials(body: LoginFields) -> Result<Credentials, ApiError> {
     use crate::protocol::faults;
     let (login, password) = match body {
-        Value::Object(mut fields) => (fields.remove("login"), fields.remove("password")),
-        Value::Null => (None, None),
-        _ => {
+        LoginFields::Object(fields) => {
+            let Fields {
+                login, password, ..
+            } = *fields;
+            (login, password)
+        }
+        LoginFields::Null => (None, None),
+        LoginFields::Other => {
             return Err(ApiError::unparsable_body(
                 "the login request must be a JSON object",
             ))
@@ -334,6 +339,78 @@ fn credentials(body: Value) -> Result<Credentials, ApiError> {
         return Err(faults::EMPTY_LOGIN_OR_PASSWORD.into());
     }
     Ok(Credentials { login, password })
+}
+
+/// A `users/login` body as the login reads it: the three fields it looks at, or what else the
+/// JSON was.
+enum LoginFields {
+    Object(Box<Fields>),
+    Null,
+    Other,
+}
+
+/// The values of `login`, `password` and `objectId` (a key given as `null` is `Some(Null)`).
+#[derive(Default)]
+struct Fields {
+    login: Option<Value>,
+    password: Option<Value>,
+    object_id: Option<Value>,
+}
+
+impl LoginFields {
+    /// Parses `body` keeping only the three fields: every other value is checked and skipped
+    /// while parsing, never built into a tree, so a 1 MiB body costs no more than its bytes. A
+    /// repeated key keeps its last value, as when the object is read whole. 8002 for JSON that
+    /// does not parse, with serde_json's words (a skipped value may nest deeper than the 128
+    /// levels a tree may: it is checked without recursion).
+    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        let unparsable = |error: serde_json::Error| ApiError::unparsable_body(&error.to_string());
+        match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            None => Ok(LoginFields::Null),
+            Some(b'{') => serde_json::from_slice(body)
+                .map(|fields| LoginFields::Object(Box::new(fields)))
+                .map_err(unparsable),
+            Some(_) => match serde_json::from_slice::<Option<serde::de::IgnoredAny>>(body) {
+                Ok(None) => Ok(LoginFields::Null),
+                Ok(Some(_)) => Ok(LoginFields::Other),
+                Err(error) => Err(unparsable(error)),
+            },
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor;
+        impl<'de> serde::de::Visitor<'de> for FieldsVisitor {
+            type Value = Fields;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let slot = match &*key {
+                        "login" => &mut fields.login,
+                        "password" => &mut fields.password,
+                        "objectId" => &mut fields.object_id,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value()?);
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor)
+    }
 }
 
 /// `GET users/isvalidusertoken/{token}`: `true` or `false`, always 200.
@@ -390,4 +467,74 @@ pub async fn app_info(State(state): State<SharedState>, headers: HeaderMap) -> R
         "appId": state.app_id,
         "apiKey": state.api_key,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(body: &str) -> Fields {
+        match LoginFields::parse(body.as_bytes()) {
+            Ok(LoginFields::Object(fields)) => *fields,
+            _ => panic!("not an object: {body}"),
+        }
+    }
+
+    #[test]
+    fn a_login_body_keeps_its_three_fields_as_a_whole_object_read_would() {
+        let read = fields(r#"{"login":"a","blob":[[1,{"x":[2]}]],"password":null,"login":"b"}"#);
+        assert_eq!(
+            read.login,
+            Some(Value::from("b")),
+            "the last of a repeated key"
+        );
+        assert_eq!(
+            read.password,
+            Some(Value::Null),
+            "a key given as null is given"
+        );
+        assert_eq!(read.object_id, None);
+        assert_eq!(fields(r#"{"log\u0069n":1}"#).login, Some(Value::from(1)));
+        for (body, kind) in [
+            (" ", "null"),
+            ("null", "null"),
+            ("[1]", "other"),
+            ("\"x\"", "other"),
+        ] {
+            let parsed = match LoginFields::parse(body.as_bytes()) {
+                Ok(LoginFields::Null) => "null",
+                Ok(LoginFields::Other) => "other",
+                _ => "object or error",
+            };
+            assert_eq!(parsed, kind, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_login_body_that_does_not_parse_gets_serde_jsons_words() {
+        for body in ["{\"login\":", "{} x", "[1,", "nul", "{\"login\":[1,]}"] {
+            let expected = parse_json(body.as_bytes())
+                .err()
+                .map(|error| error.to_string());
+            let got = LoginFields::parse(body.as_bytes())
+                .err()
+                .map(|error| error.to_string());
+            assert!(expected.is_some(), "{body} parses");
+            assert_eq!(got, expected, "{body}");
+        }
+        // A skipped value is checked by serde_json's skipping reader (its words may differ: "expected
+        // value" for a trailing comma), without recursion (serde_json keeps a byte per level), so
+        // nesting deeper than a tree may be is no error there, and costs no stack.
+        let deep = format!(
+            "{{\"blob\":{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(matches!(
+            LoginFields::parse(deep.as_bytes()),
+            Ok(LoginFields::Object(_))
+        ));
+        let skipped = LoginFields::parse(br#"{"blob":[1,]}"#).err();
+        assert_eq!(skipped.map(|error| error.code), Some(8002));
+    }
 }
