@@ -389,6 +389,10 @@ impl Server {
 
     /// Waits for the listening line of a started binary.
     fn from_child(mut child: Child) -> Server {
+        // The tests' own clients open many sockets at once (1,100 idle ones, 400 parallel
+        // requests, other tests beside them): this process's soft open-file limit is raised to the
+        // hard one, as the server raises its own, so a bare machine's usual 1,024 is no limit here.
+        backendless_emulator::server::connection_capacity();
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout)
