@@ -78,6 +78,16 @@ if [[ $browsers == *webkit* ]]; then
   step "browser: WebKit (WebKitGTK), Rust API" wasm-pack test --headless --safari --safaridriver "$(command -v WebKitWebDriver)" --mode no-install -- --features rust-api --test rust_api
 fi
 
+# A hung browser, driver or install must not hang the run: each Node-driven suite gets a bound far
+# above its usual time (at most ~50 s each, the ecosystem suite ~2.5 min with a cold npm cache).
+bounded() {
+  local seconds=$1 status=0
+  shift
+  timeout --kill-after=30 "$seconds" "$@" || status=$?
+  if [ "$status" = 124 ]; then echo "!!! timed out after $seconds s: $*"; fi
+  return "$status"
+}
+
 # Node-driven suites (end-to-end in Chromium via playwright-core and in WebKit via WebDriver,
 # package checks) use the release build and the same running server.
 step "release build" scripts/build.sh
@@ -87,14 +97,14 @@ step "example: Rust web app" scripts/build-example.sh
 for check in tests/node/*.test.mjs; do
   [ -e "$check" ] || continue
   if [[ $check == *-webkit.test.mjs && $browsers != *webkit* ]]; then continue; fi
-  step "node: $check" node --test --test-concurrency=1 "$check"
+  step "node: $check" bounded 600 node --test --test-concurrency=1 "$check"
 done
 # The packed package in fresh apps of each toolchain (Vite, webpack, esbuild, Rollup, Parcel,
 # Next.js, React, workers, Node), zero config, tools installed from the registry through
 # target/npm-cache.
-step "node: ecosystem fixtures" node --test --test-concurrency=1 tests/ecosystem/ecosystem.test.mjs
+step "node: ecosystem fixtures" bounded 1800 node --test --test-concurrency=1 tests/ecosystem/ecosystem.test.mjs
 # The official backendless client against the local server (it starts its own binary).
-step "node: official client vs local server" node --test emulator/tests/official-client.mjs
+step "node: official client vs local server" bounded 600 node --test emulator/tests/official-client.mjs
 stop_fault_server
 stop_emulator
 stop_xvfb
