@@ -240,6 +240,27 @@ pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     parse_json_or_detail(body).map_err(|detail| ApiError::unparsable_body(&detail))
 }
 
+/// A body that must be a JSON object, read into `T`: only the fields `T` reads are kept, every
+/// other value is checked and skipped while parsing (never built into a tree; a skipped value is
+/// checked without recursion, so it may nest deeper than a tree's 128 levels). An empty body or
+/// `null` is `T::default()`; other JSON is 8002 `not_object`; JSON that does not parse is 8002 with
+/// serde_json's words.
+pub fn read_object<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+    not_object: &str,
+) -> Result<T, ApiError> {
+    let unparsable = |error: serde_json::Error| ApiError::unparsable_body(&error.to_string());
+    match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        None => Ok(T::default()),
+        Some(b'{') => serde_json::from_slice(body).map_err(unparsable),
+        Some(_) => match serde_json::from_slice::<Option<serde::de::IgnoredAny>>(body) {
+            Ok(None) => Ok(T::default()),
+            Ok(Some(_)) => Err(ApiError::unparsable_body(not_object)),
+            Err(error) => Err(unparsable(error)),
+        },
+    }
+}
+
 /// [`parse_json`] for the domain: what is wrong, as text.
 pub fn parse_json_or_detail(body: &[u8]) -> Result<Value, String> {
     if body.iter().all(u8::is_ascii_whitespace) {

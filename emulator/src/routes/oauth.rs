@@ -386,16 +386,7 @@ struct LoginRequest {
 /// Reads an access-token login body in the order its refusals come: 8002 not an object, 3038 no
 /// token, 8002 a bad `fieldsMapping`, 3212 a `guestUser` without an objectId.
 fn login_request(body: &[u8]) -> Result<LoginRequest, ApiError> {
-    let fields = match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
-        None => LoginBody::default(),
-        Some(b'{') => serde_json::from_slice(body)
-            .map_err(|error| ApiError::unparsable_body(&error.to_string()))?,
-        // Not an object: parsed only to tell `null` (an empty request) from the rest.
-        Some(_) => {
-            body_object(body)?;
-            LoginBody::default()
-        }
-    };
+    let fields: LoginBody = super::read_object(body, "the request must be a JSON object")?;
     let access_token = match fields.access_token {
         Some(Value::String(token)) if !token.is_empty() => token,
         _ => return Err(faults::MISSING_PARAMETER.into()),

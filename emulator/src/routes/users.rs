@@ -7,7 +7,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{json_response, parse_json, user_token, ClientIp, KeyKind, Params, SharedState};
+use super::{
+    json_response, parse_json, read_object, user_token, ClientIp, KeyKind, Params, SharedState,
+};
 use crate::auth::Credentials;
 use crate::error::ApiError;
 
@@ -89,7 +91,7 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     state.auth.check_logins_open()?;
     // Parsed once, for either form of login.
-    let body = LoginFields::parse(&body)?;
+    let body: Fields = read_object(&body, "the login request must be a JSON object")?;
     if let Some(object_id) = object_id_login(&body)? {
         let user = state.auth.login_by_object_id(&object_id, key).await?;
         return Ok(json_response(&user));
@@ -102,14 +104,11 @@ pub async fn login(
 /// The objectId of a login body that names one and neither `login` nor `password` (as the
 /// official client sends `login(objectId)`); `None` for any other body. 8002 for an objectId
 /// that is not a non-empty string.
-fn object_id_login(body: &LoginFields) -> Result<Option<String>, ApiError> {
-    let LoginFields::Object(fields) = body else {
-        return Ok(None);
-    };
-    if fields.login.is_some() || fields.password.is_some() {
+fn object_id_login(body: &Fields) -> Result<Option<String>, ApiError> {
+    if body.login.is_some() || body.password.is_some() {
         return Ok(None);
     }
-    match &fields.object_id {
+    match &body.object_id {
         None => Ok(None),
         Some(Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
         Some(_) => Err(ApiError::unparsable_body(
@@ -308,23 +307,9 @@ pub async fn create_confirmation_url(
 }
 
 /// The login request's body (parsed) as [`Credentials`].
-fn credentials(body: LoginFields) -> Result<Credentials, ApiError> {
+fn credentials(body: Fields) -> Result<Credentials, ApiError> {
     use crate::protocol::faults;
-    let (login, password) = match body {
-        LoginFields::Object(fields) => {
-            let Fields {
-                login, password, ..
-            } = *fields;
-            (login, password)
-        }
-        LoginFields::Null => (None, None),
-        LoginFields::Other => {
-            return Err(ApiError::unparsable_body(
-                "the login request must be a JSON object",
-            ))
-        }
-    };
-    let (login, password) = match (login, password) {
+    let (login, password) = match (body.login, body.password) {
         (None | Some(Value::Null), _) | (_, None | Some(Value::Null)) => {
             return Err(faults::MISSING_PARAMETER.into())
         }
@@ -341,42 +326,14 @@ fn credentials(body: LoginFields) -> Result<Credentials, ApiError> {
     Ok(Credentials { login, password })
 }
 
-/// A `users/login` body as the login reads it: the three fields it looks at, or what else the
-/// JSON was.
-enum LoginFields {
-    Object(Box<Fields>),
-    Null,
-    Other,
-}
-
-/// The values of `login`, `password` and `objectId` (a key given as `null` is `Some(Null)`).
+/// The values of `login`, `password` and `objectId` in a `users/login` body (a key given as `null`
+/// is `Some(Null)`). Read by [`super::read_object`]; a repeated key keeps its last value, as when
+/// the object is read whole.
 #[derive(Default)]
 struct Fields {
     login: Option<Value>,
     password: Option<Value>,
     object_id: Option<Value>,
-}
-
-impl LoginFields {
-    /// Parses `body` keeping only the three fields: every other value is checked and skipped
-    /// while parsing, never built into a tree, so a 1 MiB body costs no more than its bytes. A
-    /// repeated key keeps its last value, as when the object is read whole. 8002 for JSON that
-    /// does not parse, with serde_json's words (a skipped value may nest deeper than the 128
-    /// levels a tree may: it is checked without recursion).
-    fn parse(body: &[u8]) -> Result<Self, ApiError> {
-        let unparsable = |error: serde_json::Error| ApiError::unparsable_body(&error.to_string());
-        match body.iter().find(|byte| !byte.is_ascii_whitespace()) {
-            None => Ok(LoginFields::Null),
-            Some(b'{') => serde_json::from_slice(body)
-                .map(|fields| LoginFields::Object(Box::new(fields)))
-                .map_err(unparsable),
-            Some(_) => match serde_json::from_slice::<Option<serde::de::IgnoredAny>>(body) {
-                Ok(None) => Ok(LoginFields::Null),
-                Ok(Some(_)) => Ok(LoginFields::Other),
-                Err(error) => Err(unparsable(error)),
-            },
-        }
-    }
 }
 
 impl<'de> serde::Deserialize<'de> for Fields {
@@ -473,40 +430,37 @@ pub async fn app_info(State(state): State<SharedState>, headers: HeaderMap) -> R
 mod tests {
     use super::*;
 
-    fn fields(body: &str) -> Fields {
-        match LoginFields::parse(body.as_bytes()) {
-            Ok(LoginFields::Object(fields)) => *fields,
-            _ => panic!("not an object: {body}"),
-        }
+    const NOT_OBJECT: &str = "the login request must be a JSON object";
+
+    fn read(body: &str) -> Result<Fields, ApiError> {
+        read_object(body.as_bytes(), NOT_OBJECT)
     }
 
     #[test]
     fn a_login_body_keeps_its_three_fields_as_a_whole_object_read_would() {
-        let read = fields(r#"{"login":"a","blob":[[1,{"x":[2]}]],"password":null,"login":"b"}"#);
+        let fields =
+            read(r#"{"login":"a","blob":[[1,{"x":[2]}]],"password":null,"login":"b"}"#).unwrap();
         assert_eq!(
-            read.login,
+            fields.login,
             Some(Value::from("b")),
             "the last of a repeated key"
         );
         assert_eq!(
-            read.password,
+            fields.password,
             Some(Value::Null),
             "a key given as null is given"
         );
-        assert_eq!(read.object_id, None);
-        assert_eq!(fields(r#"{"log\u0069n":1}"#).login, Some(Value::from(1)));
-        for (body, kind) in [
-            (" ", "null"),
-            ("null", "null"),
-            ("[1]", "other"),
-            ("\"x\"", "other"),
-        ] {
-            let parsed = match LoginFields::parse(body.as_bytes()) {
-                Ok(LoginFields::Null) => "null",
-                Ok(LoginFields::Other) => "other",
-                _ => "object or error",
-            };
-            assert_eq!(parsed, kind, "{body}");
+        assert_eq!(fields.object_id, None);
+        let escaped = read(r#"{"log\u0069n":1}"#).unwrap();
+        assert_eq!(escaped.login, Some(Value::from(1)));
+        for body in [" ", "null"] {
+            let empty = read(body).unwrap();
+            assert!(empty.login.is_none() && empty.password.is_none() && empty.object_id.is_none());
+        }
+        for body in ["[1]", "\"x\""] {
+            let refused = read(body).err().map(|error| error.to_string());
+            let expected = ApiError::unparsable_body(NOT_OBJECT).to_string();
+            assert_eq!(refused, Some(expected), "{body}");
         }
     }
 
@@ -516,9 +470,7 @@ mod tests {
             let expected = parse_json(body.as_bytes())
                 .err()
                 .map(|error| error.to_string());
-            let got = LoginFields::parse(body.as_bytes())
-                .err()
-                .map(|error| error.to_string());
+            let got = read(body).err().map(|error| error.to_string());
             assert!(expected.is_some(), "{body} parses");
             assert_eq!(got, expected, "{body}");
         }
@@ -530,11 +482,8 @@ mod tests {
             "[".repeat(100_000),
             "]".repeat(100_000)
         );
-        assert!(matches!(
-            LoginFields::parse(deep.as_bytes()),
-            Ok(LoginFields::Object(_))
-        ));
-        let skipped = LoginFields::parse(br#"{"blob":[1,]}"#).err();
+        assert!(read(&deep).is_ok());
+        let skipped = read(r#"{"blob":[1,]}"#).err();
         assert_eq!(skipped.map(|error| error.code), Some(8002));
     }
 }
