@@ -29,9 +29,18 @@ const UsersUtils = {
 };
 
 const isObject = (value) => typeof value == "object" && value !== null && !Array.isArray(value);
+// A trailing `Async` argument turns the Promise `call` answers into callbacks (and the call
+// returns undefined), as for every UserService call.
+export const withCallbacks = (Async, call) => (...args) => {
+  const last = args[args.length - 1];
+  if (!(last instanceof Async)) return call(...args);
+  args.pop();
+  call(...args).then((result) => last.success(result), (error) => last.fault(error));
+};
+
 export const filled = (value) => typeof value == "string" && value !== "";
 // An identity or objectId as the official client takes it: a non-empty string, or a number.
-const identity = (value) => (typeof value == "number" ? String(value) : filled(value) ? value : null);
+export const identity = (value) => (typeof value == "number" ? String(value) : filled(value) ? value : null);
 
 // initApp's options, as the official client reads them; others are warned about once per page.
 const OPTIONS = ["appId", "apiKey", "domain", "serverURL", "standalone", "debugMode"];
@@ -58,15 +67,8 @@ export function api(wasm, spawn, standalone = false) {
     }
   }
 
-  // A trailing Backendless.Async turns the Promise into callbacks (and the call returns undefined).
   // `run` is a wasm export's name, or a function of the caller's arguments.
-  const callbacks = (run) => (...args) => {
-    const call = typeof run === "string" ? wasm[run] : run;
-    const last = args[args.length - 1];
-    if (!(last instanceof Async)) return call(...args);
-    args.pop();
-    call(...args).then((result) => last.success(result), (error) => last.fault(error));
-  };
+  const callbacks = (run) => withCallbacks(Async, typeof run === "string" ? wasm[run] : run);
 
   // Every call beyond the password flow goes through one export (UserCall in
   // src/js/user_service.rs); its arguments are checked and placed here (size: see

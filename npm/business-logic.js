@@ -9,10 +9,7 @@
 // `addBusinessLogic(Backendless, wasm)` adds them to that Backendless's UserService, in place, so
 // the object initApp answers (standalone instances too) has them.
 
-import { filled } from "./api.js";
-
-// An identity or objectId as the official client takes it: a non-empty string, or a number.
-const isIdentity = (value) => typeof value == "number" || filled(value);
+import { filled, identity, withCallbacks } from "./api.js";
 
 /**
  * The query string of a data query as the official client writes it (DataQueryBuilder's
@@ -46,13 +43,6 @@ export function addBusinessLogic(Backendless, wasm) {
   const { VerifyPassword, UsersByRole, AssignRole, UnassignRole, UserStatus } = wasm.BusinessCall;
   const call = (which, segment, body, options) => wasm.businessCall(which, segment, body, options);
   const refuse = (message) => Promise.reject(wasm.jsError(message, "TypeError", null, null, null));
-  // A trailing Backendless.Async turns the Promise into callbacks, as for every UserService call.
-  const callbacks = (run) => (...args) => {
-    const last = args[args.length - 1];
-    if (!(last instanceof Backendless.Async)) return run(...args);
-    args.pop();
-    run(...args).then((result) => last.success(result), (error) => last.fault(error));
-  };
 
   /** verifyPassword(currentPassword): whether it is the logged-in user's password. */
   function verifyPassword(password, options) {
@@ -72,17 +62,18 @@ export function addBusinessLogic(Backendless, wasm) {
       Array.isArray(users) ? users.map((user) => new Backendless.User(user)) : users);
   }
 
-  const changeRole = (which, name) => (identity, roleName, options) => {
-    if (!isIdentity(identity)) return refuse(`${name}: the identity must be a non-empty string or a number`);
+  const changeRole = (which, name) => (user, roleName, options) => {
+    if (!identity(user)) return refuse(`${name}: the identity must be a non-empty string or a number`);
     if (!filled(roleName)) return refuse(`${name}: roleName must be a non-empty string`);
-    return call(which, "", { user: identity, roleName }, options);
+    return call(which, "", { user, roleName }, options);
   };
 
   /** updateUserStatus(userId, userStatus): "ENABLED" or "DISABLED" (the server checks). */
   function updateUserStatus(userId, userStatus, options) {
-    if (!isIdentity(userId)) return refuse("updateUserStatus: userId must be a non-empty string or a number");
+    const id = identity(userId);
+    if (!id) return refuse("updateUserStatus: userId must be a non-empty string or a number");
     if (!filled(userStatus)) return refuse("updateUserStatus: userStatus must be a non-empty string");
-    return call(UserStatus, String(userId), { userStatus }, options);
+    return call(UserStatus, id, { userStatus }, options);
   }
 
   const members = {
@@ -95,7 +86,7 @@ export function addBusinessLogic(Backendless, wasm) {
     updateUserStatus,
   };
   const descriptors = Object.getOwnPropertyDescriptors(Backendless.UserService);
-  for (const name in members) descriptors[name] = { value: callbacks(members[name]), enumerable: true };
+  for (const name in members) descriptors[name] = { value: withCallbacks(Backendless.Async, members[name]), enumerable: true };
   Backendless.UserService = Object.freeze(Object.defineProperties({}, descriptors));
   return Backendless;
 }

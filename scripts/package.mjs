@@ -72,7 +72,7 @@ const node = parts("backendless_wasm_node");
 // ---- the entries ---------------------------------------------------------------------------
 /** A module's source without its imports of the parts (they are concatenated instead). */
 function body(path, { keepExports }) {
-  let source = read(path).replace(/^import \{ \w+ \} from "\.\/(wasm|api|business-logic)\.js";\n/gm, "");
+  let source = read(path).replace(/^import \{ \w+(?:, \w+)* \} from "\.\/(wasm|api|business-logic)\.js";\n/gm, "");
   if (/^import /m.test(source)) fail(`${path}: an import the build does not inline`);
   if (!keepExports) source = source.replace(/^export (function|const|class) /gm, "$1 ");
   return source;
